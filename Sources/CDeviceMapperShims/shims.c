@@ -1,0 +1,107 @@
+// Why this file exists: Swift cannot call C-variadic functions or define one.
+// - libdevmapper's log callback (dm_log_with_errno_fn) is variadic: a C trampoline formats the
+//   message with vsnprintf and hands a plain string to Swift.
+// - struct dm_names ends in a flexible array member, which Swift does not import; the event
+//   number the kernel stores after the name needs pointer arithmetic on that member.
+// - ioctl(2) is variadic. The event ioctls (DM_DEV_ARM_POLL, DM_DEV_WAIT) run on a control fd of
+//   our own: ARM_POLL arms the fd it is issued on, and libdevmapper does not expose its fd; a
+//   wait on our own fd also needs none of libdevmapper's process-global, unlocked state, so a
+//   waiting thread never blocks the reader's lock.
+#include "CDeviceMapperShims.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <libdevmapper.h>
+#include <linux/dm-ioctl.h>
+
+static cdm_log_sink current_sink;
+static int current_max_level;
+
+static void cdm_log_trampoline(int level, const char *file, int line, int dm_errno_or_class,
+                               const char *f, ...) {
+    // The level carries flags above the syslog value (_LOG_STDERR 0x80, _LOG_ONCE ...).
+    int lvl = level & 7;
+    if (!current_sink || lvl > current_max_level) return;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf, sizeof buf, f, ap);
+    va_end(ap);
+    current_sink(lvl, file, line, dm_errno_or_class, buf);
+}
+
+static void cdm_log_discard(int level, const char *file, int line, int dm_errno_or_class,
+                            const char *f, ...) {
+    (void)level; (void)file; (void)line; (void)dm_errno_or_class; (void)f;
+}
+
+void cdm_log_install(cdm_log_sink sink, int max_level) {
+    current_sink = sink;
+    current_max_level = max_level;
+    dm_log_with_errno_init(sink ? cdm_log_trampoline : cdm_log_discard);
+}
+
+const char *cdm_names_name(const void *names) {
+    return ((const struct dm_names *)names)->name;
+}
+
+uint32_t cdm_names_event_nr(const void *names) {
+    const struct dm_names *n = names;
+    // Kernel layout (include/uapi/linux/dm-ioctl.h, struct dm_name_list): after the name's NUL,
+    // aligned to 8 bytes, come __u32 event_nr and __u32 flags.
+    uintptr_t p = (uintptr_t)(n->name + strlen(n->name) + 1);
+    p = (p + 7) & ~(uintptr_t)7;
+    uint32_t ev;
+    memcpy(&ev, (const void *)p, sizeof ev);
+    return ev;
+}
+
+int cdm_control_open(const char *path) {
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+static void cdm_ioctl_header(struct dm_ioctl *dmi, size_t size) {
+    memset(dmi, 0, size);
+    dmi->version[0] = DM_VERSION_MAJOR;
+    dmi->version[1] = 0;
+    dmi->version[2] = 0;
+    dmi->data_size = (uint32_t)size;
+    dmi->data_start = sizeof(struct dm_ioctl);
+}
+
+int cdm_arm_poll(int fd) {
+    struct dm_ioctl dmi;
+    cdm_ioctl_header(&dmi, sizeof dmi);
+    return ioctl(fd, DM_DEV_ARM_POLL, &dmi) < 0 ? -errno : 0;
+}
+
+int cdm_wait_event(int fd, const char *name, uint32_t event_nr, uint32_t *new_event_nr) {
+    // The kernel fills in the device's status after the wait; room for a few targets' lines.
+    size_t size = 16384;
+    struct dm_ioctl *dmi = malloc(size);
+    if (!dmi) return -ENOMEM;
+    cdm_ioctl_header(dmi, size);
+    if (strlen(name) >= sizeof dmi->name) { free(dmi); return -ENAMETOOLONG; }
+    strcpy(dmi->name, name);
+    dmi->event_nr = event_nr;
+    dmi->flags = DM_NOFLUSH_FLAG;
+    int r = ioctl(fd, DM_DEV_WAIT, dmi) < 0 ? -errno : 0;
+    if (r == 0 && new_event_nr) *new_event_nr = dmi->event_nr;
+    free(dmi);
+    return r;
+}
+
+int cdm_driver_version(int fd, uint32_t version[3]) {
+    struct dm_ioctl dmi;
+    cdm_ioctl_header(&dmi, sizeof dmi);
+    if (ioctl(fd, DM_VERSION, &dmi) < 0) return -errno;
+    memcpy(version, dmi.version, sizeof dmi.version);
+    return 0;
+}

@@ -1,0 +1,173 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Device-mapper read from a directory of saved `dmsetup` output, so the real binary runs
+/// without root or a kernel with device-mapper, and a bug report from another host replays.
+///
+/// The directory holds `table` (`dmsetup table`), `status` (`dmsetup status`) and optionally
+/// `info` (`dmsetup info -c` or `dmsetup info`, giving device numbers, event numbers and
+/// uuids). The files are re-read at every ``listDevices()``, so a test can change them between
+/// reads; the other calls answer from the files as last read. Writes are refused.
+public final class FixtureDeviceMapper: DeviceMapper {
+    public let directory: String
+    private let loaded = Mutex<FixtureSet?>(nil)
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    struct Device {
+        var info: DeviceInfo
+        var table: [Target]
+        var status: [Target]
+    }
+
+    struct FixtureSet {
+        var names: [String]
+        var devices: [String: Device]
+    }
+
+    /// Reads and validates the directory now (also what every ``listDevices()`` does).
+    @discardableResult
+    public func load() throws -> [String] {
+        let set = try readSet()
+        loaded.withLock { $0 = set }
+        return set.names
+    }
+
+    private func readSet() throws -> FixtureSet {
+        let tableText = try readFixtureFile("table", what: "dmsetup table") ?? ""
+        let statusText = try readFixtureFile("status", what: "dmsetup status") ?? ""
+        let infoText = try readFixtureFile("info", what: "dmsetup info -c", optional: true)
+        let tableLines = try DmsetupOutput.parseTargets(tableText, file: "\(directory)/table")
+        let statusLines = try DmsetupOutput.parseTargets(statusText, file: "\(directory)/status")
+        let infos = try infoText.map { try DmsetupOutput.parseInfo($0, file: "\(directory)/info") } ?? []
+        var infoByName: [String: DmsetupOutput.InfoRecord] = [:]
+        for r in infos { infoByName[r.name] = r }
+
+        var names: [String] = []
+        var devices: [String: Device] = [:]
+        for line in tableLines {
+            if devices[line.name] == nil {
+                names.append(line.name)
+                let r = infoByName[line.name]
+                devices[line.name] = Device(
+                    info: DeviceInfo(name: line.name, uuid: r?.uuid, number: r?.number, eventNumber: r?.eventNumber,
+                                     openCount: r?.openCount ?? 0, targetCount: 0,
+                                     suspended: r?.suspended ?? false, readOnly: r?.readOnly ?? false),
+                    table: [], status: [])
+            }
+            if let t = line.target {
+                devices[line.name]!.table.append(t)
+                devices[line.name]!.info.targetCount += 1
+            }
+        }
+        // Devices in status but not in table were captured at another moment; the table decides.
+        for line in statusLines {
+            if let t = line.target, devices[line.name] != nil { devices[line.name]!.status.append(t) }
+        }
+        return FixtureSet(names: names, devices: devices)
+    }
+
+    private func readFixtureFile(_ name: String, what: String, optional: Bool = false) throws -> String? {
+        let path = "\(directory)/\(name)"
+        do {
+            return try readWholeFile(path)
+        } catch {
+            if error.rawValue == ENOENT && optional { return nil }
+            let e = error
+            var detail = "\(path): \(e)"
+            if e.rawValue == ENOENT { detail += " (a fixture directory holds the output of `\(what)` in a file named '\(name)')" }
+            throw DeviceMapperError(.badFixture, .readFixture, errno: e.rawValue, detail: detail)
+        }
+    }
+
+    private func readWholeFile(_ path: String) throws(Errno) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Errno(rawValue: errno) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Errno(rawValue: errno)
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func current() throws -> FixtureSet {
+        if let set = loaded.withLock({ $0 }) { return set }
+        let set = try readSet()
+        loaded.withLock { $0 = set }
+        return set
+    }
+
+    private func device(_ name: String, _ op: DeviceMapperError.Operation) throws -> Device {
+        guard let d = try current().devices[name] else {
+            throw DeviceMapperError(.noSuchDevice, op, device: name, errno: ENXIO)
+        }
+        return d
+    }
+
+    public func listDevices() throws -> [DeviceListEntry] {
+        let set = try readSet()
+        loaded.withLock { $0 = set }
+        return set.names.map { name in
+            let info = set.devices[name]!.info
+            return DeviceListEntry(name: name, number: info.number, eventNumber: info.eventNumber)
+        }
+    }
+
+    public func info(_ name: String) throws -> DeviceInfo { try device(name, .info).info }
+
+    public func table(_ name: String) throws -> DeviceTargets {
+        let d = try device(name, .table)
+        return DeviceTargets(info: d.info, targets: d.table)
+    }
+
+    public func status(_ name: String) throws -> DeviceTargets {
+        let d = try device(name, .status)
+        return DeviceTargets(info: d.info, targets: d.status)
+    }
+
+    /// From an optional `deps` file (`dmsetup deps` output); unsupported without one.
+    public func dependencies(_ name: String) throws -> [DeviceNumber] {
+        guard let text = try readFixtureFile("deps", what: "dmsetup deps", optional: true) else {
+            throw DeviceMapperError(.unsupported, .deps, device: name,
+                                    detail: "the fixture \(directory) has no 'deps' file (`dmsetup deps`)")
+        }
+        let deps = try DmsetupOutput.parseDeps(text, file: "\(directory)/deps")
+        guard let d = deps[name] else { throw DeviceMapperError(.noSuchDevice, .deps, device: name, errno: ENXIO) }
+        return d
+    }
+
+    public func waitEvent(_ name: String, after eventNumber: UInt32) throws -> UInt32 {
+        throw refused(.waitEvent, name)
+    }
+
+    public func reload(_ name: String, targets: [Target]) throws { throw refused(.reload, name) }
+    public func suspend(_ name: String, noFlush: Bool) throws { throw refused(.suspend, name) }
+    public func resume(_ name: String) throws { throw refused(.resume, name) }
+    public func message(_ name: String, sector: UInt64, _ message: String) throws -> String? {
+        throw refused(.message, name)
+    }
+
+    private func refused(_ op: DeviceMapperError.Operation, _ name: String) -> DeviceMapperError {
+        DeviceMapperError(.unsupported, op, device: name,
+                          detail: "the fixture source (\(directory)) is read-only")
+    }
+}
+
+/// An errno value from a system call in this module.
+struct Errno: Error, CustomStringConvertible {
+    var rawValue: Int32
+    init(rawValue: Int32) { self.rawValue = rawValue }
+    var description: String { String(cString: strerror(rawValue)) }
+}

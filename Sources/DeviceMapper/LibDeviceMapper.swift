@@ -1,0 +1,188 @@
+import CDeviceMapper
+import CDeviceMapperShims
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real device-mapper, through libdevmapper. Needs root (CAP_SYS_ADMIN).
+///
+/// libdevmapper is not thread-safe: every call here takes one process-wide lock. Waiting for
+/// events does not: it runs its ioctl on a control fd of its own (see ``waitEvent(_:after:)``).
+public struct LibDeviceMapper: DeviceMapper {
+    public let logger: Logger
+    /// Path of the control device (tests point it elsewhere).
+    public let controlPath: String
+
+    public init(logger: Logger = Logger(label: "thinpool.dm"), controlPath: String = "/dev/mapper/control") {
+        self.logger = logger
+        self.controlPath = controlPath
+    }
+
+    /// Runs one locked libdevmapper call and routes what it logged to the logger.
+    private func call<T>(_ body: () throws -> T) throws -> T {
+        let result: Result<T, any Error>
+        let messages: [LibDMMessage]
+        (result, messages) = LibDM.locked { Result { try body() } }
+        for m in messages {
+            // Errors are carried by the thrown DeviceMapperError; log them at debug only.
+            logger.log(level: m.level <= 3 ? .debug : (m.level == 4 ? .warning : .debug),
+                       "libdevmapper: \(m.text)", metadata: m.errno != 0 ? ["errno": "\(m.errno)"] : [:])
+        }
+        return try result.get()
+    }
+
+    /// The kernel's dm ioctl version, e.g. "4.47.0" (DM_DEVICE_VERSION).
+    public func driverVersion() throws -> String {
+        try call {
+            let task = try DMTask(DM_DEVICE_VERSION, .version, device: nil)
+            try task.run()
+            var buffer = [CChar](repeating: 0, count: 64)
+            guard dm_task_get_driver_version(task.handle, &buffer, buffer.count) != 0 else {
+                throw DeviceMapperError(.failed, .version, detail: "dm_task_get_driver_version failed")
+            }
+            return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        }
+    }
+
+    /// Whether DM_DEVICE_LIST records carry event numbers (dm ioctl >= 4.37).
+    private func listHasEventNumbers() throws -> Bool {
+        let parts = try driverVersion().split(separator: ".").compactMap { Int($0) }
+        guard parts.count >= 2 else { return false }
+        return parts[0] > 4 || (parts[0] == 4 && parts[1] >= 37)
+    }
+
+    public func listDevices() throws -> [DeviceListEntry] {
+        let withEvents = try listHasEventNumbers()
+        return try call {
+            let task = try DMTask(DM_DEVICE_LIST, .list, device: nil)
+            try task.run()
+            guard let first = dm_task_get_names(task.handle) else {
+                throw DeviceMapperError(.failed, .list, detail: "dm_task_get_names returned NULL")
+            }
+            var entries: [DeviceListEntry] = []
+            // An empty list is one record with dev == 0.
+            guard first.pointee.dev != 0 else { return entries }
+            var record = UnsafeRawPointer(first)
+            while true {
+                let names = record.assumingMemoryBound(to: dm_names.self)
+                entries.append(DeviceListEntry(
+                    name: String(cString: cdm_names_name(record)),
+                    number: DeviceNumber(kernelEncoded: names.pointee.dev),
+                    eventNumber: withEvents ? cdm_names_event_nr(record) : nil
+                ))
+                let next = names.pointee.next
+                if next == 0 { break }
+                record += Int(next)
+            }
+            return entries
+        }
+    }
+
+    public func info(_ name: String) throws -> DeviceInfo {
+        try call {
+            let task = try DMTask(DM_DEVICE_INFO, .info, device: name)
+            try task.run()
+            return try task.info()
+        }
+    }
+
+    public func table(_ name: String) throws -> DeviceTargets {
+        try call {
+            let task = try DMTask(DM_DEVICE_TABLE, .table, device: name)
+            try task.run()
+            return DeviceTargets(info: try task.info(), targets: task.targets())
+        }
+    }
+
+    public func status(_ name: String) throws -> DeviceTargets {
+        try call {
+            let task = try DMTask(DM_DEVICE_STATUS, .status, device: name)
+            // Without this the kernel commits the pool's metadata on every read.
+            guard dm_task_no_flush(task.handle) != 0 else {
+                throw DeviceMapperError(.failed, .status, device: name, detail: "dm_task_no_flush failed")
+            }
+            try task.run()
+            return DeviceTargets(info: try task.info(), targets: task.targets())
+        }
+    }
+
+    public func dependencies(_ name: String) throws -> [DeviceNumber] {
+        try call {
+            let task = try DMTask(DM_DEVICE_DEPS, .deps, device: name)
+            try task.run()
+            _ = try task.info()
+            guard let deps = dm_task_get_deps(task.handle) else { return [] }
+            let count = Int(deps.pointee.count)
+            // struct dm_deps ends in a flexible array of uint64_t device numbers (dev_t).
+            let devices = UnsafeRawPointer(deps).advanced(by: MemoryLayout<dm_deps>.size)
+                .assumingMemoryBound(to: UInt64.self)
+            return (0..<count).map { DeviceNumber(userspaceDev: devices[$0]) }
+        }
+    }
+
+    /// Blocks in DM_DEV_WAIT on a control fd opened for this wait alone, outside the
+    /// libdevmapper lock, so other reads go on meanwhile.
+    public func waitEvent(_ name: String, after eventNumber: UInt32) throws -> UInt32 {
+        let fd = cdm_control_open(controlPath)
+        guard fd >= 0 else {
+            throw DeviceMapperError(DeviceMapperError.code(forErrno: -fd), .waitEvent, device: name,
+                                    errno: -fd, detail: "\(controlPath): open failed")
+        }
+        defer { close(fd) }
+        var newEvent: UInt32 = 0
+        var r: Int32
+        repeat { r = cdm_wait_event(fd, name, eventNumber, &newEvent) } while r == -EINTR
+        guard r == 0 else {
+            throw DeviceMapperError(DeviceMapperError.code(forErrno: -r) == .notAvailable ? .noSuchDevice
+                                        : DeviceMapperError.code(forErrno: -r),
+                                    .waitEvent, device: name, errno: -r)
+        }
+        return newEvent
+    }
+
+    public func reload(_ name: String, targets: [Target]) throws {
+        try call {
+            let task = try DMTask(DM_DEVICE_RELOAD, .reload, device: name)
+            for t in targets {
+                guard dm_task_add_target(task.handle, t.start, t.length, t.type, t.params) != 0 else {
+                    throw DeviceMapperError(.invalidArgument, .reload, device: name,
+                                            detail: "libdevmapper refused target \(t)")
+                }
+            }
+            try task.run()
+        }
+    }
+
+    public func suspend(_ name: String, noFlush: Bool) throws {
+        try call {
+            let task = try DMTask(DM_DEVICE_SUSPEND, .suspend, device: name)
+            if noFlush { _ = dm_task_no_flush(task.handle) }
+            try task.run()
+        }
+    }
+
+    public func resume(_ name: String) throws {
+        try call {
+            let task = try DMTask(DM_DEVICE_RESUME, .resume, device: name)
+            try task.run()
+        }
+    }
+
+    public func message(_ name: String, sector: UInt64, _ message: String) throws -> String? {
+        try call {
+            let task = try DMTask(DM_DEVICE_TARGET_MSG, .message, device: name)
+            guard dm_task_set_sector(task.handle, sector) != 0,
+                  dm_task_set_message(task.handle, message) != 0
+            else {
+                throw DeviceMapperError(.invalidArgument, .message, device: name,
+                                        detail: "libdevmapper refused the message")
+            }
+            try task.run()
+            return dm_task_get_message_response(task.handle).flatMap {
+                let s = String(cString: $0)
+                return s.isEmpty ? nil : s
+            }
+        }
+    }
+}

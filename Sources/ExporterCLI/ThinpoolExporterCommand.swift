@@ -1,0 +1,27 @@
+import ArgumentParser
+
+/// `thinpool-exporter`: watches device-mapper thin pools.
+public struct ThinpoolExporterCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "thinpool-exporter",
+        abstract: "Watch device-mapper thin pools: docker-info capacity, Prometheus metrics, alerts, autoextend.",
+        version: BuildInfo.version,
+        subcommands: [StatusCommand.self],
+        defaultSubcommand: StatusCommand.self
+    )
+
+    public init() {}
+}
+
+/// What this binary is.
+public enum BuildInfo {
+    public static let version = "0.1.0"
+}
+
+extension ThinpoolExporterCommand {
+    /// Parses the process's arguments and runs the command, asynchronously. (A plain
+    /// `main()` call from another module resolves to ParsableCommand's synchronous one.)
+    public static func runAsync() async {
+        await (self as AsyncParsableCommand.Type).main()
+    }
+}

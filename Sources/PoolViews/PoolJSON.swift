@@ -1,0 +1,90 @@
+import JSON
+import ThinPool
+
+/// The JSON form of pools shared by `status --json` and the HTTP API: `{"pools": [...]}`.
+public enum PoolJSON {
+    public static func report(_ report: PoolReport) -> JSONValue {
+        .object(["pools": .array(report.pools.map(pool))])
+    }
+
+    public static func pool(_ r: PoolReading) -> JSONValue {
+        let s = r.snapshot
+        let c = r.capacity
+        let w = s?.status.working
+        let members: [JSONMember] = [
+            JSONMember("name", .string(r.name)),
+            JSONMember("uuid", .optional(s?.uuid) { .string($0) }),
+            JSONMember("device", .optional(s?.number) { .string($0.description) }),
+            JSONMember("event_nr", .optional(s?.eventNumber) { .uint(UInt64($0)) }),
+            JSONMember("mode", .optional(s?.mode) { .string($0.rawValue) }),
+            JSONMember("no_space_policy", .optional(s?.noSpacePolicy) { .string($0.rawValue) }),
+            JSONMember("needs_check", .optional(s?.needsCheck) { .bool($0) }),
+            JSONMember("discard", .optional(w?.discard) { .string($0.rawValue) }),
+            JSONMember("transaction_id", .optional(w?.transactionId) { .uint($0) }),
+            JSONMember("held_metadata_root", .optional(w?.heldMetadataRoot) { .uint($0) }),
+            JSONMember("block_size_bytes", .optional(s?.table.blockSize.bytes) { .uint($0.rawValue) }),
+            JSONMember("length_bytes", .optional(s?.length.bytes) { .uint($0.rawValue) }),
+            JSONMember("data", space(c?.data, device: s?.table.dataDevice, backing: s?.dataBacking)),
+            JSONMember("metadata", space(c?.metadata, device: s?.table.metadataDevice, backing: s?.metadataBacking)),
+            JSONMember("min_free_space_percent", .uint(r.minFreeSpacePercent)),
+            JSONMember("min_free_space_bytes", .optional(c?.minFreeSpace) { .uint($0.rawValue) }),
+            JSONMember("docker_would_refuse", .optional(c) { c in
+                .object(["data": .bool(c.dockerRefusesData), "metadata": .bool(c.dockerRefusesMetadata)])
+            }),
+            JSONMember("low_water_mark_blocks", .optional(s?.table.lowWaterMark) { .uint($0.rawValue) }),
+            JSONMember("low_water_mark_bytes", .optional(c?.lowWaterMark ?? s.flatMap { $0.table.lowWaterMark.bytes(blockSize: $0.table.blockSize) }) { .uint($0.rawValue) }),
+            JSONMember("at_low_water_mark", .optional(c) { .bool($0.atLowWaterMark) }),
+            JSONMember("metadata_low_watermark_blocks", .optional(w?.metadataLowWatermark) { .uint($0.rawValue) }),
+            JSONMember("metadata_low_watermark_bytes", .optional(c?.metadataLowWatermark) { .uint($0.rawValue) }),
+            JSONMember("features", .optional(s?.table.features) { .array($0.map { .string($0.rawValue) }) }),
+            JSONMember("thin_volumes", .array((s?.thinVolumes ?? []).map(volume))),
+            JSONMember("error", .optional(r.error) { .string($0.description) }),
+        ]
+        return .object(members)
+    }
+
+    static func space(_ space: Space?, device: DeviceRef?, backing: LoopBacking?) -> JSONValue {
+        var members: [JSONMember] = [
+            JSONMember("device", .optional(device) { .string($0.description) }),
+            JSONMember("backing_file", .optional(backing) { .string($0.path) }),
+        ]
+        guard let space else {
+            return .object(members + ["used_blocks", "total_blocks", "used_bytes", "total_bytes", "available_bytes", "used_ratio"]
+                .map { JSONMember($0, .null) })
+        }
+        members += [
+            JSONMember("used_blocks", .uint(space.usedBlocks)),
+            JSONMember("total_blocks", .uint(space.totalBlocks)),
+            JSONMember("used_bytes", .uint(space.used.rawValue)),
+            JSONMember("total_bytes", .uint(space.total.rawValue)),
+            JSONMember("available_bytes", .uint(space.available.rawValue)),
+            JSONMember("used_ratio", .double(space.usedRatio)),
+        ]
+        return .object(members)
+    }
+
+    static func volume(_ v: ThinVolume) -> JSONValue {
+        let mappedBytes = v.status?.mapped?.bytes
+        var highest: Sectors?
+        if case .active(_, let h)? = v.status { highest = h }
+        let state: String? = v.status.map {
+            switch $0 {
+            case .active: return "active"
+            case .inactive: return "inactive"
+            case .fail: return "fail"
+            case .error: return "error"
+            }
+        }
+        return .object([
+            "name": .string(v.name),
+            "uuid": .optional(v.uuid) { .string($0) },
+            "device": .optional(v.number) { .string($0.description) },
+            "device_id": .optional(v.table?.deviceId) { .uint(UInt64($0)) },
+            "size_bytes": .optional(v.size.bytes) { .uint($0.rawValue) },
+            "mapped_bytes": .optional(mappedBytes) { .uint($0.rawValue) },
+            "highest_mapped_sector": .optional(highest) { .uint($0.rawValue) },
+            "status": .optional(state) { .string($0) },
+            "error": .optional(v.statusError) { .string($0) },
+        ])
+    }
+}

@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sizes as `docker info` prints them: decimal units, four significant digits
+/// (go-units HumanSize: `%.4g` of the size divided by 1000 while it is >= 1000).
+public enum DockerUnits {
+    static let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+
+    /// "214.7 GB" for 214748364800 bytes.
+    public static func humanSize(_ bytes: UInt64) -> String {
+        var size = Double(bytes)
+        var i = 0
+        while size >= 1000, i < units.count - 1 {
+            size /= 1000
+            i += 1
+        }
+        return "\(formatG4(size)) \(units[i])"
+    }
+
+    public static func humanSize(_ bytes: Bytes) -> String { humanSize(bytes.rawValue) }
+
+    /// C's `%.4g`, which rounds like Go's for the values docker prints.
+    static func formatG4(_ value: Double) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        _ = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.4g", $0) }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+}

@@ -1,0 +1,134 @@
+import DeviceMapper
+
+/// What was read for one device: its info, live table and (for pools and thin volumes) status.
+public struct DeviceReading: Hashable, Sendable {
+    public var info: DeviceInfo
+    public var table: [Target]
+    /// nil when the status was not read (the device is neither a pool nor a thin volume).
+    public var status: [Target]?
+    /// Set when reading the status failed.
+    public var statusError: DeviceMapperError?
+    /// The devices the table uses (DM_DEVICE_DEPS), read only for a thin volume whose table
+    /// the kernel printed as `Fail`.
+    public var dependencies: [DeviceNumber]?
+
+    public init(info: DeviceInfo, table: [Target], status: [Target]?, statusError: DeviceMapperError? = nil,
+                dependencies: [DeviceNumber]? = nil) {
+        self.info = info
+        self.table = table
+        self.status = status
+        self.statusError = statusError
+        self.dependencies = dependencies
+    }
+
+    /// A thin volume of a failed pool: the kernel prints its table as `Fail`, so only
+    /// DM_DEVICE_DEPS can tell its pool.
+    public var isThinWithFailedTable: Bool {
+        table.count == 1 && table[0].type == "thin" && table[0].params == "Fail"
+    }
+
+    /// Whether a device with this table must have its status read to report pools.
+    public static func needsStatus(_ table: [Target]) -> Bool {
+        table.contains { $0.type == "thin-pool" || $0.type == "thin" }
+    }
+}
+
+/// The pools found among a set of device readings.
+public struct PoolAssembly: Sendable {
+    /// One entry per device whose table holds a thin-pool target, sorted by name.
+    public var pools: [(name: String, result: Result<PoolSnapshot, PoolError>)]
+    /// Thin volumes whose pool is not among the devices (or cannot be told: a fixture without
+    /// device numbers), by name.
+    public var unattributedThinVolumes: [String]
+}
+
+/// Joins device readings into pools, each with the thin volumes that use it.
+public enum PoolAssembler {
+    public static func assemble(_ devices: [DeviceReading]) -> PoolAssembly {
+        var numberByName: [String: DeviceNumber] = [:]
+        for d in devices { numberByName[d.info.name] = d.info.number }
+        var poolKeys: Set<String> = []
+        for d in devices where d.table.contains(where: { $0.type == "thin-pool" }) {
+            poolKeys.insert(poolKey(name: d.info.name, number: d.info.number))
+        }
+
+        var volumesByPool: [String: [ThinVolume]] = [:]
+        var unattributed: [String] = []
+        for d in devices where d.table.count == 1 && d.table[0].type == "thin" {
+            let t = d.table[0]
+            let table = try? ThinTable(parsing: t.params)
+            let poolDevice: DeviceRef?
+            if let table {
+                poolDevice = table.poolDevice
+            } else if d.isThinWithFailedTable, let deps = d.dependencies, deps.count == 1 {
+                poolDevice = .number(deps[0])
+            } else {
+                poolDevice = nil
+            }
+            let key: String?
+            switch poolDevice {
+            case .number(let n): key = "#\(n)"
+            case .path(let p):
+                let name = p.hasPrefix("/dev/mapper/") ? String(p.dropFirst(12)) : nil
+                key = name.map { poolKey(name: $0, number: numberByName[$0] ?? nil) }
+            case nil: key = nil
+            }
+            guard let key, poolKeys.contains(key) else {
+                unattributed.append(d.info.name)
+                continue
+            }
+            volumesByPool[key, default: []].append(volume(d, table: table))
+        }
+
+        var pools: [(name: String, result: Result<PoolSnapshot, PoolError>)] = []
+        for d in devices where d.table.contains(where: { $0.type == "thin-pool" }) {
+            let volumes = (volumesByPool[poolKey(name: d.info.name, number: d.info.number)] ?? [])
+                .sorted { $0.name < $1.name }
+            pools.append((d.info.name, Result { () throws(PoolError) -> PoolSnapshot in
+                try pool(d, volumes: volumes)
+            }))
+        }
+        return PoolAssembly(pools: pools.sorted { $0.name < $1.name },
+                            unattributedThinVolumes: unattributed.sorted())
+    }
+
+    /// Pools are matched by device number when known, else by name.
+    private static func poolKey(name: String, number: DeviceNumber?) -> String {
+        number.map { "#\($0)" } ?? "name:\(name)"
+    }
+
+    private static func volume(_ d: DeviceReading, table: ThinTable?) -> ThinVolume {
+        var status: ThinStatus?
+        var statusError: String?
+        if let e = d.statusError {
+            statusError = e.description
+        } else if let s = d.status, s.count == 1, s[0].type == "thin" {
+            do { status = try ThinStatus(parsing: s[0].params) } catch { statusError = error.at(s[0].origin).description }
+        } else {
+            statusError = "no thin status line"
+        }
+        return ThinVolume(name: d.info.name, uuid: d.info.uuid, number: d.info.number,
+                          size: Sectors(d.table[0].length), table: table, status: status,
+                          statusError: statusError)
+    }
+
+    private static func pool(_ d: DeviceReading, volumes: [ThinVolume]) throws(PoolError) -> PoolSnapshot {
+        let name = d.info.name
+        guard d.table.count == 1 else {
+            throw .invalid("device \(name) has \(d.table.count) targets; a thin-pool target must be the only one")
+        }
+        let t = d.table[0]
+        let table: ThinPoolTable
+        do { table = try ThinPoolTable(parsing: t.params) } catch { throw .parse(error.at(t.origin)) }
+        if let e = d.statusError { throw .device(e) }
+        guard let lines = d.status, lines.count == 1, lines[0].type == "thin-pool" else {
+            throw .invalid("device \(name) has a thin-pool table but "
+                           + (d.status?.isEmpty == false ? "its status is not a thin-pool status" : "no status line"))
+        }
+        let status: ThinPoolStatus
+        do { status = try ThinPoolStatus(parsing: lines[0].params) } catch { throw .parse(error.at(lines[0].origin)) }
+        return PoolSnapshot(name: name, uuid: d.info.uuid, number: d.info.number,
+                            eventNumber: d.info.eventNumber, length: Sectors(t.length),
+                            table: table, status: status, thinVolumes: volumes)
+    }
+}

@@ -1,0 +1,111 @@
+import DeviceMapper
+
+/// One thin pool at one moment: its device identity, table, status and the thin volumes that
+/// use it. Built by ``PoolAssembler`` from what the kernel (or a fixture) returned.
+public struct PoolSnapshot: Hashable, Sendable {
+    public var name: String
+    public var uuid: String?
+    /// nil only for a fixture without an `info` file.
+    public var number: DeviceNumber?
+    /// nil when the source does not report event numbers.
+    public var eventNumber: UInt32?
+    /// The pool target's length (the data device's usable size).
+    public var length: Sectors
+    public var table: ThinPoolTable
+    public var status: ThinPoolStatus
+    /// Sorted by name.
+    public var thinVolumes: [ThinVolume]
+    /// The loop file behind the data device, when it is one.
+    public var dataBacking: LoopBacking?
+    /// The loop file behind the metadata device, when it is one.
+    public var metadataBacking: LoopBacking?
+
+    public init(name: String, uuid: String?, number: DeviceNumber?, eventNumber: UInt32?, length: Sectors,
+                table: ThinPoolTable, status: ThinPoolStatus, thinVolumes: [ThinVolume] = [],
+                dataBacking: LoopBacking? = nil, metadataBacking: LoopBacking? = nil) {
+        self.name = name
+        self.uuid = uuid
+        self.number = number
+        self.eventNumber = eventNumber
+        self.length = length
+        self.table = table
+        self.status = status
+        self.thinVolumes = thinVolumes
+        self.dataBacking = dataBacking
+        self.metadataBacking = metadataBacking
+    }
+
+    /// The pool's mode, folding the status forms into one value; nil when an old kernel's
+    /// status does not say.
+    public var mode: PoolMode? {
+        switch status {
+        case .fail: return .fail
+        case .error: return .error
+        case .working(let w):
+            switch w.mode {
+            case .readWrite: return .readWrite
+            case .readOnly: return .readOnly
+            case .outOfDataSpace: return .outOfDataSpace
+            case nil: return nil
+            }
+        }
+    }
+
+    /// What happens to writes when data space runs out. Read from the status when it says
+    /// (after no_space_timeout the kernel switches to error while the table still says
+    /// nothing), else from the table's features.
+    public var noSpacePolicy: ThinPoolStatus.NoSpacePolicy {
+        if let p = status.working?.noSpacePolicy { return p }
+        return table.has(.errorIfNoSpace) ? .error : .queue
+    }
+
+    /// The pool's metadata needs `thin_check` before it can be written again.
+    public var needsCheck: Bool? { status.working?.needsCheck }
+}
+
+/// The pool's mode as one value.
+public enum PoolMode: String, Hashable, Sendable, CaseIterable {
+    case readWrite = "rw"
+    case readOnly = "ro"
+    case outOfDataSpace = "out_of_data_space"
+    case fail
+    case error
+}
+
+/// A thin volume provisioned from a pool.
+public struct ThinVolume: Hashable, Sendable {
+    public var name: String
+    public var uuid: String?
+    public var number: DeviceNumber?
+    /// Virtual size (the thin target's length).
+    public var size: Sectors
+    /// nil when the kernel printed the table as `Fail` (its pool failed).
+    public var table: ThinTable?
+    /// nil when its status could not be read; `statusError` says why.
+    public var status: ThinStatus?
+    public var statusError: String?
+
+    public init(name: String, uuid: String?, number: DeviceNumber?, size: Sectors, table: ThinTable?,
+                status: ThinStatus?, statusError: String? = nil) {
+        self.name = name
+        self.uuid = uuid
+        self.number = number
+        self.size = size
+        self.table = table
+        self.status = status
+        self.statusError = statusError
+    }
+}
+
+/// A loop device's backing file and the free space of the filesystem holding it.
+public struct LoopBacking: Hashable, Sendable {
+    public var path: String
+    /// statfs f_bfree * f_bsize of the file's filesystem, as docker computes it; nil when
+    /// statfs failed or the file is not a regular file.
+    public var filesystemFree: Bytes?
+
+    public init(path: String, filesystemFree: Bytes?) {
+        self.path = path
+        self.filesystemFree = filesystemFree
+    }
+}

@@ -1,0 +1,8 @@
+import ExporterCLI
+
+@main
+enum Main {
+    static func main() async {
+        await ThinpoolExporterCommand.runAsync()
+    }
+}

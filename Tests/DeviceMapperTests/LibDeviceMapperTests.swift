@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import DeviceMapper
+
+/// The real client on the machine the tests run on. These machines' kernels have no
+/// device-mapper; the VM suite (Tests/VM) proves the client against real pools.
+@Suite struct LibDeviceMapperTests {
+    static var kernelHasDeviceMapper: Bool {
+        (try? String(contentsOfFile: "/proc/misc", encoding: .utf8))?.contains("device-mapper") ?? false
+    }
+
+    @Test func failsWithTheClearNotAvailableErrorWithoutDeviceMapper() throws {
+        let dm = LibDeviceMapper()
+        if Self.kernelHasDeviceMapper && geteuid() == 0 {
+            _ = try dm.listDevices()
+            return
+        }
+        do {
+            _ = try dm.listDevices()
+            Issue.record("listDevices succeeded without device-mapper")
+        } catch let e as DeviceMapperError {
+            if geteuid() == 0 {
+                #expect(e.code == .notAvailable)
+                #expect(e.errno == ENODEV || e.errno == ENOENT)
+                #expect(e.description.hasPrefix("device-mapper is not available in this kernel: /dev/mapper/control: "))
+            } else {
+                #expect(e.code == .notAvailable || e.code == .permissionDenied)
+            }
+        }
+        // Every operation fails the same way, none crashes or prints.
+        #expect(throws: DeviceMapperError.self) { try dm.status("pool") }
+        #expect(throws: DeviceMapperError.self) { try dm.table("pool") }
+        #expect(throws: DeviceMapperError.self) { try dm.waitEvent("pool", after: 0) }
+    }
+
+    @Test func errnoMapsToCodes() {
+        #expect(DeviceMapperError.code(forErrno: ENODEV) == .notAvailable)
+        #expect(DeviceMapperError.code(forErrno: EACCES) == .permissionDenied)
+        #expect(DeviceMapperError.code(forErrno: EPERM) == .permissionDenied)
+        #expect(DeviceMapperError.code(forErrno: ENXIO) == .noSuchDevice)
+        #expect(DeviceMapperError.code(forErrno: EBUSY) == .busy)
+        #expect(DeviceMapperError.code(forErrno: EIO) == .failed)
+        let e = DeviceMapperError(.permissionDenied, .status, device: "pool", errno: EACCES)
+        #expect(e.description == "permission denied for device-mapper STATUS pool: Permission denied (errno 13) (device-mapper ioctls need root or CAP_SYS_ADMIN)")
+    }
+}

@@ -1,0 +1,19 @@
+#!/bin/bash
+# install-deps.sh [--test]: the Debian 12 packages thinpool-exporter needs to build and run;
+# with --test also what the test suite needs. Idempotent; needs root (apt-get).
+set -euo pipefail
+pkgs=(libdevmapper-dev pkg-config)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(dmsetup python3 util-linux)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "install-deps: no Swift toolchain on PATH (Swift 6.x from swift.org)" >&2; exit 1; }
