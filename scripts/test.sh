@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 echo "== swift test" >&2
 swift test
+echo "== VM scenarios (Tests/VM)" >&2
+Tests/VM/run-scenarios.sh

@@ -1,0 +1,40 @@
+#!/bin/bash
+# run-scenarios.sh [SCENARIO...]: builds thinpool-exporter (release, static Swift stdlib),
+# boots the test kernel once per scenario (Tests/VM/scenarios/*.sh) with the binary inside,
+# and checks each scenario's snapshots with check.py. Prints a summary; exits non-zero when a
+# scenario fails. Output of each run: .build/vm/<scenario>.out
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+cd "$ROOT"
+"$HERE/setup.sh"
+if [ -z "${TPE_BIN:-}" ]; then
+  echo "run-scenarios: building the release binary" >&2
+  swift build -c release --static-swift-stdlib --product thinpool-exporter >&2
+  TPE_BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/thinpool-exporter
+fi
+OUT=$ROOT/.build/vm; mkdir -p "$OUT"
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=("$HERE"/scenarios/*.sh)
+failed=(); t0=$(date +%s)
+for s in "${scenarios[@]}"; do
+  name=$(basename "$s" .sh)
+  ts=$(date +%s.%N)
+  set +e
+  "$HERE/run-vm.sh" -m 512M -t 300 -x "$TPE_BIN" -f "$HERE/guest-lib.sh" ${VM_ARGS:-} "$s" > "$OUT/$name.out" 2>&1
+  rc=$?
+  python3 "$HERE/check.py" "$OUT/$name.out" > "$OUT/$name.check" 2>&1
+  crc=$?
+  set -e
+  secs=$(awk -v s="$ts" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')
+  if [ $rc = 0 ] && [ $crc = 0 ]; then
+    echo "PASS $name (${secs}s): $(tail -1 "$OUT/$name.check")"
+  else
+    echo "FAIL $name (${secs}s): guest exit $rc; $(tail -1 "$OUT/$name.check")"
+    grep -E '^FAIL|@@FAIL' "$OUT/$name.check" "$OUT/$name.out" | head -20 | sed 's/^/    /'
+    echo "    full output: $OUT/$name.out"
+    failed+=("$name")
+  fi
+done
+echo "VM scenarios: $((${#scenarios[@]} - ${#failed[@]})) passed, ${#failed[@]} failed, $(( $(date +%s) - t0 ))s"
+[ ${#failed[@]} = 0 ]
