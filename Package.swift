@@ -10,6 +10,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libdevmapper, as Debian's libdevmapper-dev installs it.
@@ -43,21 +47,51 @@ let package = Package(
         .target(name: "JSON"),
         // Human and JSON views of pools, shared by the CLI and the HTTP server.
         .target(name: "PoolViews", dependencies: ["ThinPool", "JSON"]),
+        // Prometheus text 0.0.4 and OpenMetrics 1.0 writers: deterministic, never fail on content.
+        .target(name: "Exposition"),
+        // glibc's libcrypt (libxcrypt): crypt_r verifies bcrypt hashes for basic auth.
+        .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
+        // Configuration files: YAML with every problem reported at once, with path and line.
+        .target(name: "ConfigFile", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The HTTP server, its pages and the metrics it serves.
+        .target(
+            name: "Exporter",
+            dependencies: [
+                "ThinPool", "PoolReader", "PoolViews", "JSON", "Exposition", "CCrypt", "ConfigFile",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // Commands and wiring; a library so tests can call it.
         .target(
             name: "ExporterCLI",
             dependencies: [
-                "DeviceMapper", "ThinPool", "PoolReader", "PoolViews", "JSON",
+                "DeviceMapper", "ThinPool", "PoolReader", "PoolViews", "JSON", "Exporter", "Exposition",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "thinpool-exporter", dependencies: ["ExporterCLI"]),
         .testTarget(name: "ThinPoolTests", dependencies: ["ThinPool", "DeviceMapper", "JSON"]),
+        // Helpers shared by the test targets: processes, ports, golden files.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "ExporterTests",
+            dependencies: ["Exporter", "Exposition", "ThinPool", "PoolReader", "DeviceMapper", "ConfigFile", "JSON", "TestSupport",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
+            exclude: ["golden"]
+        ),
         .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper", "PoolReader", "ThinPool"]),
         .testTarget(
             name: "ExporterCLITests",
-            dependencies: ["ExporterCLI", "ThinPool", "PoolReader", "PoolViews", "DeviceMapper", "JSON",
+            dependencies: ["ExporterCLI", "ThinPool", "PoolReader", "PoolViews", "DeviceMapper", "JSON", "TestSupport",
                            "thinpool-exporter"],
             exclude: ["golden"]
         ),

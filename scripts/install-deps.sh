@@ -2,9 +2,11 @@
 # install-deps.sh [--test]: the Debian 12 packages thinpool-exporter needs to build and run;
 # with --test also what the test suite needs. Idempotent; needs root (apt-get).
 set -euo pipefail
-pkgs=(libdevmapper-dev pkg-config)
+pkgs=(libdevmapper-dev libcrypt-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(dmsetup python3 util-linux)
+  # promtool and a real Prometheus; the OpenMetrics parser of prometheus_client; curl and
+  # openssl for TLS tests; setpriv (util-linux) to test as an unprivileged user.
+  pkgs+=(dmsetup python3 python3-prometheus-client prometheus curl openssl util-linux)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -15,5 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
+fi
+# Debian starts the packaged Prometheus as a service where it can; the tests run their own.
+if [ "${1:-}" = "--test" ] && command -v systemctl >/dev/null && systemctl is-active -q prometheus 2>/dev/null; then
+  systemctl stop prometheus || true
 fi
 command -v swift >/dev/null || { echo "install-deps: no Swift toolchain on PATH (Swift 6.x from swift.org)" >&2; exit 1; }

@@ -48,7 +48,15 @@ struct LogOptions: ParsableArguments {
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var level: String = "info"
 
-    func validate() throws { _ = try logLevel() }
+    @Option(name: .customLong("log.format"), help: "Output format of log messages: logfmt or json.")
+    var format: String = "logfmt"
+
+    func validate() throws {
+        _ = try logLevel()
+        guard LineLogHandler.Format(rawValue: format) != nil else {
+            throw ValidationError("--log.format: '\(format)' is not one of logfmt, json")
+        }
+    }
 
     func logLevel() throws -> Logger.Level {
         switch level {
@@ -60,10 +68,10 @@ struct LogOptions: ParsableArguments {
         }
     }
 
-    /// A logger writing to stderr at the chosen level.
+    /// A logger writing lines to stderr in the chosen format, at the chosen level.
     func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = (try? logLevel()) ?? .info
-        return logger
+        let level = (try? logLevel()) ?? .info
+        let format = LineLogHandler.Format(rawValue: format) ?? .logfmt
+        return Logger(label: label) { LineLogHandler(label: $0, format: format, level: level) }
     }
 }

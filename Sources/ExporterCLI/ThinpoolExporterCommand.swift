@@ -4,10 +4,10 @@ import ArgumentParser
 public struct ThinpoolExporterCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "thinpool-exporter",
-        abstract: "Watch device-mapper thin pools: docker-info capacity, Prometheus metrics, alerts, autoextend.",
+        abstract: "Watch device-mapper thin pools: docker info's capacity numbers, served to Prometheus.",
         version: BuildInfo.version,
-        subcommands: [StatusCommand.self],
-        defaultSubcommand: StatusCommand.self
+        subcommands: [ServeCommand.self, StatusCommand.self],
+        defaultSubcommand: ServeCommand.self
     )
 
     public init() {}

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+import TestSupport
 
 /// The real binary, end to end, against the fixture directories shipped in fixtures/.
 @Suite struct StatusCommandTests {
@@ -9,14 +10,14 @@ import Testing
         let r = try run(["status", "--dm.fixtures", Repo.fixture(fixture)])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr == "")
-        try expectGolden(r.stdout, "status-\(fixture).txt")
+        try golden.expect(r.stdout, "status-\(fixture).txt")
     }
 
     @Test(arguments: ["demo", "reference-host"])
     func jsonOutputIsGolden(fixture: String) throws {
         let r = try run(["status", "--json", "--dm.fixtures", Repo.fixture(fixture)])
         #expect(r.status == 0, "\(r.stderr)")
-        try expectGolden(r.stdout, "status-\(fixture).json")
+        try golden.expect(r.stdout, "status-\(fixture).json")
         // It is JSON, with the documented fields.
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let pools = try #require(object?["pools"] as? [[String: Any]])
@@ -105,6 +106,6 @@ import Testing
     @Test func helpIsGolden() throws {
         let r = try run(["status", "--help"])
         #expect(r.status == 0)
-        try expectGolden(r.stdout, "status-help.txt")
+        try golden.expect(r.stdout, "status-help.txt")
     }
 }

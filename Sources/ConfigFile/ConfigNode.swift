@@ -1,0 +1,128 @@
+import Foundation
+import Yams
+
+/// A YAML node with its path in the file, and typed accessors that record a problem instead of
+/// throwing, so validation goes on and reports everything at once.
+public struct ConfigNode {
+    public let node: Node
+    public let path: String
+
+    public init(_ node: Node, path: String) {
+        self.node = node
+        self.path = path
+    }
+
+    /// Parses `text`; a syntax error is recorded and yields nil. An empty document is an empty
+    /// mapping.
+    public static func parse(_ text: String, problems: inout ConfigProblems) -> ConfigNode? {
+        do {
+            guard let node = try Yams.compose(yaml: text) else { return ConfigNode(Node.mapping(Node.Mapping([])), path: "") }
+            return ConfigNode(node, path: "")
+        } catch let e as YamlError {
+            problems.add("", line: e.line, "not valid YAML: \(e.shortDescription)")
+        } catch {
+            problems.add("", line: nil, "not valid YAML: \(error)")
+        }
+        return nil
+    }
+
+    public var line: Int? { node.mark.map { $0.line } }
+
+    func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// The members of a mapping (problem and empty if it is not one), checking that every key
+    /// is among `allowed`.
+    public func mapping(allowed: Set<String>? = nil, _ problems: inout ConfigProblems) -> [String: ConfigNode] {
+        guard case .mapping(let m) = node else {
+            if case .scalar(let s) = node, s.string.isEmpty || s.string == "~" || s.string == "null" { return [:] }
+            problems.add(path, line: line, "must be a mapping (key: value)")
+            return [:]
+        }
+        var result: [String: ConfigNode] = [:]
+        for (k, v) in m {
+            guard case .scalar(let key) = k else {
+                problems.add(path, line: k.mark?.line, "keys must be strings")
+                continue
+            }
+            if let allowed, !allowed.contains(key.string) {
+                problems.add(child(key.string), line: k.mark?.line,
+                             "unknown setting (expected one of \(allowed.sorted().joined(separator: ", ")))")
+                continue
+            }
+            if result[key.string] != nil {
+                problems.add(child(key.string), line: k.mark?.line, "given twice")
+            }
+            result[key.string] = ConfigNode(v, path: child(key.string))
+        }
+        return result
+    }
+
+    /// The elements of a sequence.
+    public func sequence(_ problems: inout ConfigProblems) -> [ConfigNode] {
+        guard case .sequence(let s) = node else {
+            problems.add(path, line: line, "must be a list")
+            return []
+        }
+        return s.enumerated().map { ConfigNode($0.element, path: "\(path)[\($0.offset)]") }
+    }
+
+    public func string(_ problems: inout ConfigProblems) -> String? {
+        guard case .scalar(let s) = node else {
+            problems.add(path, line: line, "must be a string")
+            return nil
+        }
+        return s.string
+    }
+
+    public func bool(_ problems: inout ConfigProblems) -> Bool? {
+        guard case .scalar(let s) = node else { problems.add(path, line: line, "must be true or false"); return nil }
+        switch s.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            problems.add(path, line: line, "must be true or false, not \"\(s.string)\"")
+            return nil
+        }
+    }
+
+    public func number(_ problems: inout ConfigProblems, in range: ClosedRange<Double>? = nil) -> Double? {
+        guard case .scalar(let s) = node, let v = Double(s.string.replacingOccurrences(of: "_", with: "")), v.isFinite else {
+            problems.add(path, line: line, "must be a number")
+            return nil
+        }
+        if let range, !range.contains(v) {
+            problems.add(path, line: line, "must be between \(range.lowerBound.clean) and \(range.upperBound.clean), not \(s.string)")
+            return nil
+        }
+        return v
+    }
+}
+
+extension Double {
+    var clean: String { self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : "\(self)" }
+}
+
+extension YamlError {
+    var line: Int? {
+        switch self {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default: return nil
+        }
+    }
+
+    var shortDescription: String {
+        switch self {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
+            return problem
+        default: return "\(self)"
+        }
+    }
+}
+
+/// A file path from a config file: relative paths are relative to the config file's folder.
+public func resolvePath(_ path: String, relativeTo configFile: String) -> String {
+    if path.hasPrefix("/") { return path }
+    let dir = (configFile as NSString).deletingLastPathComponent
+    return dir.isEmpty ? path : (dir as NSString).appendingPathComponent(path)
+}

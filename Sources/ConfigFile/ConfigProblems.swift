@@ -1,0 +1,33 @@
+/// Every problem found in a configuration file, each with its path in the file
+/// (`receivers[1].url`) and line, so one run of `config check` lists them all.
+public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
+    public struct Problem: Sendable, Hashable {
+        public var path: String
+        public var line: Int?
+        public var message: String
+    }
+
+    /// The file the problems are in.
+    public var file: String
+    public var problems: [Problem]
+
+    public init(file: String, problems: [Problem] = []) {
+        self.file = file
+        self.problems = problems
+    }
+
+    public var isEmpty: Bool { problems.isEmpty }
+
+    public mutating func add(_ path: String, line: Int?, _ message: String) {
+        problems.append(Problem(path: path, line: line, message: message))
+    }
+
+    /// One line per problem: `FILE:LINE: PATH: MESSAGE`.
+    public var description: String {
+        let sorted = problems.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
+        let lines = sorted.map { p in
+            "\(file)\(p.line.map { ":\($0)" } ?? ""): \(p.path.isEmpty ? "" : "\(p.path): ")\(p.message)"
+        }
+        return "\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(file):\n" + lines.joined(separator: "\n")
+    }
+}

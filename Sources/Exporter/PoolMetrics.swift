@@ -1,0 +1,113 @@
+import Exposition
+import PoolReader
+import ThinPool
+
+/// The pools as metrics (namespace thinpool_, base units, labels `pool` and `device`),
+/// read fresh through the same reader as `status` at every scrape: a pool that vanished has no
+/// series; a pool that cannot be read has `thinpool_pool_up 0` and does not fail the scrape.
+public struct PoolCollector: MetricsCollector {
+    public let name = "pools"
+    let read: @Sendable () throws -> PoolReport
+
+    public init(read: @escaping @Sendable () throws -> PoolReport) {
+        self.read = read
+    }
+
+    public func collect() -> (families: [MetricFamily], success: Bool) {
+        var up = MetricFamily("thinpool_up", .gauge,
+                              help: "1 if device-mapper could be read (DM_DEVICE_LIST succeeded), 0 if not.")
+        do {
+            let report = try read()
+            up.add([:], 1)
+            return ([up] + PoolMetrics.families(report), true)
+        } catch {
+            up.add([:], 0)
+            return ([up], false)
+        }
+    }
+}
+
+/// Builds the pool families from a report. Pure: a report in, families out.
+public enum PoolMetrics {
+    public static func families(_ report: PoolReport) -> [MetricFamily] {
+        func gauge(_ name: String, _ help: String) -> MetricFamily { MetricFamily(name, .gauge, help: help) }
+        var devices = gauge("thinpool_devices", "Device-mapper devices listed (DM_DEVICE_LIST).")
+        devices.add([:], .integer(UInt64(report.deviceCount)))
+        var poolUp = gauge("thinpool_pool_up", "1 if the pool's table and status were read and parsed, 0 if not (the log and `status --json` say why).")
+        var dataUsed = gauge("thinpool_data_used_bytes", "Used data space: used data blocks (thin-pool status) x data block size (table).")
+        var dataSize = gauge("thinpool_data_size_bytes", "Data space: total data blocks (thin-pool status) x data block size (table).")
+        var dataAvail = gauge("thinpool_data_available_bytes", "Data Space Available as docker info computes it: size - used, capped at the free space (statfs f_bfree x f_bsize) of the filesystem holding the data device's loop file.")
+        var metaUsed = gauge("thinpool_metadata_used_bytes", "Used metadata space: used metadata blocks (thin-pool status) x 4096.")
+        var metaSize = gauge("thinpool_metadata_size_bytes", "Metadata space: total metadata blocks (thin-pool status) x 4096.")
+        var metaAvail = gauge("thinpool_metadata_available_bytes", "Metadata Space Available as docker info computes it: size - used, capped at the free space of the filesystem holding the metadata device's loop file.")
+        var blockSize = gauge("thinpool_data_block_size_bytes", "Data block size (thin-pool table) in bytes: docker's Pool Blocksize.")
+        var minFree = gauge("thinpool_min_free_space_bytes", "Docker's Thin Pool Minimum Free Space: total data blocks x dm.min_free_space / 100 x block size.")
+        var refuses = gauge("thinpool_docker_refuses_new_devices", "1 if docker would refuse to create a container or layer now: free data (space=data) or metadata (space=metadata) blocks below max(1, total x dm.min_free_space / 100).")
+        var lwm = gauge("thinpool_low_water_mark_bytes", "Low water mark (thin-pool table) in bytes: the kernel raises a dm event when free data space falls to it.")
+        var atLwm = gauge("thinpool_at_low_water_mark", "1 if free data blocks are at or below the table's low water mark.")
+        var metaLwm = gauge("thinpool_metadata_low_watermark_bytes", "Metadata low watermark (thin-pool status) in bytes: the kernel raises a dm event when free metadata space falls below it.")
+        var mode = gauge("thinpool_mode", "Pool mode (thin-pool status: rw, ro, out_of_data_space; the words Fail and Error as fail, error): one series per mode, 1 for the current one.")
+        var needsCheck = gauge("thinpool_needs_check", "1 if the pool's metadata needs thin_check (thin-pool status needs_check).")
+        var policy = gauge("thinpool_no_space_policy", "What writes do when data space runs out (thin-pool status): queue_if_no_space or error_if_no_space, 1 for the current one.")
+        var discard = gauge("thinpool_discard", "Discard handling (thin-pool status): discard_passdown, no_discard_passdown or ignore_discard, 1 for the current one.")
+        var held = gauge("thinpool_metadata_snapshot_held", "1 if a metadata snapshot is held (thin-pool status held metadata root).")
+        var txid = gauge("thinpool_transaction_id", "Transaction id of the pool's metadata (thin-pool status).")
+        var events = MetricFamily("thinpool_dm_events", .counter, help: "Device-mapper events of the pool device (its event number): low water mark, mode changes, resumes.")
+        var volumes = gauge("thinpool_thin_volumes", "Thin volumes provisioned from the pool that are active (have a dm device).")
+        var virtual = gauge("thinpool_virtual_size_bytes", "Sum of the sizes of the pool's active thin volumes (thin table lengths): the space promised.")
+        var mapped = gauge("thinpool_thin_mapped_bytes", "Space provisioned to the thin volume: mapped sectors (thin status) x 512.")
+        var thinSize = gauge("thinpool_thin_size_bytes", "Virtual size of the thin volume (thin table length) in bytes.")
+        var thinInfo = MetricFamily("thinpool_thin", .info, help: "A thin volume: its device id in the pool and its device-mapper uuid.")
+
+        for r in report.pools {
+            let p = r.name
+            poolUp.add(["pool": p], SampleValue(r.snapshot != nil && r.error == nil))
+            guard let s = r.snapshot else { continue }
+            if let b = s.table.blockSize.bytes { blockSize.add(["pool": p], .integer(b.rawValue)) }
+            if let b = s.table.lowWaterMark.bytes(blockSize: s.table.blockSize) { lwm.add(["pool": p], .integer(b.rawValue)) }
+            let current = s.mode
+            for m in PoolMode.allCases { mode.add(["pool": p, "mode": m.rawValue], SampleValue(current == m)) }
+            for q in [ThinPoolStatus.NoSpacePolicy.queue, .error] {
+                policy.add(["pool": p, "policy": q.rawValue], SampleValue(s.noSpacePolicy == q))
+            }
+            if let e = s.eventNumber { events.add(["pool": p], .integer(UInt64(e))) }
+            if let w = s.status.working {
+                if let n = w.needsCheck { needsCheck.add(["pool": p], SampleValue(n)) }
+                if let d = w.discard {
+                    for x in [ThinPoolStatus.Discard.passdown, .noPassdown, .ignore] {
+                        discard.add(["pool": p, "discard": x.rawValue], SampleValue(d == x))
+                    }
+                }
+                held.add(["pool": p], SampleValue(w.heldMetadataRoot != nil))
+                txid.add(["pool": p], .integer(w.transactionId))
+            }
+            if let c = r.capacity {
+                dataUsed.add(["pool": p], .integer(c.data.used.rawValue))
+                dataSize.add(["pool": p], .integer(c.data.total.rawValue))
+                dataAvail.add(["pool": p], .integer(c.data.available.rawValue))
+                metaUsed.add(["pool": p], .integer(c.metadata.used.rawValue))
+                metaSize.add(["pool": p], .integer(c.metadata.total.rawValue))
+                metaAvail.add(["pool": p], .integer(c.metadata.available.rawValue))
+                minFree.add(["pool": p], .integer(c.minFreeSpace.rawValue))
+                refuses.add(["pool": p, "space": "data"], SampleValue(c.dockerRefusesData))
+                refuses.add(["pool": p, "space": "metadata"], SampleValue(c.dockerRefusesMetadata))
+                atLwm.add(["pool": p], SampleValue(c.atLowWaterMark))
+                if let m = c.metadataLowWatermark { metaLwm.add(["pool": p], .integer(m.rawValue)) }
+            }
+            volumes.add(["pool": p], .integer(UInt64(s.thinVolumes.count)))
+            var promised: UInt64 = 0
+            for v in s.thinVolumes {
+                let size = v.size.bytes?.rawValue ?? 0
+                promised = promised.addingReportingOverflow(size).overflow ? UInt64.max : promised + size
+                thinSize.add(["pool": p, "device": v.name], .integer(size))
+                if let m = v.status?.mapped?.bytes { mapped.add(["pool": p, "device": v.name], .integer(m.rawValue)) }
+                thinInfo.add(["pool": p, "device": v.name, "device_id": v.table.map { String($0.deviceId) } ?? "",
+                              "uuid": v.uuid ?? ""], 1)
+            }
+            virtual.add(["pool": p], .integer(promised))
+        }
+        return [devices, poolUp, mode, dataUsed, dataSize, dataAvail, metaUsed, metaSize, metaAvail, blockSize,
+                minFree, refuses, lwm, atLwm, metaLwm, needsCheck, policy, discard, held, txid, events, volumes,
+                virtual, mapped, thinSize, thinInfo]
+    }
+}

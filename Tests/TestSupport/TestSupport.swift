@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Paths in the repository and the binaries the build made.
+public enum Repo {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../..").standardized
+    public static func fixture(_ name: String) -> String { root.appendingPathComponent("fixtures/\(name)").path }
+
+    /// The thinpool-exporter binary built next to the test runner.
+    public static let binary: String = {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("thinpool-exporter").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return root.appendingPathComponent(".build/debug/thinpool-exporter").path
+    }()
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    /// stdout then stderr.
+    public var output: String { stdout + stderr }
+}
+
+/// Runs a program to completion, with `input` on stdin.
+public func runProgram(_ path: String, _ arguments: [String], input: String? = nil,
+                       environment: [String: String]? = nil) throws -> ProcessResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = arguments
+    if let environment { p.environment = environment }
+    let out = Pipe(), err = Pipe(), inPipe = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    if input != nil { p.standardInput = inPipe }
+    try p.run()
+    if let input {
+        inPipe.fileHandleForWriting.write(Data(input.utf8))
+        try inPipe.fileHandleForWriting.close()
+    }
+    // Read both pipes concurrently so neither fills up.
+    let errData = Mutexed(Data())
+    let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    while !reader.isFinished { usleep(1000) }
+    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                         stderr: String(decoding: errData.get(), as: UTF8.self))
+}
+
+final class Mutexed<T>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ v: T) { value = v }
+    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
+    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// The path of a program the tests need; a clear failure when it is missing
+/// (scripts/install-deps.sh --test installs them).
+public func tool(_ name: String) throws -> String {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/bin"] {
+        let path = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    throw TestFailure("\(name) is not installed (scripts/install-deps.sh --test installs it)")
+}
+
+/// Golden files in `directory`: `UPDATE_GOLDEN=1 swift test` rewrites them.
+public struct Golden: Sendable {
+    public let directory: URL
+    public init(_ directory: URL) { self.directory = directory }
+
+    public func expect(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let url = directory.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try actual.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(actual == expected, "differs from \(url.lastPathComponent) (UPDATE_GOLDEN=1 swift test rewrites it)",
+                sourceLocation: sourceLocation)
+    }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    guard bound == 0 else { throw TestFailure("bind: \(errno)") }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// A process running in the background; its stdout and stderr go to a file.
+public final class Daemon: @unchecked Sendable {
+    public let process = Process()
+    public let logPath: String
+
+    public init(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        logPath = FileManager.default.temporaryDirectory.appendingPathComponent("daemon-\(UUID().uuidString).log").path
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends `signal` and waits (up to `timeout`) for the exit status; nil if it had to be killed.
+    public func stop(_ signal: Int32 = SIGTERM, timeout: Double = 10) -> Int32? {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit(); return nil }
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
+/// GET with curl; nil when the request failed or the status was not 2xx.
+public func httpGet(_ url: String, timeout: Int = 5, headers: [String] = []) -> String? {
+    guard let r = try? runProgram("/usr/bin/curl", ["-sf", "--max-time", "\(timeout)"] + headers.flatMap { ["-H", $0] } + [url]),
+          r.status == 0 else { return nil }
+    return r.stdout
+}
+
+/// Polls `body` until it returns non-nil or `seconds` pass.
+public func waitFor<T>(_ seconds: Double, _ body: () throws -> T?) rethrows -> T? {
+    let deadline = Date().addingTimeInterval(seconds)
+    repeat {
+        if let v = try body() { return v }
+        usleep(100_000)
+    } while Date() < deadline
+    return nil
+}
