@@ -43,10 +43,12 @@ public final class HTTPServer: Service, Sendable {
         var channels: [any Channel] = []
         do {
             for address in listenAddresses {
-                let channel = try await bootstrap().bind(host: address.host, port: address.port).get()
+                let channel = try await bind(address)
                 channels.append(channel)
-                logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
-                                                     "tls": "\(tls != nil)"])
+                let local = channel.localAddress.map { a in
+                    a.ipAddress.map { ip in ip.contains(":") ? "[\(ip)]:\(a.port ?? 0)" : "\(ip):\(a.port ?? 0)" } ?? "\(a)"
+                } ?? "?"
+                logger.info("listening", metadata: ["address": "\(local)", "tls": "\(tls != nil)"])
             }
         } catch {
             for c in channels { try? await c.close() }
@@ -71,6 +73,21 @@ public final class HTTPServer: Service, Sendable {
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
         logger.info("stopped")
+    }
+
+    /// Binds one address. Literal IPs need no resolver (getaddrinfo refuses "::" on a host
+    /// with no IPv6 address configured); "every address" falls back to IPv4 alone when the
+    /// kernel has no IPv6 at all.
+    private func bind(_ address: ListenAddress) async throws -> any Channel {
+        if let literal = try? SocketAddress(ipAddress: address.host, port: address.port) {
+            do {
+                return try await bootstrap().bind(to: literal).get()
+            } catch where address.host == "::" {
+                logger.info("no IPv6 here; listening on IPv4 only", metadata: ["error": "\(error)"])
+                return try await bootstrap().bind(to: try SocketAddress(ipAddress: "0.0.0.0", port: address.port)).get()
+            }
+        }
+        return try await bootstrap().bind(host: address.host, port: address.port).get()
     }
 
     private func bootstrap() -> ServerBootstrap {

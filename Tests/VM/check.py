@@ -149,6 +149,100 @@ class Checker:
                                                                     if len(tt) == 1 and tt[0][2] == "thin" and tt[0][3] == "Fail"))
 
 
+def parse_metrics(text):
+    """Prometheus text format -> {(name, frozenset(labels)): float}"""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, _, value = line.rpartition(" ")
+        name, labels = head, {}
+        if "{" in head:
+            name, _, rest = head.partition("{")
+            rest = rest.rstrip("}")
+            for part in split_labels(rest):
+                k, _, v = part.partition("=")
+                labels[k] = v[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        out[(name, frozenset(labels.items()))] = float(value)
+    return out
+
+
+def split_labels(s):
+    parts, cur, quoted, escaped = [], "", False, False
+    for ch in s:
+        if escaped:
+            cur += ch
+            escaped = False
+        elif ch == "\\":
+            cur += ch
+            escaped = True
+        elif ch == '"':
+            cur += ch
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur:
+        parts.append(cur)
+    return parts
+
+
+def check_metrics(c, name, text, files):
+    """The host's scrape of the exporter against the dmsetup snapshot of the same moment."""
+    where = f"host scrape {name}"
+    m = parse_metrics(text)
+
+    def get(metric, **labels):
+        return m.get((metric, frozenset(labels.items())))
+
+    c.eq(where, "thinpool_up", get("thinpool_up"), 1.0)
+    tables = parse_targets(files["table"])
+    statuses = parse_targets(files["status"])
+    info = parse_info(files["info"])
+    loops = parse_loops(files.get("loops", ""))
+    pools = sorted(n for n, t in tables.items() if len(t) == 1 and t[0][2] == "thin-pool")
+    scraped = sorted(dict(k[1])["pool"] for k in m if k[0] == "thinpool_pool_up")
+    c.eq(where, "pools", scraped, pools)
+    for p in pools:
+        w = f"{where} pool {p}"
+        t = tables[p][0][3].split()
+        bs, lwm = int(t[2]), int(t[3])
+        c.eq(w, "thinpool_pool_up", get("thinpool_pool_up", pool=p), 1.0)
+        c.eq(w, "thinpool_data_block_size_bytes", get("thinpool_data_block_size_bytes", pool=p), float(bs * 512))
+        c.eq(w, "thinpool_low_water_mark_bytes", get("thinpool_low_water_mark_bytes", pool=p), float(lwm * bs * 512))
+        c.eq(w, "thinpool_dm_events_total", get("thinpool_dm_events_total", pool=p), float(info[p]["Event"]))
+        s = statuses[p][0][3].split()
+        mode = s[0].lower() if s in (["Fail"], ["Error"]) else s[4]
+        for mo in ("rw", "ro", "out_of_data_space", "fail", "error"):
+            c.eq(w, f"thinpool_mode{{mode={mo}}}", get("thinpool_mode", pool=p, mode=mo), 1.0 if mo == mode else 0.0)
+        if mode in ("fail", "error"):
+            c.eq(w, "thinpool_data_used_bytes", get("thinpool_data_used_bytes", pool=p), None)
+            continue
+        mu, mt = map(int, s[1].split("/"))
+        du, dt = map(int, s[2].split("/"))
+        c.eq(w, "thinpool_data_used_bytes", get("thinpool_data_used_bytes", pool=p), float(du * bs * 512))
+        c.eq(w, "thinpool_data_size_bytes", get("thinpool_data_size_bytes", pool=p), float(dt * bs * 512))
+        c.eq(w, "thinpool_metadata_used_bytes", get("thinpool_metadata_used_bytes", pool=p), float(mu * 4096))
+        c.eq(w, "thinpool_metadata_size_bytes", get("thinpool_metadata_size_bytes", pool=p), float(mt * 4096))
+        avail = (dt - du) * bs * 512
+        backing = loops.get(t[1])
+        if backing:
+            avail = min(avail, backing[1])
+        c.eq(w, "thinpool_data_available_bytes", get("thinpool_data_available_bytes", pool=p), float(avail))
+        c.eq(w, "thinpool_transaction_id", get("thinpool_transaction_id", pool=p), float(s[0]))
+        c.eq(w, "thinpool_needs_check", get("thinpool_needs_check", pool=p), 1.0 if s[7] == "needs_check" else 0.0)
+        dev = f"{info[p]['Maj']}:{info[p]['Min']}"
+        for tname, tt in tables.items():
+            if len(tt) == 1 and tt[0][2] == "thin" and tt[0][3].split()[0] == dev:
+                st = statuses[tname][0][3].split()
+                c.eq(w, f"thinpool_thin_mapped_bytes{{device={tname}}}", get("thinpool_thin_mapped_bytes", pool=p, device=tname),
+                     float(int(st[0]) * 512))
+                c.eq(w, f"thinpool_thin_size_bytes{{device={tname}}}", get("thinpool_thin_size_bytes", pool=p, device=tname),
+                     float(tt[0][1] * 512))
+
+
 def lookup(pool, path):
     v = pool
     for part in path.split("."):
@@ -160,7 +254,34 @@ def main():
     text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
     c = Checker()
     snaps, expects, current, section = {}, [], None, None
+    scrapes, scrape = {}, None
+    posts, post = [], None
     for line in text.splitlines():
+        # Host sections are written whole, but may fall between any two guest lines.
+        if line.startswith("@@HOSTPOST "):
+            _, name, at = line.split()
+            post = {"name": name, "at": float(at), "text": ""}
+            posts.append(post)
+            continue
+        if post is not None:
+            if line.startswith("@@END"):
+                post = None
+            else:
+                post["text"] += line + "\n"
+            continue
+        if line.startswith("@@HOSTSCRAPE "):
+            scrape = line.split()[1]
+            scrapes[scrape] = ""
+            continue
+        if scrape is not None:
+            if line.startswith("@@END"):
+                scrape = None
+            else:
+                scrapes[scrape] += line + "\n"
+            continue
+        if line.startswith("@@SCRAPED ") and current is not None:
+            current["__scraped"] = line.split()[1]
+            continue
         if line.startswith("@@SNAPSHOT "):
             current = {"__name": line.split(None, 1)[1].strip()}
         elif line.startswith("@@FILE ") and current is not None:
@@ -178,6 +299,12 @@ def main():
     docs = {}
     for name, files in snaps.items():
         docs[name] = c.snapshot(name, files)
+        if "__scraped" in files:
+            key = files["__scraped"]
+            if key not in scrapes:
+                c.failures.append(f"snapshot {name}: no host scrape {key}")
+            else:
+                check_metrics(c, name, scrapes[key], files)
     for e in expects:
         snap, pool, pairs = e[0], e[1], e[2:]
         doc = docs.get(snap)

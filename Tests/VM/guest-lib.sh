@@ -77,3 +77,38 @@ expect() {
   local snap=$1 pool=$2; shift 2
   echo "@@EXPECT $snap $pool $*"
 }
+
+# serve [ARGS...]: start `thinpool-exporter serve` on :10234 in the background (the host reaches
+# it through a forwarded port) and wait until it answers.
+serve() {
+  $TPE serve --web.listen-address :10234 "$@" > /tmp/serve.log 2>&1 &
+  SERVE_PID=$!
+  local i=0
+  until wget -q -O /dev/null http://127.0.0.1:10234/healthz 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "the exporter did not start: $(cat /tmp/serve.log)"
+    sleep 0.1
+  done
+}
+
+# host_scrape NAME: the host scrapes the exporter here while dmsetup reads the same moment; the
+# checker compares the host's metrics with this snapshot. Retaken if the pools moved meanwhile.
+host_scrape() {
+  local name=$1 try=0 before after
+  while :; do
+    before=$(dmsetup status)
+    echo "@@SCRAPE $name.$try"
+    until wget -q -O /dev/null "http://$CTRL/done/$name.$try" 2>/dev/null; do sleep 0.1; done
+    after=$(dmsetup status)
+    [ "$before" = "$after" ] && break
+    try=$((try + 1)); [ $try -ge 5 ] && fail "host_scrape $name: the pools kept changing"
+  done
+  echo "@@SNAPSHOT $name"
+  echo "@@SCRAPED $name.$try"
+  echo "@@FILE table"; dmsetup table
+  echo "@@FILE status"; echo "$after"
+  echo "@@FILE info"; dmsetup info -c
+  echo "@@FILE loops"; loops
+  echo "@@FILE json"; $TPE status --json
+  echo "@@FILE rc"; echo 0
+  echo "@@END"
+}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-scenarios.sh [SCENARIO...]: builds thinpool-exporter (release, static Swift stdlib),
-# boots the test kernel once per scenario (Tests/VM/scenarios/*.sh) with the binary inside,
-# and checks each scenario's snapshots with check.py. Prints a summary; exits non-zero when a
+# boots the test kernel once per scenario (Tests/VM/scenarios/*.sh) with the binary inside and
+# a host side (hostside.py: a forwarded port to the guest's exporter, a control endpoint),
+# and checks each scenario's snapshots and host scrapes with check.py. Prints a summary; exits non-zero when a
 # scenario fails. Output of each run: .build/vm/<scenario>.out
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,7 @@ for s in "${scenarios[@]}"; do
   name=$(basename "$s" .sh)
   ts=$(date +%s.%N)
   set +e
-  "$HERE/run-vm.sh" -m 512M -t 300 -x "$TPE_BIN" -f "$HERE/guest-lib.sh" ${VM_ARGS:-} "$s" > "$OUT/$name.out" 2>&1
+  python3 "$HERE/hostside.py" "$OUT/$name.out" -m 512M -t 300 -x "$TPE_BIN" -f "$HERE/guest-lib.sh" ${VM_ARGS:-} "$s"
   rc=$?
   python3 "$HERE/check.py" "$OUT/$name.out" > "$OUT/$name.check" 2>&1
   crc=$?
