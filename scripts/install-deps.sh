@@ -6,7 +6,8 @@ pkgs=(libdevmapper-dev libcrypt-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then
   # promtool and a real Prometheus; the OpenMetrics parser of prometheus_client; curl and
   # openssl for TLS tests; setpriv (util-linux) to test as an unprivileged user.
-  pkgs+=(dmsetup python3 python3-prometheus-client prometheus curl openssl util-linux)
+  # chromium (headless) opens the landing page as a user would.
+  pkgs+=(dmsetup python3 python3-prometheus-client prometheus curl openssl util-linux chromium fonts-dejavu-core)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,8 +1,12 @@
 // Why this file exists: Swift cannot call C-variadic functions or define one.
 // - libdevmapper's log callback (dm_log_with_errno_fn) is variadic: a C trampoline formats the
 //   message with vsnprintf and hands a plain string to Swift.
-// - struct dm_names ends in a flexible array member, which Swift does not import; the event
-//   number the kernel stores after the name needs pointer arithmetic on that member.
+// - struct dm_name_list ends in a flexible array member, which Swift does not import; the event
+//   number and uuid the kernel stores after each name need pointer arithmetic on it.
+// - DM_LIST_DEVICES runs here too: through libdevmapper, a list too big for its buffer makes it
+//   double its buffer size for every later call of the process, so each STATUS afterwards
+//   copies a much larger buffer in and out of the kernel (measured: +90 us per read under
+//   TCG with 1000 devices). Our own call also asks for uuids (DM_UUID_FLAG).
 // - ioctl(2) is variadic. The event ioctls (DM_DEV_ARM_POLL, DM_DEV_WAIT) run on a control fd of
 //   our own: ARM_POLL arms the fd it is issued on, and libdevmapper does not expose its fd; a
 //   wait on our own fd also needs none of libdevmapper's process-global, unlocked state, so a
@@ -47,21 +51,6 @@ void cdm_log_install(cdm_log_sink sink, int max_level) {
     dm_log_with_errno_init(sink ? cdm_log_trampoline : cdm_log_discard);
 }
 
-const char *cdm_names_name(const void *names) {
-    return ((const struct dm_names *)names)->name;
-}
-
-uint32_t cdm_names_event_nr(const void *names) {
-    const struct dm_names *n = names;
-    // Kernel layout (include/uapi/linux/dm-ioctl.h, struct dm_name_list): after the name's NUL,
-    // aligned to 8 bytes, come __u32 event_nr and __u32 flags.
-    uintptr_t p = (uintptr_t)(n->name + strlen(n->name) + 1);
-    p = (p + 7) & ~(uintptr_t)7;
-    uint32_t ev;
-    memcpy(&ev, (const void *)p, sizeof ev);
-    return ev;
-}
-
 int cdm_control_open(const char *path) {
     int fd = open(path, O_RDWR | O_CLOEXEC);
     return fd < 0 ? -errno : fd;
@@ -96,6 +85,58 @@ int cdm_wait_event(int fd, const char *name, uint32_t event_nr, uint32_t *new_ev
     if (r == 0 && new_event_nr) *new_event_nr = dmi->event_nr;
     free(dmi);
     return r;
+}
+
+int cdm_list_devices(int fd, cdm_list_sink sink, void *context) {
+    size_t size = 16384;
+    for (;;) {
+        struct dm_ioctl *dmi = malloc(size);
+        if (!dmi) return -ENOMEM;
+        cdm_ioctl_header(dmi, size);
+        dmi->flags = DM_UUID_FLAG;
+        if (ioctl(fd, DM_LIST_DEVICES, dmi) < 0) {
+            int e = errno;
+            free(dmi);
+            return -e;
+        }
+        if (dmi->flags & DM_BUFFER_FULL_FLAG) {
+            free(dmi);
+            if (size >= (64u << 20)) return -ENOBUFS;
+            size *= 4;
+            continue;
+        }
+        // The reply's version is the kernel's: event numbers follow names from 4.37 on.
+        int has_event_nr = dmi->version[0] > 4 || (dmi->version[0] == 4 && dmi->version[1] >= 37);
+        int count = 0;
+        char *start = (char *)dmi + dmi->data_start;
+        char *end = (char *)dmi + dmi->data_size;
+        struct dm_name_list *nl = (struct dm_name_list *)start;
+        if ((char *)nl + sizeof *nl <= end && nl->dev != 0) {
+            for (;;) {
+                const char *name = nl->name;
+                uint32_t event_nr = 0;
+                const char *uuid = NULL;
+                if (has_event_nr) {
+                    uintptr_t p = ((uintptr_t)(name + strlen(name) + 1) + 7) & ~(uintptr_t)7;
+                    uint32_t words[2];
+                    memcpy(words, (const void *)p, sizeof words);
+                    event_nr = words[0];
+                    if (words[1] & DM_NAME_LIST_FLAG_HAS_UUID) {
+                        uuid = (const char *)(((p + 8) + 7) & ~(uintptr_t)7);
+                    } else if (words[1] & DM_NAME_LIST_FLAG_DOESNT_HAVE_UUID) {
+                        uuid = "";
+                    }
+                }
+                sink(context, name, nl->dev, event_nr, has_event_nr, uuid);
+                count++;
+                if (!nl->next) break;
+                nl = (struct dm_name_list *)((char *)nl + nl->next);
+                if ((char *)nl + sizeof *nl > end) break;
+            }
+        }
+        free(dmi);
+        return count;
+    }
 }
 
 int cdm_driver_version(int fd, uint32_t version[3]) {

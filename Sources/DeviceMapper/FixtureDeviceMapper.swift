@@ -121,7 +121,7 @@ public final class FixtureDeviceMapper: DeviceMapper {
         loaded.withLock { $0 = set }
         return set.names.map { name in
             let info = set.devices[name]!.info
-            return DeviceListEntry(name: name, number: info.number, eventNumber: info.eventNumber)
+            return DeviceListEntry(name: name, number: info.number, eventNumber: info.eventNumber, uuid: info.uuid)
         }
     }
 

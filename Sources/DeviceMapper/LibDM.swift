@@ -25,6 +25,17 @@ enum LibDM {
 
     static let lock = Mutex<Bool>(false)
 
+    /// Set once libdevmapper has reached the kernel (and created /dev/mapper/control if it
+    /// was missing, as it does without udev).
+    private static let controlReady = Mutex<Bool>(false)
+
+    /// Runs `check` (a libdevmapper call) until it has succeeded once.
+    static func ensureControl(_ check: () throws -> Void) throws {
+        if controlReady.withLock({ $0 }) { return }
+        try check()
+        controlReady.withLock { $0 = true }
+    }
+
     /// Runs `body` with libdevmapper to ourselves; returns its result and what was logged.
     static func locked<T>(_ body: () throws -> T) rethrows -> (T, [LibDMMessage]) {
         try lock.withLock { installed in

@@ -5,6 +5,14 @@ import Logging
 import Glibc
 #endif
 
+private let listSink: cdm_list_sink = { context, name, dev, eventNumber, hasEventNumber, uuid in
+    guard let context, let name else { return }
+    context.assumingMemoryBound(to: [DeviceListEntry].self).pointee.append(DeviceListEntry(
+        name: String(cString: name), number: DeviceNumber(kernelEncoded: dev),
+        eventNumber: hasEventNumber != 0 ? eventNumber : nil,
+        uuid: uuid.map { String(cString: $0) }))
+}
+
 /// The real device-mapper, through libdevmapper. Needs root (CAP_SYS_ADMIN).
 ///
 /// libdevmapper is not thread-safe: every call here takes one process-wide lock. Waiting for
@@ -45,38 +53,22 @@ public struct LibDeviceMapper: DeviceMapper {
         }
     }
 
-    /// Whether DM_DEVICE_LIST records carry event numbers (dm ioctl >= 4.37).
-    private func listHasEventNumbers() throws -> Bool {
-        let parts = try driverVersion().split(separator: ".").compactMap { Int($0) }
-        guard parts.count >= 2 else { return false }
-        return parts[0] > 4 || (parts[0] == 4 && parts[1] >= 37)
-    }
-
+    /// Every device, by DM_LIST_DEVICES on a control fd of our own (see cdm_list_devices for
+    /// why not libdevmapper's LIST), with event numbers and uuids where the kernel gives them.
     public func listDevices() throws -> [DeviceListEntry] {
-        let withEvents = try listHasEventNumbers()
-        return try call {
-            let task = try DMTask(DM_DEVICE_LIST, .list, device: nil)
-            try task.run()
-            guard let first = dm_task_get_names(task.handle) else {
-                throw DeviceMapperError(.failed, .list, detail: "dm_task_get_names returned NULL")
-            }
-            var entries: [DeviceListEntry] = []
-            // An empty list is one record with dev == 0.
-            guard first.pointee.dev != 0 else { return entries }
-            var record = UnsafeRawPointer(first)
-            while true {
-                let names = record.assumingMemoryBound(to: dm_names.self)
-                entries.append(DeviceListEntry(
-                    name: String(cString: cdm_names_name(record)),
-                    number: DeviceNumber(kernelEncoded: names.pointee.dev),
-                    eventNumber: withEvents ? cdm_names_event_nr(record) : nil
-                ))
-                let next = names.pointee.next
-                if next == 0 { break }
-                record += Int(next)
-            }
-            return entries
+        try LibDM.ensureControl { _ = try driverVersion() }
+        let fd = cdm_control_open(controlPath)
+        guard fd >= 0 else {
+            throw DeviceMapperError(DeviceMapperError.code(forErrno: -fd), .list, errno: -fd,
+                                    detail: "\(controlPath): open failed")
         }
+        defer { close(fd) }
+        var entries: [DeviceListEntry] = []
+        let n = withUnsafeMutablePointer(to: &entries) { cdm_list_devices(fd, listSink, $0) }
+        guard n >= 0 else {
+            throw DeviceMapperError(DeviceMapperError.code(forErrno: -n), .list, errno: -n)
+        }
+        return entries
     }
 
     public func info(_ name: String) throws -> DeviceInfo {

@@ -53,14 +53,21 @@ final class ConnectionRegistry: Sendable {
         _ = entries.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
-    /// Closes connections with no request in flight (graceful shutdown).
-    func closeIdle() {
-        let idle = entries.withLock { $0.values.filter { !$0.busy }.map(\.channel) }
-        for c in idle { c.close(promise: nil) }
+    /// Closes connections with no request in flight (graceful shutdown); returns when closed.
+    func closeIdle() async {
+        await close(entries.withLock { $0.values.filter { !$0.busy }.map(\.channel) })
     }
 
-    func closeAll() {
-        let all = entries.withLock { $0.values.map(\.channel) }
-        for c in all { c.close(promise: nil) }
+    /// Closes every connection; returns when they are closed.
+    func closeAll() async {
+        await close(entries.withLock { $0.values.map(\.channel) })
+    }
+
+    private func close(_ channels: [any Channel]) async {
+        for c in channels {
+            // Already closing or closed is fine: all that matters is that it is closed after.
+            try? await c.close()
+            try? await c.closeFuture.get()
+        }
     }
 }

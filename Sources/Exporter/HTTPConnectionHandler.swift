@@ -61,6 +61,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Closes the connection unless a request head arrives within `timeout`.
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
         deadline?.cancel()
+        deadline = nil
+        guard context.channel.isActive else { return }
         let channel = context.channel
         deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
     }
@@ -90,8 +92,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let keepAlive = h.isKeepAlive
             let isHead = h.method == .HEAD
             let router = self.router
+            let channel = context.channel
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            threadPool.runIfActive(eventLoop: context.eventLoop) { router.respond(to: request) }
+            threadPool.runIfActive(eventLoop: context.eventLoop) { () throws -> HTTPResponse in
+                // The client may have left while this waited in the queue: nothing to answer.
+                guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
+                return router.respond(to: request)
+            }
                 .whenComplete { result in
                     let (handler, context) = bound.value
                     switch result {
@@ -105,6 +112,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func write(_ context: ChannelHandlerContext, _ response: HTTPResponse, keepAlive: Bool, isHead: Bool) {
+        guard context.channel.isActive else { return }
         var headers = HTTPHeaders(response.headers)
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }

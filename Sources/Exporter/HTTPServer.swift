@@ -63,14 +63,17 @@ public final class HTTPServer: Service, Sendable {
 
         logger.info("shutting down: no new connections; finishing answers in flight")
         for c in channels { try? await c.close() }
-        registry.closeIdle()
+        await registry.closeIdle()
         let clock = ContinuousClock()
         let deadline = clock.now + drainTimeout
         while registry.busyCount > 0, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        registry.closeAll()
+        // Work still queued (for clients that left) finishes; what it hands back to the event
+        // loop runs there before any connection is torn down or the loop stops.
         try? await threadPool.shutdownGracefully()
+        try? await group.next().submit {}.get()
+        await registry.closeAll()
         try? await group.shutdownGracefully()
         logger.info("stopped")
     }

@@ -45,6 +45,11 @@ public enum LandingPage {
     static func card(_ r: PoolReading) -> String {
         let modeText = r.snapshot?.mode?.rawValue ?? "unknown"
         var html = "<div class=\"pool\" id=\"pool-\(escape(r.name))\"><h2>\(escape(r.name)) <span class=\"mode \(escape(modeText))\">\(escape(modeText))</span></h2>\n"
+        switch r.snapshot?.mode {
+        case .fail?: html += "<p class=\"err\">The pool has failed: the kernel reports no counters and its I/O errors. It needs repair (thin_check, thin_repair).</p>\n"
+        case .error?: html += "<p class=\"err\">The kernel could not read this pool's counters (status Error).</p>\n"
+        default: break
+        }
         if let c = r.capacity {
             let data = c.data
             let minFreeAt = data.totalBlocks == 0 ? 0 : 1 - Double(c.minFreeSpace.rawValue) / Double(data.total.rawValue)

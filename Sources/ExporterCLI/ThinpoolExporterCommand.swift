@@ -6,7 +6,7 @@ public struct ThinpoolExporterCommand: AsyncParsableCommand {
         commandName: "thinpool-exporter",
         abstract: "Watch device-mapper thin pools: docker info's capacity numbers, served to Prometheus.",
         version: BuildInfo.version,
-        subcommands: [ServeCommand.self, StatusCommand.self],
+        subcommands: [ServeCommand.self, StatusCommand.self, BenchCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 

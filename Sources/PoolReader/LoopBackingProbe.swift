@@ -3,19 +3,36 @@ import ThinPool
 import Glibc
 #endif
 
-/// Finds the loop file behind a device, for docker's cap of Available space.
+/// Finds the loop file behind a device and the free space of its filesystem, for docker's cap
+/// of Available space.
 public protocol LoopBackingProbe: Sendable {
-    func backing(of device: DeviceRef) -> LoopBacking?
+    /// The regular file behind `device` when it is a loop device, else nil. Stable while the
+    /// device is in use (a pool holds it open), so readers cache it with the pool's table.
+    func backingFile(of device: DeviceRef) -> BackingFile?
+    /// statfs f_bfree x f_bsize of the filesystem holding `path`; nil when statfs fails.
+    func filesystemFree(of path: String) -> Bytes?
+}
+
+/// A loop device's backing file and the device number of the filesystem holding it.
+public struct BackingFile: Hashable, Sendable {
+    public var path: String
+    public var filesystem: UInt64
+
+    public init(path: String, filesystem: UInt64) {
+        self.path = path
+        self.filesystem = filesystem
+    }
 }
 
 /// No loop files (a fixture from another host: its files are not here).
 public struct NoLoopBacking: LoopBackingProbe {
     public init() {}
-    public func backing(of device: DeviceRef) -> LoopBacking? { nil }
+    public func backingFile(of device: DeviceRef) -> BackingFile? { nil }
+    public func filesystemFree(of path: String) -> Bytes? { nil }
 }
 
-/// Reads `/sys/dev/block/MAJ:MIN/loop/backing_file`, then statfs of that file, as docker's
-/// getUnderlyingAvailableSpace does (f_bfree x f_bsize, regular files only).
+/// Reads `/sys/dev/block/MAJ:MIN/loop/backing_file`, keeps it when it is a regular file, and
+/// measures its filesystem as docker's getUnderlyingAvailableSpace does (f_bfree x f_bsize).
 public struct SysfsLoopBacking: LoopBackingProbe {
     public var sysfsRoot: String
 
@@ -23,7 +40,7 @@ public struct SysfsLoopBacking: LoopBackingProbe {
         self.sysfsRoot = sysfsRoot
     }
 
-    public func backing(of device: DeviceRef) -> LoopBacking? {
+    public func backingFile(of device: DeviceRef) -> BackingFile? {
         let number: String
         switch device {
         case .number(let n): number = n.description
@@ -35,16 +52,18 @@ public struct SysfsLoopBacking: LoopBackingProbe {
         guard var path = readSmallFile("\(sysfsRoot)/dev/block/\(number)/loop/backing_file") else { return nil }
         while path.last == "\n" { path.removeLast() }
         if path.hasSuffix(" (deleted)") { path.removeLast(10) }
-        guard !path.isEmpty else { return nil }
         var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            return LoopBacking(path: path, filesystemFree: nil)
-        }
+        // docker's isRealFile: only a regular file's filesystem caps the space.
+        guard !path.isEmpty, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return BackingFile(path: path, filesystem: UInt64(st.st_dev))
+    }
+
+    public func filesystemFree(of path: String) -> Bytes? {
         // statvfs carries statfs's f_bsize and f_bfree unchanged (glibc); statfs(2) itself is
         // not in Swift's Glibc module.
         var fs = statvfs()
-        guard statvfs(path, &fs) == 0 else { return LoopBacking(path: path, filesystemFree: nil) }
-        return LoopBacking(path: path, filesystemFree: Bytes.multiplying(UInt64(fs.f_bfree), UInt64(fs.f_bsize)))
+        guard statvfs(path, &fs) == 0 else { return nil }
+        return Bytes.multiplying(UInt64(fs.f_bfree), UInt64(fs.f_bsize))
     }
 
     private func major(_ dev: dev_t) -> UInt32 { UInt32((dev >> 8) & 0xfff) | UInt32((dev >> 32) & ~0xfff) }

@@ -7,26 +7,39 @@ import ThinPool
 ///
 /// One collection is a LIST, a STATUS (no-flush) of each pool and thin volume, and a TABLE
 /// only of devices whose event number moved since their table was last read: a live table
-/// changes only on resume, which raises an event, so tables are cached by event number.
+/// changes only on resume, which raises an event, so tables are cached by event number --
+/// for pools with their parsed form and the loop files behind them.
 public final class PoolReader: Sendable {
     public let client: any DeviceMapper
     public let backing: any LoopBackingProbe
     public let logger: Logger
     /// dm.min_free_space for a pool, by name.
     public let minFreeSpacePercent: @Sendable (String) -> UInt64
+    /// Reuse tables while event numbers stand still (off only to measure what that saves).
+    public let cacheTables: Bool
 
-    private struct CachedTable {
+    private struct CachedTable: Sendable {
         var number: DeviceNumber?
         var eventNumber: UInt32
         var info: DeviceInfo
         var targets: [Target]
+        /// For a thin-pool device: its parsed table and loop files, found once per table.
+        var pool: PoolTable?
+    }
+
+    private struct PoolTable: Sendable {
+        var table: ThinPoolTable
+        var dataBackingFile: BackingFile?
+        var metadataBackingFile: BackingFile?
     }
 
     private let tables = Mutex<[String: CachedTable]>([:])
 
     public init(client: any DeviceMapper, backing: any LoopBackingProbe = SysfsLoopBacking(),
                 logger: Logger = Logger(label: "thinpool.reader"),
-                minFreeSpacePercent: @escaping @Sendable (String) -> UInt64 = { _ in PoolCapacity.defaultMinFreeSpacePercent }) {
+                minFreeSpacePercent: @escaping @Sendable (String) -> UInt64 = { _ in PoolCapacity.defaultMinFreeSpacePercent },
+                cacheTables: Bool = true) {
+        self.cacheTables = cacheTables
         self.client = client
         self.backing = backing
         self.logger = logger
@@ -38,7 +51,7 @@ public final class PoolReader: Sendable {
     /// its ``PoolReading``.
     public func read() throws -> PoolReport {
         let entries = try client.listDevices()
-        let cache = tables.withLock { $0 }
+        let cache = cacheTables ? tables.withLock { $0 } : [:]
         var fresh: [String: CachedTable] = [:]
         var readings: [DeviceReading] = []
         var deviceErrors: [String: String] = [:]
@@ -77,11 +90,17 @@ public final class PoolReader: Sendable {
                 logger.warning("cannot read device", metadata: ["device": "\(entry.name)", "error": "\(e)"])
             }
         }
-        tables.withLock { $0 = fresh }
         let assembly = PoolAssembler.assemble(readings)
-        let pools = assembly.pools.map { name, result in
-            reading(name: name, result: result)
+        let pools = assembly.pools.map { name, result -> PoolReading in
+            guard case .success(var snapshot) = result else {
+                return reading(name: name, result: result)
+            }
+            let files = backingFiles(snapshot.table, cached: fresh[name]?.pool)
+            fresh[name]?.pool = files
+            attachBacking(&snapshot, files)
+            return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name))
         }
+        tables.withLock { $0 = fresh }
         return PoolReport(pools: pools, deviceCount: entries.count,
                           unattributedThinVolumes: assembly.unattributedThinVolumes, deviceErrors: deviceErrors)
     }
@@ -92,23 +111,67 @@ public final class PoolReader: Sendable {
     public func read(pool name: String) throws -> PoolReading {
         let status = try client.status(name)
         var table: CachedTable
-        if let cached = tables.withLock({ $0[name] }), cached.eventNumber == status.info.eventNumber,
+        var fromCache = false
+        if cacheTables, let cached = tables.withLock({ $0[name] }), cached.eventNumber == status.info.eventNumber,
            cached.number == status.info.number {
             table = cached
+            fromCache = true
         } else {
             table = try readTable(name)
-            tables.withLock { $0[name] = table }
         }
-        guard table.targets.contains(where: { $0.type == "thin-pool" }) else {
+        guard table.targets.count == 1, table.targets[0].type == "thin-pool" else {
             throw DeviceMapperError(.noSuchDevice, .status, device: name, detail: "\(name) is not a thin pool")
         }
-        let assembly = PoolAssembler.assemble([DeviceReading(info: status.info, table: table.targets, status: status.targets)])
-        return reading(name: name, result: assembly.pools[0].result)
+        if table.pool == nil {
+            // The table itself is malformed: report it as a full read would.
+            let result = PoolAssembler.assemble([DeviceReading(info: status.info, table: table.targets, status: status.targets)]).pools[0].result
+            guard case .success(let snapshot) = result else { return reading(name: name, result: result) }
+            table.pool = backingFiles(snapshot.table, cached: nil)
+            fromCache = false
+        }
+        if cacheTables, !fromCache { tables.withLock { [table] in $0[name] = table } }
+        let pool = table.pool!
+        guard status.targets.count == 1, status.targets[0].type == "thin-pool" else {
+            return PoolReading(name: name, error: .invalid("device \(name) has a thin-pool table but its status is not a thin-pool status"),
+                               minFreeSpacePercent: minFreeSpacePercent(name))
+        }
+        let parsed: ThinPoolStatus
+        do { parsed = try ThinPoolStatus(parsing: status.targets[0].params) } catch {
+            return PoolReading(name: name, error: .parse(error.at(status.targets[0].origin)), minFreeSpacePercent: minFreeSpacePercent(name))
+        }
+        var snapshot = PoolSnapshot(name: name, uuid: status.info.uuid, number: status.info.number,
+                                    eventNumber: status.info.eventNumber, length: Sectors(table.targets[0].length),
+                                    table: pool.table, status: parsed)
+        attachBacking(&snapshot, pool)
+        return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name))
     }
 
     private func readTable(_ name: String) throws -> CachedTable {
         let t = try client.table(name)
-        return CachedTable(number: t.info.number, eventNumber: t.info.eventNumber ?? 0, info: t.info, targets: t.targets)
+        var cached = CachedTable(number: t.info.number, eventNumber: t.info.eventNumber ?? 0, info: t.info, targets: t.targets)
+        if t.targets.count == 1, t.targets[0].type == "thin-pool", let parsed = try? ThinPoolTable(parsing: t.targets[0].params) {
+            cached.pool = backingFiles(parsed, cached: nil)
+        }
+        return cached
+    }
+
+    /// The loop files behind a pool's devices: from the cache when its table is the same.
+    private func backingFiles(_ table: ThinPoolTable, cached: PoolTable?) -> PoolTable {
+        if let cached, cached.table == table { return cached }
+        return PoolTable(table: table, dataBackingFile: backing.backingFile(of: table.dataDevice),
+                         metadataBackingFile: backing.backingFile(of: table.metadataDevice))
+    }
+
+    /// The loop files and their filesystems' free space, measured now (once when both files
+    /// are on the same filesystem, as docker's data and metadata files usually are).
+    private func attachBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
+        let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) }
+        snapshot.dataBacking = files.dataBackingFile.map { LoopBacking(path: $0.path, filesystemFree: dataFree ?? nil) }
+        snapshot.metadataBacking = files.metadataBackingFile.map { m in
+            let free = m.filesystem == files.dataBackingFile?.filesystem && dataFree != nil
+                ? dataFree! : backing.filesystemFree(of: m.path)
+            return LoopBacking(path: m.path, filesystemFree: free)
+        }
     }
 
     private func reading(name: String, result: Result<PoolSnapshot, PoolError>) -> PoolReading {
@@ -116,9 +179,7 @@ public final class PoolReader: Sendable {
         switch result {
         case .failure(let e):
             return PoolReading(name: name, error: e, minFreeSpacePercent: percent)
-        case .success(var snapshot):
-            snapshot.dataBacking = backing.backing(of: snapshot.table.dataDevice)
-            snapshot.metadataBacking = backing.backing(of: snapshot.table.metadataDevice)
+        case .success(let snapshot):
             return PoolReading(snapshot: snapshot, minFreeSpacePercent: percent)
         }
     }

@@ -8,19 +8,19 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
     case error
 
     /// The pool's mode word.
-    public enum Mode: String, Hashable, Sendable {
+    public enum Mode: String, Hashable, Sendable, CaseIterable {
         case readWrite = "rw"
         case readOnly = "ro"
         case outOfDataSpace = "out_of_data_space"
     }
 
-    public enum Discard: String, Hashable, Sendable {
+    public enum Discard: String, Hashable, Sendable, CaseIterable {
         case passdown = "discard_passdown"
         case noPassdown = "no_discard_passdown"
         case ignore = "ignore_discard"
     }
 
-    public enum NoSpacePolicy: String, Hashable, Sendable {
+    public enum NoSpacePolicy: String, Hashable, Sendable, CaseIterable {
         case queue = "queue_if_no_space"
         case error = "error_if_no_space"
     }
@@ -73,8 +73,8 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
     /// Parses the parameters of a thin-pool status line (everything after `thin-pool`).
     public init(parsing params: String) throws(ParseError) {
         var f = Fields(params, line: "thin-pool status")
-        if f.words.count == 1, f.words[0] == "Fail" { self = .fail; return }
-        if f.words.count == 1, f.words[0] == "Error" { self = .error; return }
+        if f.words.count == 1, f.words[0].isWord("Fail") { self = .fail; return }
+        if f.words.count == 1, f.words[0].isWord("Error") { self = .error; return }
         if f.words.isEmpty {
             throw f.error("transaction id", "", "empty status (expected counters, Fail or Error)")
         }
@@ -82,7 +82,7 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
         let meta = try f.ratio("used/total metadata blocks")
         let data = try f.ratio("used/total data blocks")
         let rootWord = try f.next("held metadata root")
-        let held: UInt64? = rootWord == "-"
+        let held: UInt64? = rootWord.isWord("-")
             ? nil : try Fields.number(rootWord, field: "held metadata root", fields: f, position: f.position - 1)
         var w = Working(transactionId: transactionId,
                         usedMetadata: MetadataBlocks(meta.used), totalMetadata: MetadataBlocks(meta.total),
@@ -92,10 +92,11 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
         if w.mode != nil { w.discard = try f.optionalWord("discard", Discard.self) }
         if w.discard != nil { w.noSpacePolicy = try f.optionalWord("no-space policy", NoSpacePolicy.self) }
         if w.noSpacePolicy != nil, let word = f.nextIfPresent() {
-            switch word {
-            case "needs_check": w.needsCheck = true
-            case "-": w.needsCheck = false
-            default:
+            if word.isWord("needs_check") {
+                w.needsCheck = true
+            } else if word.isWord("-") {
+                w.needsCheck = false
+            } else {
                 throw f.error("needs_check", word, "expected needs_check or -", position: f.position - 1)
             }
         }
@@ -127,10 +128,11 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
 
 extension Fields {
     /// The next word as one of `T`'s values; nil at the end of the line.
-    mutating func optionalWord<T: RawRepresentable>(_ field: String, _: T.Type) throws(ParseError) -> T?
+    mutating func optionalWord<T: RawRepresentable & CaseIterable>(_ field: String, _: T.Type) throws(ParseError) -> T?
     where T.RawValue == String {
         guard let word = nextIfPresent() else { return nil }
-        guard let value = T(rawValue: String(word)) else {
+        // Compared in place: no String is made for the word (this runs on every status read).
+        guard let value = T.allCases.first(where: { word.isWord($0.rawValue) }) else {
             throw error(field, word, "not a known \(field) word", position: position - 1)
         }
         return value
@@ -151,16 +153,13 @@ public enum ThinStatus: Hashable, Sendable, CustomStringConvertible {
     public init(parsing params: String) throws(ParseError) {
         var f = Fields(params, line: "thin status")
         if f.words.count == 1 {
-            switch f.words[0] {
-            case "Fail": self = .fail; return
-            case "Error": self = .error; return
-            case "-": self = .inactive; return
-            default: break
-            }
+            if f.words[0].isWord("Fail") { self = .fail; return }
+            if f.words[0].isWord("Error") { self = .error; return }
+            if f.words[0].isWord("-") { self = .inactive; return }
         }
         let mapped = try f.number("mapped sectors")
         let highestWord = try f.next("highest mapped sector")
-        let highest: UInt64? = highestWord == "-"
+        let highest: UInt64? = highestWord.isWord("-")
             ? nil : try Fields.number(highestWord, field: "highest mapped sector", fields: f, position: f.position - 1)
         try f.expectEnd(after: "highest mapped sector")
         self = .active(mapped: Sectors(mapped), highestMapped: highest.map { Sectors($0) })

@@ -37,8 +37,8 @@ public struct ThinPoolTable: Hashable, Sendable, CustomStringConvertible {
     /// Parses the parameters of a thin-pool table line (everything after `thin-pool`).
     public init(parsing params: String) throws(ParseError) {
         var f = Fields(params, line: "thin-pool table")
-        metadataDevice = DeviceRef(try f.next("metadata device"))
-        dataDevice = DeviceRef(try f.next("data device"))
+        metadataDevice = DeviceRef(try f.next("metadata device").text)
+        dataDevice = DeviceRef(try f.next("data device").text)
         let bs = try f.number("data block size (sectors)")
         guard ThinPoolTable.blockSizeRange.contains(bs), bs % 128 == 0 else {
             throw f.error("data block size (sectors)", String(bs),
@@ -56,7 +56,7 @@ public struct ThinPoolTable: Hashable, Sendable, CustomStringConvertible {
                           "says \(count) feature(s) but \(f.remaining) follow", position: countPosition)
         }
         while let word = f.nextIfPresent() {
-            guard let feature = Feature(rawValue: String(word)) else {
+            guard let feature = Feature(rawValue: word.text) else {
                 throw f.error("feature", word, "unknown thin-pool feature (expected one of "
                               + Feature.allCases.map(\.rawValue).joined(separator: ", ") + ")",
                               position: f.position - 1)
@@ -88,13 +88,13 @@ public struct ThinTable: Hashable, Sendable, CustomStringConvertible {
 
     public init(parsing params: String) throws(ParseError) {
         var f = Fields(params, line: "thin table")
-        poolDevice = DeviceRef(try f.next("pool device"))
+        poolDevice = DeviceRef(try f.next("pool device").text)
         let id = try f.number("device id")
         guard id < (1 << 24) else {
             throw f.error("device id", String(id), "exceeds the 24-bit limit", position: f.position - 1)
         }
         deviceId = UInt32(id)
-        externalOrigin = f.nextIfPresent().map { DeviceRef($0) }
+        externalOrigin = f.nextIfPresent().map { DeviceRef($0.text) }
         try f.expectEnd(after: externalOrigin == nil ? "device id" : "external origin device")
     }
 

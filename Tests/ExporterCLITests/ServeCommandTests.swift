@@ -27,6 +27,34 @@ import Glibc
         #expect(d2.stop(SIGINT) == 0)
     }
 
+    @Test func sigtermWithKeptAliveConnectionsStopsCleanly() throws {
+        let (d, port) = try serve()
+        var clients: [RawClient] = []
+        for _ in 0..<20 {
+            let c = try RawClient(port: port)
+            c.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            clients.append(c)
+        }
+        usleep(500_000)
+        #expect(d.stop(SIGTERM) == 0)
+        #expect(!d.log.contains("ERROR"), "\(d.log)")
+        #expect(d.log.contains("msg=stopped"))
+    }
+
+    @Test func sigtermWithRequestsQueuedForClientsThatLeftStopsCleanly() throws {
+        for _ in 0..<3 {
+            let (d, port) = try serve()
+            // Requests queue on the collection thread pool; their clients hang up at once.
+            for _ in 0..<200 {
+                let c = try RawClient(port: port)
+                c.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/pools HTTP/1.1\r\nHost: x\r\n\r\n")
+                c.close()
+            }
+            #expect(d.stop(SIGTERM) == 0)
+            #expect(!d.log.contains("ERROR"), "\(d.log)")
+        }
+    }
+
     @Test func jsonLogs() throws {
         let (d, _) = try serve(["--log.format", "json"])
         _ = d.stop()

@@ -13,12 +13,6 @@ typedef void (*cdm_log_sink)(int level, const char *file, int line, int dm_errno
 /// A NULL sink silences libdevmapper completely (it never prints to stderr).
 void cdm_log_install(cdm_log_sink sink, int max_level);
 
-/// The name of one `struct dm_names` record (`names` is a `struct dm_names *`).
-const char *cdm_names_name(const void *names);
-
-/// The event number the kernel (dm ioctl >= 4.37) stores after the name of a LIST record.
-uint32_t cdm_names_event_nr(const void *names);
-
 /// Opens /dev/mapper/control (O_RDWR|O_CLOEXEC) for the raw event ioctls below.
 /// Returns the fd, or -errno.
 int cdm_control_open(const char *path);
@@ -30,6 +24,16 @@ int cdm_arm_poll(int fd);
 /// DM_DEV_WAIT on `fd` for device `name`: blocks until its event number differs from
 /// `event_nr`; stores the new one in `*new_event_nr`. Returns 0 or -errno.
 int cdm_wait_event(int fd, const char *name, uint32_t event_nr, uint32_t *new_event_nr);
+
+/// Receives one device of a LIST: name, dev (kernel huge_encode_dev form), event number (valid
+/// when has_event_nr), uuid (NULL when the kernel did not say; "" when the device has none).
+typedef void (*cdm_list_sink)(void *context, const char *name, uint64_t dev, uint32_t event_nr,
+                              int has_event_nr, const char *uuid);
+
+/// DM_LIST_DEVICES on `fd` with DM_UUID_FLAG, in a buffer grown until the answer fits (never
+/// touching libdevmapper's process-wide buffer size). Calls `sink` per device. Returns the
+/// number of devices, or -errno.
+int cdm_list_devices(int fd, cdm_list_sink sink, void *context);
 
 /// The dm ioctl interface version of the running kernel (DM_VERSION on `fd`).
 /// Returns 0 or -errno.

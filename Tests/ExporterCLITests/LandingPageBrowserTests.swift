@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The landing page in a real browser (Debian's chromium, headless): rendered, every pool on
+/// it, a screenshot kept at .build/artifacts/landing-page.png.
+@Suite(.serialized) struct LandingPageBrowserTests {
+    func chromium(_ args: [String]) throws -> ProcessResult {
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString)").path
+        return try runProgram(try tool("chromium"), ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                                     "--user-data-dir=\(profile)", "--virtual-time-budget=2000"] + args)
+    }
+
+    @Test func everyPoolIsShownInARealBrowser() throws {
+        let port = try freePort()
+        let d = try Daemon(Repo.binary, ["--dm.fixtures", Repo.fixture("demo"), "--web.listen-address", "127.0.0.1:\(port)"])
+        defer { _ = d.stop() }
+        #expect(waitFor(10) { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 1) } == "ok\n")
+        let url = "http://127.0.0.1:\(port)/"
+
+        let dom = try chromium(["--dump-dom", url])
+        #expect(dom.status == 0, "\(dom.stderr.suffix(500))")
+        for pool in ["broken", "docker-8:1-1048577-pool", "docker-thinpool-tpool", "full"] {
+            #expect(dom.stdout.contains("id=\"pool-\(pool)\""), "no card for \(pool)")
+        }
+        #expect(dom.stdout.contains("class=\"mode fail\">fail</span>"))
+        #expect(dom.stdout.contains("class=\"mode out_of_data_space\">out_of_data_space</span>"))
+        #expect(dom.stdout.contains("Docker would refuse new containers now"))
+        #expect(dom.stdout.contains("The pool has failed"))
+        #expect(dom.stdout.contains("Data: 157.3 MB of 184.5 MB used (85.2%), 27.26 MB available"))
+        // No external assets: nothing is fetched from elsewhere.
+        #expect(!dom.stdout.contains("src=\"http") && !dom.stdout.contains("href=\"http"))
+
+        let artifacts = Repo.root.appendingPathComponent(".build/artifacts")
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+        let png = artifacts.appendingPathComponent("landing-page.png").path
+        try? FileManager.default.removeItem(atPath: png)
+        let shot = try chromium(["--screenshot=\(png)", "--window-size=1100,1500", url])
+        #expect(shot.status == 0, "\(shot.stderr.suffix(500))")
+        let data = try Data(contentsOf: URL(fileURLWithPath: png))
+        #expect(data.starts(with: [0x89, 0x50, 0x4E, 0x47]), "not a PNG")
+        // IHDR width and height.
+        let width = data[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        let height = data[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        #expect(width == 1100 && height == 1500)
+        #expect(data.count > 20_000, "a blank page would be tiny")
+    }
+}
