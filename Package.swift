@@ -53,6 +53,30 @@ let package = Package(
         .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
         // Configuration files: YAML with every problem reported at once, with path and line.
         .target(name: "ConfigFile", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The agent's configuration file: pools, policies, alert rules, receivers.
+        .target(name: "AgentConfig", dependencies: ["ConfigFile", "ThinPool"]),
+        // libcurl and OpenSSL's libcrypto (HMAC-SHA256), as Debian installs them.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // What Swift cannot call in libcurl (curl_easy_setopt is variadic): one whole POST.
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // Alert rules, the alert state machine, payloads, delivery with retries, saved state.
+        .target(
+            name: "Alerting",
+            dependencies: [
+                "AgentConfig", "ThinPool", "JSON", "Exposition", "CCurlShims", "CLibCrypto",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The watcher: dm events and polling feed readings to the alerting.
+        .target(
+            name: "Agent",
+            dependencies: [
+                "Alerting", "PoolReader", "DeviceMapper", "ThinPool", "Exposition",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The HTTP server, its pages and the metrics it serves.
         .target(
             name: "Exporter",
@@ -72,8 +96,10 @@ let package = Package(
             name: "ExporterCLI",
             dependencies: [
                 "DeviceMapper", "ThinPool", "PoolReader", "PoolViews", "JSON", "Exporter", "Exposition",
+                "AgentConfig", "Alerting", "Agent", "ConfigFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -85,6 +111,12 @@ let package = Package(
             name: "ExporterTests",
             dependencies: ["Exporter", "Exposition", "ThinPool", "PoolReader", "DeviceMapper", "ConfigFile", "JSON", "TestSupport",
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
+            exclude: ["golden"]
+        ),
+        .testTarget(
+            name: "AlertingTests",
+            dependencies: ["Alerting", "AgentConfig", "ConfigFile", "ThinPool", "DeviceMapper", "JSON", "TestSupport", "Exposition",
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["golden"]
         ),

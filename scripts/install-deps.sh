@@ -2,12 +2,14 @@
 # install-deps.sh [--test]: the Debian 12 packages thinpool-exporter needs to build and run;
 # with --test also what the test suite needs. Idempotent; needs root (apt-get).
 set -euo pipefail
-pkgs=(libdevmapper-dev libcrypt-dev pkg-config)
+pkgs=(libdevmapper-dev libcrypt-dev libcurl4-openssl-dev libssl-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then
   # promtool and a real Prometheus; the OpenMetrics parser of prometheus_client; curl and
   # openssl for TLS tests; setpriv (util-linux) to test as an unprivileged user.
   # chromium (headless) opens the landing page as a user would.
-  pkgs+=(dmsetup python3 python3-prometheus-client prometheus curl openssl util-linux chromium fonts-dejavu-core)
+  # prometheus-alertmanager receives the agent's alerts in a test.
+  pkgs+=(dmsetup python3 python3-prometheus-client prometheus prometheus-alertmanager curl openssl util-linux
+         chromium fonts-dejavu-core)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -20,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
 fi
 # Debian starts the packaged Prometheus as a service where it can; the tests run their own.
-if [ "${1:-}" = "--test" ] && command -v systemctl >/dev/null && systemctl is-active -q prometheus 2>/dev/null; then
-  systemctl stop prometheus || true
+if [ "${1:-}" = "--test" ] && command -v systemctl >/dev/null; then
+  for s in prometheus prometheus-alertmanager; do systemctl is-active -q $s 2>/dev/null && systemctl stop $s || true; done
 fi
 command -v swift >/dev/null || { echo "install-deps: no Swift toolchain on PATH (Swift 6.x from swift.org)" >&2; exit 1; }

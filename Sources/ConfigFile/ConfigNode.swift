@@ -126,3 +126,81 @@ public func resolvePath(_ path: String, relativeTo configFile: String) -> String
     let dir = (configFile as NSString).deletingLastPathComponent
     return dir.isEmpty ? path : (dir as NSString).appendingPathComponent(path)
 }
+
+extension ConfigNode {
+    /// A duration in Prometheus' style: `500ms`, `10s`, `5m`, `1h30m`, `2d`.
+    public func duration(_ problems: inout ConfigProblems, atLeast minimum: Duration? = nil) -> Duration? {
+        guard let s = string(&problems) else { return nil }
+        guard let d = parseDuration(s) else {
+            problems.add(path, line: line, "\"\(s)\" is not a duration (e.g. 500ms, 10s, 5m, 1h30m)")
+            return nil
+        }
+        if let minimum, d < minimum {
+            problems.add(path, line: line, "must be at least \(formatDuration(minimum)), not \(s)")
+            return nil
+        }
+        return d
+    }
+
+    /// A fraction from `80%` or `0.8`, within `range` (fractions).
+    public func fraction(_ problems: inout ConfigProblems, in range: ClosedRange<Double> = 0...1) -> Double? {
+        guard let s = string(&problems) else { return nil }
+        let trimmed = s.trimmingCharacters(in: .whitespaces)
+        let value: Double?
+        if trimmed.hasSuffix("%") {
+            value = Double(trimmed.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 }
+        } else {
+            value = Double(trimmed)
+        }
+        guard let value, value.isFinite else {
+            problems.add(path, line: line, "\"\(s)\" is not a percentage (e.g. 80% or 0.8)")
+            return nil
+        }
+        guard range.contains(value) else {
+            problems.add(path, line: line, "must be between \(percentText(range.lowerBound)) and \(percentText(range.upperBound)), not \(s)")
+            return nil
+        }
+        return value
+    }
+
+    /// A list of strings (a single string is a list of one).
+    public func strings(_ problems: inout ConfigProblems) -> [String] {
+        if case .scalar = node { return string(&problems).map { [$0] } ?? [] }
+        return sequence(&problems).compactMap { $0.string(&problems) }
+    }
+}
+
+/// `500ms`, `10s`, `5m`, `1h30m`, `2d`, `1w`; nil when not one.
+public func parseDuration(_ text: String) -> Duration? {
+    var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+    guard !rest.isEmpty else { return nil }
+    var total: Double = 0
+    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400), ("w", 604800)]
+    while !rest.isEmpty {
+        let digits = rest.prefix { $0.isNumber || $0 == "." }
+        guard !digits.isEmpty, let n = Double(digits) else { return nil }
+        rest = rest.dropFirst(digits.count)
+        guard let unit = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) }) else { return nil }
+        rest = rest.dropFirst(unit.0.count)
+        total += n * unit.1
+    }
+    guard total.isFinite, total < 1e12 else { return nil }
+    return .milliseconds(Int64((total * 1000).rounded()))
+}
+
+/// `90s` -> "1m30s"; whole units only down to milliseconds.
+public func formatDuration(_ d: Duration) -> String {
+    var ms = Int64(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    if ms == 0 { return "0s" }
+    var out = ""
+    for (name, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)] where ms >= size {
+        out += "\(ms / size)\(name)"
+        ms %= size
+    }
+    return out
+}
+
+func percentText(_ f: Double) -> String {
+    let p = f * 100
+    return p == p.rounded() ? "\(Int(p))%" : "\(p)%"
+}

@@ -48,3 +48,16 @@ extension Duration {
         return Double(s) + Double(atto) / 1e18
     }
 }
+
+/// A collector from a closure that cannot fail (state the agent keeps in memory).
+public struct FamiliesCollector: MetricsCollector {
+    public let name: String
+    let families: @Sendable () -> [MetricFamily]
+
+    public init(name: String, families: @escaping @Sendable () -> [MetricFamily]) {
+        self.name = name
+        self.families = families
+    }
+
+    public func collect() -> (families: [MetricFamily], success: Bool) { (families(), true) }
+}

@@ -1,20 +1,29 @@
+import Agent
+import AgentConfig
+import Alerting
 import ArgumentParser
 import ConfigFile
+import DeviceMapper
 import Exporter
+import Exposition
 import Logging
 import PoolReader
 import ServiceLifecycle
+import Synchronization
 
-/// `thinpool-exporter serve` (the default command): serves the pools to Prometheus over HTTP.
+/// `thinpool-exporter serve` (the default command): serves the pools to Prometheus over HTTP
+/// and, with a configuration file, alerts receivers.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve thin pool metrics to Prometheus over HTTP (the default command).",
+        abstract: "Serve thin pool metrics to Prometheus over HTTP and alert receivers (the default command).",
         discussion: """
             Pages: the telemetry path (metrics; text format 0.0.4, or OpenMetrics 1.0 when the \
             scraper's Accept header asks for it), / (every pool at a glance), /api/v1/pools \
-            (the pools as JSON, as `status --json`), /healthz. Stops gracefully on SIGTERM or \
-            SIGINT. Exit status: 0 after a graceful stop; 71 cannot listen; 78 bad --web.config.file.
+            (the pools as JSON, as `status --json`), /healthz. With --config.file the agent \
+            watches the pools (dm events, and every poll_interval) and notifies its receivers; \
+            SIGHUP reloads the file. Stops gracefully on SIGTERM or SIGINT. Exit status: 0 \
+            after a graceful stop; 71 cannot listen; 78 a bad --config.file or --web.config.file.
             """
     )
 
@@ -34,6 +43,18 @@ struct ServeCommand: AsyncParsableCommand {
         "Open connections at most; past it the connection idle longest is closed.", valueName: "N"))
     var maxConnections = 64
 
+    @Option(name: .customLong("web.external-url"), help: ArgumentHelp(
+        "The exporter's URL as receivers should link to it (default http://HOST:PORT/).", valueName: "URL"))
+    var externalURL: String?
+
+    @Option(name: .customLong("config.file"), help: ArgumentHelp(
+        "Pools, alert rules and receivers (YAML; see deploy/thinpool-exporter.yml). SIGHUP reloads it.", valueName: "FILE"))
+    var configFile: String?
+
+    @Option(name: .customLong("dm.events"), help: ArgumentHelp(
+        "How to learn that a pool changed: auto, arm-poll, wait-event or poll.", valueName: "SOURCE"))
+    var events = "auto"
+
     @OptionGroup var source: SourceOptions
     @OptionGroup var log: LogOptions
 
@@ -47,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...100_000).contains(maxConnections) else {
             throw ValidationError("--web.max-connections: must be between 1 and 100000")
         }
+        guard EventSource(rawValue: events) != nil else {
+            throw ValidationError("--dm.events: '\(events)' is not one of auto, arm-poll, wait-event, poll")
+        }
     }
 
     func run() async throws {
@@ -58,13 +82,24 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(78)
             }
         }
+        var agentConfig = AgentConfig()
+        if let configFile {
+            do { agentConfig = try AgentConfig.load(path: configFile) } catch {
+                printError("--config.file: \(error)")
+                throw ExitCode(78)
+            }
+        }
         let tls: TLSContext?
         do { tls = try webConfig.tls.map { try $0.makeContext() } } catch {
             printError("--web.config.file \(webConfigFile ?? ""): TLS: \(error)")
             throw ExitCode(78)
         }
-        let reader = try source.reader(logger: logger)
-        // Say at start whether device-mapper can be read; serve either way (thinpool_up says).
+        // The config's dm.min_free_space per pool, unless --min-free-space says otherwise.
+        let current = Mutex(agentConfig)
+        let flag = source.minFreeSpace == nil ? nil : try source.minFreeSpacePercent()
+        let reader = try source.reader(logger: logger, percent: { pool in
+            flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent }
+        })
         do {
             let report = try reader.read()
             logger.info("reading device-mapper", metadata: ["pools": "\(report.pools.count)", "devices": "\(report.deviceCount)",
@@ -72,17 +107,43 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             logger.error("cannot read device-mapper; serving thinpool_up 0 until it can", metadata: ["error": "\(error)"])
         }
-        let scraper = Scraper(collectors: [PoolCollector(read: { try reader.read() })], version: BuildInfo.version)
+
+        let addresses = listenAddresses.compactMap { ListenAddress(parsing: $0) }
+        let first = addresses[0]
+        let everywhere = first.host == "::" || first.host == "0.0.0.0"
+        let external = externalURL ?? (everywhere ? "http://\(agentConfig.host):\(first.port)/" : "http://\(first)/")
+        let alerting = AlertingService(config: agentConfig, store: configFile == nil ? nil : StateStore(directory: agentConfig.stateDirectory),
+                                       context: Payloads.Context(host: agentConfig.host, externalURL: external),
+                                       logger: logger)
+        alerting.start()
+        defer { alerting.stop() }
+        var makeEventWatcher: (@Sendable () throws -> DMEventWatcher)?
+        if source.fixtures == nil { makeEventWatcher = { @Sendable in try DMEventWatcher() } }
+        let watcher = PoolWatcher(reader: reader, alerting: alerting, pollInterval: agentConfig.pollInterval,
+                                  events: EventSource(rawValue: events) ?? .auto,
+                                  makeEventWatcher: makeEventWatcher, logger: logger)
+
+        let scraper = Scraper(collectors: [
+            PoolCollector(read: { try reader.read() }),
+            FamiliesCollector(name: "alerting") { alerting.metrics() },
+            FamiliesCollector(name: "watcher") { watcher.metrics() },
+        ], version: BuildInfo.version)
         let router = Router(telemetryPath: telemetryPath, scraper: scraper, pools: { try reader.read() },
                             auth: BasicAuth(users: webConfig.basicAuthUsers), extraHeaders: webConfig.headers,
                             version: BuildInfo.version, logger: logger)
         var limits = HTTPLimits()
         limits.maxConnections = maxConnections
-        let server = HTTPServer(listenAddresses: listenAddresses.compactMap { ListenAddress(parsing: $0) },
-                                router: router, limits: limits, tls: tls, logger: logger)
+        let server = HTTPServer(listenAddresses: addresses, router: router, limits: limits, tls: tls, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server), .init(service: watcher)]
+        if let configFile {
+            services.append(.init(service: ConfigReloader(path: configFile, apply: { config in
+                current.withLock { $0 = config }
+                alerting.reload(config)
+                watcher.update(pollInterval: config.pollInterval)
+            }, logger: logger)))
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [ServiceGroupConfiguration.ServiceConfiguration(service: server)],
-            gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         do {
             try await group.run()
         } catch let e as HTTPServerError {

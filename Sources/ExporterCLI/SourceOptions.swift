@@ -13,15 +13,17 @@ struct SourceOptions: ParsableArguments {
     var fixtures: String?
 
     @Option(name: .customLong("min-free-space"), help: ArgumentHelp(
-        "Docker's dm.min_free_space: the percentage of data and metadata space docker keeps free (0-99).",
+        "Docker's dm.min_free_space: the percentage of data and metadata space docker keeps free (0-99; default 10, or the config file's).",
         valueName: "PCT"))
-    var minFreeSpace: String = "10%"
+    var minFreeSpace: String?
 
     func validate() throws {
         _ = try minFreeSpacePercent()
     }
 
+    /// The flag's value, or docker's default when it is not given.
     func minFreeSpacePercent() throws -> UInt64 {
+        guard let minFreeSpace else { return PoolCapacity.defaultMinFreeSpacePercent }
         var text = Substring(minFreeSpace)
         if text.hasSuffix("%") { text.removeLast() }
         guard let value = UInt64(text), value < 100 else {
@@ -36,11 +38,12 @@ struct SourceOptions: ParsableArguments {
         return LibDeviceMapper(logger: logger)
     }
 
-    func reader(logger: Logger) throws -> PoolReader {
-        let percent = try minFreeSpacePercent()
+    /// A reader; `percent` gives a pool's dm.min_free_space (the flag's value by default).
+    func reader(logger: Logger, percent: (@Sendable (String) -> UInt64)? = nil) throws -> PoolReader {
+        let flag = try minFreeSpacePercent()
         return PoolReader(client: client(logger: logger),
                           backing: fixtures == nil ? SysfsLoopBacking() : NoLoopBacking(),
-                          logger: logger, minFreeSpacePercent: { _ in percent })
+                          logger: logger, minFreeSpacePercent: percent ?? { _ in flag })
     }
 }
 

@@ -4,9 +4,9 @@ import ArgumentParser
 public struct ThinpoolExporterCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "thinpool-exporter",
-        abstract: "Watch device-mapper thin pools: docker info's capacity numbers, served to Prometheus.",
+        abstract: "Watch device-mapper thin pools: docker info's capacity numbers for Prometheus, alerts by webhook.",
         version: BuildInfo.version,
-        subcommands: [ServeCommand.self, StatusCommand.self, BenchCommand.self],
+        subcommands: [ServeCommand.self, StatusCommand.self, ConfigCommand.self, BenchCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 

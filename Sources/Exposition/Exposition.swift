@@ -45,6 +45,7 @@ public enum ExpositionFormat: Sendable, Hashable {
         case .gauge: return f.name
         case .counter: return f.name + "_total"
         case .info: return f.name + "_info"
+        case .histogram: return f.name
         }
     }
 
@@ -52,7 +53,7 @@ public enum ExpositionFormat: Sendable, Hashable {
         let name = sampleName(f)
         out += "# HELP \(name) "
         escape(f.help, quotes: false, to: &out)
-        out += "\n# TYPE \(name) \(f.kind == .counter ? "counter" : "gauge")\n"
+        out += "\n# TYPE \(name) \(f.kind == .info ? "gauge" : f.kind.rawValue)\n"
         for s in f.samples { writeSample(name, s, to: &out) }
     }
 
@@ -66,6 +67,7 @@ public enum ExpositionFormat: Sendable, Hashable {
 
     private static func writeSample(_ name: String, _ s: Sample, to out: inout String) {
         out += name
+        out += s.suffix
         if !s.labels.isEmpty {
             out += "{"
             for (i, l) in s.labels.enumerated() {

@@ -6,6 +6,8 @@ public struct MetricFamily: Sendable, Hashable {
         case counter
         /// An info metric: value 1, the information in its labels (`name_info`).
         case info
+        /// A histogram: `_bucket{le=...}`, `_sum` and `_count` samples (see ``addHistogram``).
+        case histogram
     }
 
     /// The family's name without a type suffix (counters' `_total` and infos' `_info` are added
@@ -32,6 +34,20 @@ public struct MetricFamily: Sendable, Hashable {
         samples.append(Sample(labels: labels, value: value))
     }
 
+    /// Adds one histogram series: cumulative bucket counts for `bounds` (ascending), +Inf,
+    /// sum and count.
+    public mutating func addHistogram(_ labels: [Label], bounds: [Double], cumulativeCounts: [UInt64], sum: Double, count: UInt64) {
+        precondition(kind == .histogram && bounds.count == cumulativeCounts.count)
+        for (b, c) in zip(bounds, cumulativeCounts) {
+            // OpenMetrics wants canonical floats in `le`: "1.0", not "1".
+            let le = b == b.rounded() && abs(b) < 1e15 ? "\(Int64(b)).0" : "\(b)"
+            samples.append(Sample(labels: labels + [Label("le", le)], value: .integer(c), suffix: "_bucket"))
+        }
+        samples.append(Sample(labels: labels + [Label("le", "+Inf")], value: .integer(count), suffix: "_bucket"))
+        samples.append(Sample(labels: labels, value: .double(sum), suffix: "_sum"))
+        samples.append(Sample(labels: labels, value: .integer(count), suffix: "_count"))
+    }
+
     /// `[a-zA-Z_:][a-zA-Z0-9_:]*`
     public static func isValidName(_ name: String) -> Bool {
         guard let first = name.utf8.first, !(48...57).contains(first) else { return false }
@@ -53,9 +69,12 @@ public struct Label: Sendable, Hashable {
 public struct Sample: Sendable, Hashable {
     public var labels: [Label]
     public var value: SampleValue
-    public init(labels: [Label], value: SampleValue) {
+    /// Appended to the family's sample name (histograms' `_bucket`, `_sum`, `_count`).
+    public var suffix: String
+    public init(labels: [Label], value: SampleValue, suffix: String = "") {
         self.labels = labels
         self.value = value
+        self.suffix = suffix
     }
 }
 
@@ -68,7 +87,7 @@ public enum SampleValue: Sendable, Hashable, ExpressibleByIntegerLiteral, Expres
     public init(floatLiteral value: Double) { self = .double(value) }
     public init(_ flag: Bool) { self = .integer(flag ? 1 : 0) }
 
-    var text: String {
+    public var text: String {
         switch self {
         case .integer(let i): return String(i)
         case .double(let d):

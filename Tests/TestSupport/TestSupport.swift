@@ -235,3 +235,41 @@ public final class RawClient: @unchecked Sendable {
     }
 }
 
+
+/// Tests/Tools/receiver.py running on a free port: a real HTTP webhook receiver that records
+/// what it gets.
+public final class Receiver: @unchecked Sendable {
+    public let daemon: Daemon
+    public let port: Int
+    public let logPath: String
+    public var url: String { "http://127.0.0.1:\(port)/hook" }
+
+    public init(secretFile: String? = nil, fail: Int = 0, failStatus: Int = 500, hang: Int = 0, port: Int? = nil) throws {
+        logPath = FileManager.default.temporaryDirectory.appendingPathComponent("receiver-\(UUID().uuidString).jsonl").path
+        let p = try port ?? freePort()
+        var args = [Repo.root.appendingPathComponent("Tests/Tools/receiver.py").path, "--port", "\(p)", "--log", logPath,
+                    "--fail", "\(fail)", "--fail-status", "\(failStatus)", "--hang", "\(hang)"]
+        if let secretFile { args += ["--secret-file", secretFile] }
+        daemon = try Daemon("/usr/bin/python3", args)
+        self.port = p
+        guard waitFor(10, { daemon.log.contains("listening") ? true : nil }) != nil else {
+            throw TestFailure("receiver did not start: \(daemon.log)")
+        }
+    }
+
+    /// What it recorded, in order.
+    public var requests: [[String: Any]] {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// The JSON bodies of the requests it answered with 200.
+    public var acceptedBodies: [Any] {
+        requests.filter { ($0["status"] as? Int) == 200 }.compactMap { r in
+            (r["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+        }
+    }
+
+    public func stop() { _ = daemon.stop(SIGKILL) }
+    deinit { _ = daemon.stop(SIGKILL) }
+}

@@ -1,0 +1,135 @@
+import AgentConfig
+import ConfigFile
+import Foundation
+import Testing
+
+@Suite struct AgentConfigTests {
+    func write(_ files: [String: String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (n, t) in files { try t.write(toFile: "\(dir)/\(n)", atomically: true, encoding: .utf8) }
+        return dir
+    }
+
+    @Test func defaultsWithAnEmptyFile() throws {
+        let dir = try write(["c.yml": ""])
+        let c = try AgentConfig.load(path: "\(dir)/c.yml")
+        #expect(c.pollInterval == .seconds(10))
+        #expect(c.defaults.alerts.dataUsed == RatioRule(warning: 0.8, critical: 0.9, hysteresis: 0.02))
+        #expect(c.defaults.alerts.metadataUsed.critical == 0.85)
+        #expect(c.defaults.minFreeSpacePercent == 10)
+        #expect(c.watches("anything"))
+        #expect(c.receivers.isEmpty)
+    }
+
+    @Test func aFullConfig() throws {
+        let dir = try write(["c.yml": """
+            poll_interval: 2s
+            state_dir: state
+            host: node-7
+            repeat_interval: 1h
+            pools: { include: ["docker-*", "vg-*"], exclude: ["*-test-*"] }
+            min_free_space: 15%
+            alerts:
+              data_used: { warning: 75%, critical: 0.95, hysteresis: 1% }
+              time_to_full: { warning: 12h, critical: 30m, window: 1h, min_samples: 10 }
+              low_water: false
+            overrides:
+              - match: ["vg-*"]
+                min_free_space: 0%
+                alerts: { metadata_used: { critical: off } }
+            receivers:
+              - name: oncall
+                type: webhook
+                url: https://hooks.example.com/x
+                hmac_secret_file: secret
+                match: { severity: [critical], pools: ["docker-*"] }
+                retry: { initial: 500ms, max: 2m, max_age: 6h }
+              - { name: am, type: alertmanager, url: "http://127.0.0.1:9093", send_resolved: true }
+              - { name: pd, type: pagerduty, url: "https://events.pagerduty.com/v2/enqueue", routing_key_file: key }
+              - { name: chat, type: slack, url_file: slackurl }
+            """, "secret": "s3cret\n", "key": "R0UTING\n", "slackurl": "https://hooks.slack.com/services/T/B/x\n"])
+        let c = try AgentConfig.load(path: "\(dir)/c.yml")
+        #expect(c.pollInterval == .seconds(2))
+        #expect(c.stateDirectory == "\(dir)/state")
+        #expect(c.host == "node-7")
+        #expect(c.watches("docker-8:1-2-pool") && !c.watches("docker-x-test-1") && !c.watches("other"))
+        #expect(c.policy(for: "docker-x").minFreeSpacePercent == 15)
+        #expect(c.policy(for: "docker-x").alerts.dataUsed == RatioRule(warning: 0.75, critical: 0.95, hysteresis: 0.01))
+        #expect(c.policy(for: "docker-x").alerts.lowWater == false)
+        #expect(c.policy(for: "docker-x").alerts.timeToFull.critical == .seconds(1800))
+        // The override starts from the defaults and changes what it names.
+        #expect(c.policy(for: "vg-pool").minFreeSpacePercent == 0)
+        #expect(c.policy(for: "vg-pool").alerts.metadataUsed.critical == nil)
+        #expect(c.policy(for: "vg-pool").alerts.dataUsed.warning == 0.75)
+        #expect(c.receivers.map(\.name) == ["oncall", "am", "pd", "chat"])
+        #expect(c.receivers[0].routes(severity: "critical", pool: "docker-a"))
+        #expect(!c.receivers[0].routes(severity: "warning", pool: "docker-a"))
+        #expect(!c.receivers[0].routes(severity: "critical", pool: "vg-a"))
+        #expect(c.receivers[0].retryInitial == .milliseconds(500))
+        #expect(try c.receivers[2].routingKey?.resolve() == "R0UTING")
+        #expect(try c.receivers[3].url.resolve() == "https://hooks.slack.com/services/T/B/x")
+    }
+
+    @Test func everyProblemAtOnceWithPathsAndLines() throws {
+        let dir = try write(["c.yml": """
+            poll_interval: 10ms
+            repeat_interval: often
+            alerts:
+              data_used: { warning: 95%, critical: 90% }
+              metadata_used: { warning: 170% }
+              bogus: 1
+            overrides:
+              - min_free_space: 5%
+            receivers:
+              - name: a
+                type: webhook
+                url: ftp://x
+              - name: a
+                type: carrier-pigeon
+                url: http://x
+              - name: b
+                type: pagerduty
+                url: https://events.pagerduty.com/v2/enqueue
+              - name: c
+                type: webhook
+                url: http://x
+                url_file: /nonexistent
+                hmac_secret_file: /nonexistent/secret
+            """])
+        do {
+            _ = try AgentConfig.load(path: "\(dir)/c.yml")
+            Issue.record("accepted")
+        } catch {
+            let text = error.description
+            for fragment in [
+                "c.yml:1: poll_interval: must be at least 100ms, not 10ms",
+                "c.yml:2: repeat_interval: \"often\" is not a duration",
+                "alerts.data_used: critical (90%) must be above warning (95%)",
+                "alerts.metadata_used.warning: must be between 1% and 100%, not 170%",
+                "alerts.bogus: unknown setting",
+                "overrides[0].match: required",
+                "receivers[0].url: must be http or https, not ftp",
+                "receivers[1].type: unknown type \"carrier-pigeon\"",
+                "receivers[2].routing_key_file: pagerduty receivers need routing_key_file",
+                "receivers[3].url: give url or url_file, not both",
+                "receivers[3].hmac_secret_file: cannot read /nonexistent/secret",
+            ] {
+                #expect(text.contains(fragment), "missing: \(fragment)\n\(text)")
+            }
+            // The duplicate name of receivers[1] is only found when the receiver itself parses.
+            #expect(error.problems.count >= 11)
+        }
+    }
+
+    @Test func durations() {
+        #expect(parseDuration("500ms") == .milliseconds(500))
+        #expect(parseDuration("1h30m") == .seconds(5400))
+        #expect(parseDuration("2d") == .seconds(172_800))
+        #expect(parseDuration("1.5s") == .milliseconds(1500))
+        #expect(parseDuration("10") == nil)
+        #expect(parseDuration("m") == nil)
+        #expect(parseDuration("") == nil)
+        #expect(formatDuration(.seconds(5400)) == "1h30m")
+    }
+}
