@@ -4,15 +4,7 @@ import Foundation
 extension AgentConfig {
     /// Loads and validates `path`; every problem is reported at once, with its path and line.
     public static func load(path: String) throws(ConfigProblems) -> AgentConfig {
-        var problems = ConfigProblems(file: path)
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            problems.add("", line: nil, "cannot read: \(error.localizedDescription)")
-            throw problems
-        }
-        let config = parse(text, file: path, problems: &problems)
-        guard problems.isEmpty, let config else { throw problems }
-        return config
+        try loadConfigFile(path) { parse($0, file: path, problems: &$1) }
     }
 
     public static func parse(_ text: String, file: String, problems: inout ConfigProblems) -> AgentConfig? {

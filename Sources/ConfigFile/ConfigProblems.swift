@@ -1,3 +1,4 @@
+import Foundation
 /// Every problem found in a configuration file, each with its path in the file
 /// (`receivers[1].url`) and line, so one run of `config check` lists them all.
 public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
@@ -30,4 +31,18 @@ public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
         }
         return "\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(file):\n" + lines.joined(separator: "\n")
     }
+}
+
+/// Reads `path` and parses it with `parse`, which records problems instead of throwing; throws
+/// every problem at once (an unreadable file is one).
+public func loadConfigFile<T>(_ path: String, parse: (String, inout ConfigProblems) -> T?) throws(ConfigProblems) -> T {
+    var problems = ConfigProblems(file: path)
+    let text: String
+    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        problems.add("", line: nil, "cannot read: \(error.localizedDescription)")
+        throw problems
+    }
+    let value = parse(text, &problems)
+    guard problems.isEmpty, let value else { throw problems }
+    return value
 }

@@ -61,15 +61,7 @@ public struct WebConfig: Sendable, Equatable {
 
     /// Loads and validates `path`; every problem is reported at once.
     public static func load(path: String) throws(ConfigProblems) -> WebConfig {
-        var problems = ConfigProblems(file: path)
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            problems.add("", line: nil, "cannot read: \(error.localizedDescription)")
-            throw problems
-        }
-        let config = parse(text, file: path, problems: &problems)
-        guard problems.isEmpty, let config else { throw problems }
-        return config
+        try loadConfigFile(path) { parse($0, file: path, problems: &$1) }
     }
 
     static func parse(_ text: String, file: String, problems: inout ConfigProblems) -> WebConfig? {

@@ -2,14 +2,10 @@ import AgentConfig
 import ConfigFile
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct AgentConfigTests {
-    func write(_ files: [String: String]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for (n, t) in files { try t.write(toFile: "\(dir)/\(n)", atomically: true, encoding: .utf8) }
-        return dir
-    }
+    func write(_ files: [String: String]) throws -> String { try makeTempDir(files) }
 
     @Test func defaultsWithAnEmptyFile() throws {
         let dir = try write(["c.yml": ""])

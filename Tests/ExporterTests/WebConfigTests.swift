@@ -5,12 +5,7 @@ import Testing
 import TestSupport
 
 @Suite struct WebConfigTests {
-    func write(_ files: [String: String]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("web-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for (n, t) in files { try t.write(toFile: "\(dir)/\(n)", atomically: true, encoding: .utf8) }
-        return dir
-    }
+    func write(_ files: [String: String]) throws -> String { try makeTempDir(files) }
 
     @Test func validConfigWithRelativePaths() throws {
         let dir = try write(["web.yml": """

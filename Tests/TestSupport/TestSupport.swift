@@ -273,3 +273,11 @@ public final class Receiver: @unchecked Sendable {
     public func stop() { _ = daemon.stop(SIGKILL) }
     deinit { _ = daemon.stop(SIGKILL) }
 }
+
+/// A new temporary directory holding `files` (name -> contents).
+public func makeTempDir(_ files: [String: String] = [:], prefix: String = "test") throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for (name, text) in files { try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8) }
+    return dir
+}
