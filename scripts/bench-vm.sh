@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 Tests/VM/setup.sh
 swift build -c release --static-swift-stdlib --product thinpool-exporter >&2
-BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/thinpool-exporter
 mkdir -p .build/bench
+strip -o .build/bench/thinpool-exporter "$(swift build -c release --static-swift-stdlib --show-bin-path)/thinpool-exporter"
+BIN=.build/bench/thinpool-exporter
 gcc -O2 -o .build/bench/dmfloor Tests/VM/bench/dmfloor.c -ldevmapper
 out=$(Tests/VM/run-vm.sh -m 768M -t 900 -x "$BIN" -x .build/bench/dmfloor -e "NTHIN=${1:-1000}" Tests/VM/bench/perf-guest.sh)
 echo "$out" | grep -v '^@@'

@@ -119,6 +119,7 @@ public final class PoolWatcher: Service, @unchecked Sendable {
         logger.info("watching pools", metadata: ["events": "\(source.rawValue)", "poll_interval": "\(pollInterval)"])
         let clock = ContinuousClock()
         var nextFull = clock.now
+        var rereadAll = false
         while isRunning {
             if clock.now >= nextFull {
                 fullRead()
@@ -130,15 +131,20 @@ public final class PoolWatcher: Service, @unchecked Sendable {
                 guard let watcher else { return }
                 do { try watcher.arm() } catch { logger.warning("ARM_POLL failed", metadata: ["error": "\(error)"]) }
                 // Read after arming: an event from here on makes the wait return at once.
-                readChanged()
-                if watcher.wait(timeout: timeout) == .event {
+                let suspended = readChanged(afterWake: rereadAll)
+                let woke = watcher.wait(timeout: suspended ? min(timeout, Self.suspendedRecheck) : timeout)
+                logger.debug("watcher woke", metadata: ["why": "\(woke)"])
+                if woke == .event {
                     lock.lock(); eventsObserved += 1; lock.unlock()
                 }
+                rereadAll = woke == .event || suspended
             case .waitEvent:
                 startWaiters()
-                readChanged()
+                let suspended = readChanged(afterWake: rereadAll)
+                let wait = suspended ? min(timeout, Self.suspendedRecheck) : timeout
+                rereadAll = true
                 lock.lock()
-                if !waitEventFired, running { _ = lock.wait(until: Date().addingTimeInterval(timeout.seconds)) }
+                if !waitEventFired, running { _ = lock.wait(until: Date().addingTimeInterval(wait.seconds)) }
                 if waitEventFired { eventsObserved += 1 }
                 waitEventFired = false
                 lock.unlock()
@@ -176,13 +182,22 @@ public final class PoolWatcher: Service, @unchecked Sendable {
         }
     }
 
-    /// Re-reads the pools whose event number moved since they were last read; a new device
-    /// (maybe a pool) makes a full read.
-    private func readChanged() {
+    /// How soon a pool found suspended is read again.
+    static let suspendedRecheck = Duration.milliseconds(50)
+
+    /// Re-reads the pools whose event number moved since they were last read. A wake that
+    /// moved no pool's event number was a global dm event -- a reload and resume (a resize
+    /// changes a pool's size without a pool event), a create or a remove: every known pool is
+    /// re-read then (one STATUS each). A change in the number of devices (maybe a new pool)
+    /// makes a full read. Returns whether a pool was suspended: the kernel raises the global
+    /// event of a reload when it swaps the table, before the pool's resume resizes it, so a
+    /// suspended pool is read again shortly.
+    @discardableResult
+    private func readChanged(afterWake woke: Bool = false) -> Bool {
         let entries: [DeviceListEntry]
         do { entries = try reader.client.listDevices() } catch {
             logger.debug("LIST failed", metadata: ["error": "\(error)"])
-            return
+            return false
         }
         lock.lock()
         let snapshot = known
@@ -192,14 +207,24 @@ public final class PoolWatcher: Service, @unchecked Sendable {
         lock.unlock()
         if countChanged {
             fullRead()
-            return
+            return false
         }
-        for e in entries {
-            guard let last = snapshot[e.name] else { continue }
-            guard e.eventNumber == nil || e.eventNumber != last else { continue }
+        let moved = entries.filter { e in
+            guard let last = snapshot[e.name] else { return false }
+            return e.eventNumber == nil || e.eventNumber != last
+        }
+        let toRead = moved.isEmpty && woke ? entries.filter { snapshot[$0.name] != nil } : moved
+        var suspended = false
+        for e in toRead {
+            let last = snapshot[e.name] ?? nil
+            logger.debug("pool event", metadata: ["pool": "\(e.name)", "from": "\(last.map(String.init) ?? "?")",
+                                                  "to": "\(e.eventNumber.map(String.init) ?? "?")"])
             do {
                 let reading = try reader.read(pool: e.name)
+                logger.debug("pool re-read", metadata: ["pool": "\(e.name)",
+                    "data": "\(reading.capacity.map { "\($0.data.usedBlocks)/\($0.data.totalBlocks)" } ?? "-")"])
                 alerting.observe(pool: reading)
+                suspended = suspended || reading.snapshot?.suspended == true
                 lock.lock()
                 known[e.name] = .some(reading.snapshot?.eventNumber ?? e.eventNumber)
                 eventReads += 1
@@ -211,6 +236,7 @@ public final class PoolWatcher: Service, @unchecked Sendable {
                 logger.warning("cannot re-read pool", metadata: ["pool": "\(e.name)", "error": "\(error)"])
             }
         }
+        return suspended
     }
 
     /// WAITEVENT mode: a thread per known pool blocked in DM_DEV_WAIT.

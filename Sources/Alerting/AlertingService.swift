@@ -69,6 +69,13 @@ public final class AlertingService: @unchecked Sendable {
             }
         }
         dropUnknownReceiversLocked()
+        if !config.receivers.isEmpty {
+            // The first POST and the first save would otherwise pay for libcurl's and the
+            // Swift runtime's first-use costs (a second and more on a slow machine): the
+            // first alert must not wait for them.
+            CurlPoster.warmUp()
+            _ = try? JSONEncoder().encode(PersistedState())
+        }
         running = true
         startWorkersLocked()
     }
@@ -170,6 +177,7 @@ public final class AlertingService: @unchecked Sendable {
         }
         if changed {
             persistLocked()
+            logger.debug("saved and queued", metadata: ["pending": "\(outbox.count)"])
             lock.broadcast()
         }
     }
@@ -253,7 +261,9 @@ public final class AlertingService: @unchecked Sendable {
             let outcome: PostOutcome
             do {
                 let request = try Payloads.render(head, receiver: receiver, context: context)
+                logger.debug("posting", metadata: ["receiver": "\(name)", "id": "\(head.id)", "bytes": "\(request.body.count)"])
                 outcome = poster.post(request, timeout: receiver.timeout, caFile: receiver.caFile)
+                logger.debug("posted", metadata: ["receiver": "\(name)", "id": "\(head.id)", "outcome": "\(outcome)"])
             } catch {
                 outcome = .failed(message: "cannot prepare the request: \(error.localizedDescription)", seconds: 0)
             }
@@ -346,7 +356,7 @@ public final class AlertingService: @unchecked Sendable {
             firing.add(["pool": a.key.pool, "alertname": a.key.name.rawValue, "severity": a.severity.rawValue], 1)
         }
         var notifications = MetricFamily("thinpool_notifications", .counter,
-                                         help: "AlertNotification attempts by receiver and result: delivered, retried (an attempt failed; it will be retried), rejected (a 4xx), expired (undelivered past max_age), dropped (receiver removed).")
+                                         help: "Notification attempts by receiver and result: delivered, retried (an attempt failed; it will be retried), rejected (a 4xx), expired (undelivered past max_age), dropped (receiver removed).")
         var pending = MetricFamily("thinpool_notifications_pending", .gauge, help: "Notifications waiting to be delivered, by receiver.")
         var delivery = MetricFamily("thinpool_notification_delivery_seconds", .histogram,
                                     help: "Time from an alert's change to its notification's delivery (retries included), by receiver.")

@@ -18,6 +18,9 @@ public protocol HTTPPoster: Sendable {
 public struct CurlPoster: HTTPPoster {
     public init() {}
 
+    /// Initializes libcurl now, so the first alert does not wait for it.
+    public static func warmUp() { cthp_init() }
+
     public func post(_ request: OutgoingRequest, timeout: Duration, caFile: String?) -> PostOutcome {
         var result = cthp_result()
         let timeoutMs = max(1, Int(timeout.seconds * 1000))

@@ -26,7 +26,7 @@ public enum Payloads {
     public static func render(_ n: AlertNotification, receiver: ReceiverConfig, context: Context) throws -> OutgoingRequest {
         let url = try receiver.url.resolve()
         var headers = [("Content-Type", "application/json"), ("User-Agent", "thinpool-exporter"),
-                       ("X-Thinpool-AlertNotification-Id", n.id)]
+                       ("X-Thinpool-Notification-Id", n.id)]
         let body: JSONValue
         var target = url
         switch receiver.kind {
@@ -37,7 +37,7 @@ public enum Payloads {
             target = alertmanagerEndpoint(url)
         case .slack:
             body = slack(n, context: context)
-            headers.removeAll { $0.0 == "X-Thinpool-AlertNotification-Id" }
+            headers.removeAll { $0.0 == "X-Thinpool-Notification-Id" }
         case .pagerduty:
             body = pagerDuty(n, routingKey: try receiver.routingKey?.resolve() ?? "", context: context)
         }
@@ -57,9 +57,7 @@ public enum Payloads {
 
     static let zeroTime = "0001-01-01T00:00:00Z"
 
-    static func time(_ d: Date) -> String {
-        d.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
+    static func time(_ d: Date) -> String { RFC3339.format(d) }
 
     static func labels(_ a: NotifiedAlert, _ c: Context) -> JSONValue {
         .object(a.labels(host: c.host).map { JSONMember($0.0, .string($0.1)) })

@@ -96,7 +96,7 @@ public struct StateStore: Sendable {
 extension JSONEncoder.DateEncodingStrategy {
     static let iso8601withFractions = JSONEncoder.DateEncodingStrategy.custom { date, encoder in
         var c = encoder.singleValueContainer()
-        try c.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        try c.encode(RFC3339.format(date))
     }
 }
 
@@ -104,8 +104,7 @@ extension JSONDecoder.DateDecodingStrategy {
     static let iso8601withFractions = JSONDecoder.DateDecodingStrategy.custom { decoder in
         let c = try decoder.singleValueContainer()
         let s = try c.decode(String.self)
-        if let d = try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return d }
-        if let d = try? Date(s, strategy: Date.ISO8601FormatStyle()) { return d }
+        if let d = RFC3339.parse(s) { return d }
         throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO 8601 date: \(s)")
     }
 }

@@ -24,6 +24,12 @@ static size_t cthp_write(char *data, size_t size, size_t count, void *context) {
     return n;
 }
 
+void cthp_init(void) {
+    pthread_once(&cthp_once, cthp_global_init);
+    CURL *curl = curl_easy_init();
+    if (curl) curl_easy_cleanup(curl);
+}
+
 int cthp_post(const char *url, const char *const *headers, size_t header_count, const void *body,
               size_t body_length, long timeout_ms, long connect_timeout_ms, const char *ca_file,
               cthp_result *result) {

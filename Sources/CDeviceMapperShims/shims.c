@@ -80,7 +80,10 @@ int cdm_wait_event(int fd, const char *name, uint32_t event_nr, uint32_t *new_ev
     if (strlen(name) >= sizeof dmi->name) { free(dmi); return -ENAMETOOLONG; }
     strcpy(dmi->name, name);
     dmi->event_nr = event_nr;
-    dmi->flags = DM_NOFLUSH_FLAG;
+    // After the wait the kernel fills in the device's table or status: the table, because a
+    // thin-pool's status takes the metadata lock, which the very writes that raised the event
+    // may hold -- the waiter would return late.
+    dmi->flags = DM_STATUS_TABLE_FLAG;
     int r = ioctl(fd, DM_DEV_WAIT, dmi) < 0 ? -errno : 0;
     if (r == 0 && new_event_nr) *new_event_nr = dmi->event_nr;
     free(dmi);

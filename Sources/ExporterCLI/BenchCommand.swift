@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeviceMapper
 import PoolReader
 import ThinPool
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Time in-process reads (for the benchmark scripts).", shouldDisplay: false)
 
-    @Argument(help: "pool: re-read one pool's status (the alert path); collect: read every pool and thin volume.")
+    @Argument(help: "pool: re-read one pool's status (the alert path); collect: read every pool and thin volume; wait-event: block until POOL's event number passes --after, then print the time.")
     var what: String
 
     @Argument(help: "The pool, for `pool`.")
@@ -29,10 +30,36 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "For `pool`: do not read every device first (no cache of the other devices).")
     var cold = false
 
+    @Option(help: "For `wait-event`: the event number to wait past.")
+    var after: UInt32 = 0
+
     @OptionGroup var source: SourceOptions
     @OptionGroup var log: LogOptions
 
     func run() throws {
+        if what == "arm-poll" {
+            // Prints each DM_DEV_ARM_POLL wake (which operations raise dm's global event).
+            let watcher = try DMEventWatcher()
+            for _ in 0..<iterations {
+                try watcher.arm()
+                if watcher.wait(timeout: .seconds(30)) == .event {
+                    var ts = timespec()
+                    clock_gettime(CLOCK_REALTIME, &ts)
+                    var line = "wake \(ts.tv_sec).\(ts.tv_nsec / 1_000_000)\n"
+                    line.withUTF8 { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+                }
+            }
+            return
+        }
+        if what == "wait-event" {
+            // The kernel's event, timed on the same clock as the agent's logs (CLOCK_REALTIME).
+            guard let pool else { throw ValidationError("bench wait-event needs a pool name") }
+            let next = try LibDeviceMapper().waitEvent(pool, after: after)
+            var ts = timespec()
+            clock_gettime(CLOCK_REALTIME, &ts)
+            print("event_unix_ns=\(Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)) event_nr=\(next)")
+            return
+        }
         let logger = log.logger("bench")
         let percent = try source.minFreeSpacePercent()
         let reader = PoolReader(client: source.client(logger: logger),

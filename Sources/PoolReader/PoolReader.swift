@@ -141,7 +141,7 @@ public final class PoolReader: Sendable {
         }
         var snapshot = PoolSnapshot(name: name, uuid: status.info.uuid, number: status.info.number,
                                     eventNumber: status.info.eventNumber, length: Sectors(table.targets[0].length),
-                                    table: pool.table, status: parsed)
+                                    table: pool.table, status: parsed, suspended: status.info.suspended)
         attachBacking(&snapshot, pool)
         return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name))
     }

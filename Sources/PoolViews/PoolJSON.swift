@@ -17,6 +17,7 @@ public enum PoolJSON {
             JSONMember("device", .optional(s?.number) { .string($0.description) }),
             JSONMember("event_nr", .optional(s?.eventNumber) { .uint(UInt64($0)) }),
             JSONMember("mode", .optional(s?.mode) { .string($0.rawValue) }),
+            JSONMember("suspended", .optional(s?.suspended) { .bool($0) }),
             JSONMember("no_space_policy", .optional(s?.noSpacePolicy) { .string($0.rawValue) }),
             JSONMember("needs_check", .optional(s?.needsCheck) { .bool($0) }),
             JSONMember("discard", .optional(w?.discard) { .string($0.rawValue) }),

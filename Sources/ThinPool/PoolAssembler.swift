@@ -129,6 +129,6 @@ public enum PoolAssembler {
         do { status = try ThinPoolStatus(parsing: lines[0].params) } catch { throw .parse(error.at(lines[0].origin)) }
         return PoolSnapshot(name: name, uuid: d.info.uuid, number: d.info.number,
                             eventNumber: d.info.eventNumber, length: Sectors(t.length),
-                            table: table, status: status, thinVolumes: volumes)
+                            table: table, status: status, thinVolumes: volumes, suspended: d.info.suspended)
     }
 }

@@ -19,10 +19,14 @@ public struct PoolSnapshot: Hashable, Sendable {
     public var dataBacking: LoopBacking?
     /// The loop file behind the metadata device, when it is one.
     public var metadataBacking: LoopBacking?
+    /// The device was suspended when read (a reload in progress: its size may be about to
+    /// change).
+    public var suspended: Bool
 
     public init(name: String, uuid: String?, number: DeviceNumber?, eventNumber: UInt32?, length: Sectors,
                 table: ThinPoolTable, status: ThinPoolStatus, thinVolumes: [ThinVolume] = [],
-                dataBacking: LoopBacking? = nil, metadataBacking: LoopBacking? = nil) {
+                dataBacking: LoopBacking? = nil, metadataBacking: LoopBacking? = nil, suspended: Bool = false) {
+        self.suspended = suspended
         self.name = name
         self.uuid = uuid
         self.number = number

@@ -73,7 +73,7 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         let req = try render(.webhook, Self.notifications[0].1, secretFile: file)
         let sig = req.headers.first { $0.0 == "X-Thinpool-Signature" }?.1
         #expect(sig == "sha256=" + HMACSHA256.hex(key: Array("it's a secret".utf8), message: req.body))
-        #expect(req.headers.contains { $0 == ("X-Thinpool-AlertNotification-Id", "n-1") })
+        #expect(req.headers.contains { $0 == ("X-Thinpool-Notification-Id", "n-1") })
         #expect(Payloads.alertmanagerEndpoint("http://am:9093") == "http://am:9093/api/v2/alerts")
         #expect(Payloads.alertmanagerEndpoint("http://am:9093/") == "http://am:9093/api/v2/alerts")
         #expect(Payloads.alertmanagerEndpoint("http://am:9093/api/v2/alerts") == "http://am:9093/api/v2/alerts")
@@ -176,5 +176,20 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         let store = StateStore(directory: file + "/state")
         #expect(throws: StateStore.Failure.self) { try store.save(PersistedState()) }
         do { try store.save(PersistedState()) } catch { #expect(error.description.hasPrefix("cannot create state directory \(file)/state")) }
+    }
+}
+
+@Suite struct RFC3339Tests {
+    @Test func formatsAndParses() {
+        let d = Date(timeIntervalSince1970: 1_800_000_000.123)
+        #expect(RFC3339.format(d) == "2027-01-15T08:00:00.123Z")
+        #expect(RFC3339.parse("2027-01-15T08:00:00.123Z")!.timeIntervalSince1970 == 1_800_000_000.123)
+        #expect(RFC3339.parse("2027-01-15T08:00:00Z")!.timeIntervalSince1970 == 1_800_000_000)
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(RFC3339.parse("2027-01-15 08:00:00Z") == nil)
+        #expect(RFC3339.parse("nonsense") == nil)
+        // What the state file holds survives a round trip to the millisecond.
+        let now = Date()
+        #expect(abs(RFC3339.parse(RFC3339.format(now))!.timeIntervalSince(now)) < 0.001)
     }
 }

@@ -325,6 +325,26 @@ def main():
                 ok = (json.dumps(got) == want) or (isinstance(got, str) and got == want)
             if not ok:
                 c.failures.append(f"expect {snap} {pool}: {key}{op}{want}, exporter says {json.dumps(got)}")
+    # @@EXPECTPOSTS HOOK ALERTNAME STATUS COUNT: the host receiver got exactly COUNT alerts of
+    # that name and status (webhook v4 bodies), no more (no duplicates), no fewer.
+    for line in text.splitlines():
+        if not line.startswith("@@EXPECTPOSTS "):
+            continue
+        _, hook, alertname, status, count = line.split()
+        got = 0
+        for p in posts:
+            if p["name"] != hook:
+                continue
+            body = p["text"].split("\n\n", 1)[-1]
+            try:
+                doc = json.loads(body)
+            except ValueError:
+                c.failures.append(f"host post {hook}: not JSON: {body[:200]!r}")
+                continue
+            got += sum(1 for a in doc.get("alerts", []) if a["labels"].get("alertname") == alertname and a["status"] == status)
+        c.checks += 1
+        if got != int(count):
+            c.failures.append(f"host receiver {hook}: {got} {status} {alertname} alerts, want {count}")
     if not snaps:
         c.failures.append("no snapshots in the guest output")
     for f in c.failures:

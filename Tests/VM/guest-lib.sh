@@ -8,7 +8,12 @@ MB=2048                  # sectors per MiB
 TPE=${TPE:-thinpool-exporter}
 TPE_ARGS=${TPE_ARGS:-}
 
-fail() { echo "@@FAIL $*"; exit 1; }
+fail() {
+  echo "@@FAIL $*"
+  # The exporter's own account, when one is running.
+  [ -f /tmp/serve.log ] && { echo "--- exporter log (last 40 lines)"; tail -40 /tmp/serve.log; }
+  exit 1
+}
 say() { echo "=== $*"; }
 
 # loop FILE SIZE: a sparse backing file on a new loop device; prints the device.

@@ -15,6 +15,9 @@ if [ -z "${TPE_BIN:-}" ]; then
   TPE_BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/thinpool-exporter
 fi
 OUT=$ROOT/.build/vm; mkdir -p "$OUT"
+# The release binary carries ~100 MB of debug info: the initramfs gets a stripped copy.
+strip -o "$OUT/thinpool-exporter" "$TPE_BIN"
+TPE_BIN=$OUT/thinpool-exporter
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=("$HERE"/scenarios/*.sh)
 failed=(); t0=$(date +%s)
@@ -22,7 +25,9 @@ for s in "${scenarios[@]}"; do
   name=$(basename "$s" .sh)
   ts=$(date +%s.%N)
   set +e
-  python3 "$HERE/hostside.py" "$OUT/$name.out" -m 512M -t 300 -x "$TPE_BIN" -f "$HERE/guest-lib.sh" ${VM_ARGS:-} "$s"
+  # A scenario may ask for VM options in a line "# vm-args: ...".
+  extra=$(sed -n 's/^# vm-args: *//p' "$s" | head -1)
+  python3 "$HERE/hostside.py" "$OUT/$name.out" -m 512M -t 300 -x "$TPE_BIN" -f "$HERE/guest-lib.sh" $extra ${VM_ARGS:-} "$s"
   rc=$?
   python3 "$HERE/check.py" "$OUT/$name.out" > "$OUT/$name.check" 2>&1
   crc=$?

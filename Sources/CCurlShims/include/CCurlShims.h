@@ -18,6 +18,10 @@ typedef struct {
     double seconds;
 } cthp_result;
 
+/// Initializes libcurl (and the TLS library under it) now rather than at the first POST,
+/// which otherwise pays for it (seconds under emulation). Idempotent, thread-safe.
+void cthp_init(void);
+
 /// POSTs `body` to `url` with `headers` ("Name: value"), within `timeout_ms` (connect within
 /// `connect_timeout_ms`), verifying TLS (against `ca_file` too when not NULL). No redirects are
 /// followed (a POST must not silently go elsewhere). Thread-safe. Returns the CURLcode.
