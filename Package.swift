@@ -68,11 +68,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Growing pools by themselves: the planner (pure), the executors, the service.
+        .target(
+            name: "Autoextend",
+            dependencies: [
+                "AgentConfig", "Alerting", "DeviceMapper", "PoolReader", "ThinPool", "Exposition",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The watcher: dm events and polling feed readings to the alerting.
         .target(
             name: "Agent",
             dependencies: [
-                "Alerting", "PoolReader", "DeviceMapper", "ThinPool", "Exposition",
+                "Alerting", "Autoextend", "PoolReader", "DeviceMapper", "ThinPool", "Exposition",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,7 +104,7 @@ let package = Package(
             name: "ExporterCLI",
             dependencies: [
                 "DeviceMapper", "ThinPool", "PoolReader", "PoolViews", "JSON", "Exporter", "Exposition",
-                "AgentConfig", "Alerting", "Agent", "ConfigFile",
+                "AgentConfig", "Alerting", "Agent", "ConfigFile", "Autoextend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -120,6 +128,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["golden"]
         ),
+        .testTarget(name: "AutoextendTests", dependencies: ["Autoextend", "AgentConfig", "ThinPool", "DeviceMapper"]),
         .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper", "PoolReader", "ThinPool"]),
         .testTarget(
             name: "ExporterCLITests",

@@ -1,4 +1,5 @@
 import Alerting
+import Autoextend
 import DeviceMapper
 import Exposition
 import Foundation
@@ -25,6 +26,7 @@ public enum EventSource: String, Sendable, CaseIterable {
 public final class PoolWatcher: Service, @unchecked Sendable {
     private let reader: PoolReader
     private let alerting: AlertingService
+    private let autoextender: Autoextender?
     private let logger: Logger
     private let requested: EventSource
     /// Makes the ARM_POLL watcher; nil when the source has no events (fixtures).
@@ -45,10 +47,11 @@ public final class PoolWatcher: Service, @unchecked Sendable {
     private var readErrors: UInt64 = 0
     private var lastDeviceCount = -1
 
-    public init(reader: PoolReader, alerting: AlertingService, pollInterval: Duration, events: EventSource,
-                makeEventWatcher: (@Sendable () throws -> DMEventWatcher)?, logger: Logger) {
+    public init(reader: PoolReader, alerting: AlertingService, autoextender: Autoextender? = nil, pollInterval: Duration,
+                events: EventSource, makeEventWatcher: (@Sendable () throws -> DMEventWatcher)?, logger: Logger) {
         self.reader = reader
         self.alerting = alerting
+        self.autoextender = autoextender
         self.pollInterval = pollInterval
         self.requested = events
         self.makeEventWatcher = makeEventWatcher
@@ -172,6 +175,7 @@ public final class PoolWatcher: Service, @unchecked Sendable {
         do {
             let report = try reader.read()
             alerting.observe(report)
+            for r in report.pools { autoextender?.observe(r) }
             lock.lock()
             known = Dictionary(report.pools.map { ($0.name, $0.snapshot?.eventNumber) }, uniquingKeysWith: { $1 })
             fullReads += 1
@@ -224,6 +228,7 @@ public final class PoolWatcher: Service, @unchecked Sendable {
                 logger.debug("pool re-read", metadata: ["pool": "\(e.name)",
                     "data": "\(reading.capacity.map { "\($0.data.usedBlocks)/\($0.data.totalBlocks)" } ?? "-")"])
                 alerting.observe(pool: reading)
+                autoextender?.observe(reading)
                 suspended = suspended || reading.snapshot?.suspended == true
                 lock.lock()
                 known[e.name] = .some(reading.snapshot?.eventNumber ?? e.eventNumber)

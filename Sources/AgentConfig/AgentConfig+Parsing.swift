@@ -11,7 +11,7 @@ extension AgentConfig {
         guard let root = ConfigNode.parse(text, problems: &problems) else { return nil }
         var c = AgentConfig()
         let m = root.mapping(allowed: ["poll_interval", "state_dir", "host", "repeat_interval", "pools", "min_free_space",
-                                       "alerts", "overrides", "receivers"], &problems)
+                                       "alerts", "autoextend", "overrides", "receivers"], &problems)
         if let n = m["poll_interval"], let d = n.duration(&problems, atLeast: .milliseconds(100)) { c.pollInterval = d }
         if let n = m["state_dir"], let s = n.string(&problems) {
             if s.isEmpty { problems.add(n.path, line: n.line, "must not be empty") } else { c.stateDirectory = resolvePath(s, relativeTo: file) }
@@ -26,7 +26,7 @@ extension AgentConfig {
         c.defaults = parsePolicy(m, base: PoolPolicy(), problems: &problems)
         if let n = m["overrides"] {
             for o in n.sequence(&problems) {
-                let om = o.mapping(allowed: ["match", "min_free_space", "alerts"], &problems)
+                let om = o.mapping(allowed: ["match", "min_free_space", "alerts", "autoextend"], &problems)
                 guard let matchNode = om["match"] else {
                     problems.add(o.path + ".match", line: o.line, "required: the pool name globs this override applies to")
                     continue
@@ -55,6 +55,7 @@ extension AgentConfig {
         if let n = m["min_free_space"], let f = n.fraction(&problems, in: 0...0.99) {
             p.minFreeSpacePercent = UInt64((f * 100).rounded())
         }
+        if let n = m["autoextend"] { p.autoextend = parseAutoextend(n, base: p.autoextend, problems: &problems) }
         guard let a = m["alerts"] else { return p }
         let am = a.mapping(allowed: ["data_used", "metadata_used", "min_free_space_margin", "time_to_full", "low_water",
                                      "out_of_data_space", "read_only", "fail", "needs_check"], &problems)
@@ -84,6 +85,41 @@ extension AgentConfig {
         flag("fail", \.fail)
         flag("needs_check", \.needsCheck)
         return p
+    }
+
+    static func parseAutoextend(_ n: ConfigNode, base: AutoextendPolicy, problems: inout ConfigProblems) -> AutoextendPolicy {
+        var a = base
+        let m = n.mapping(allowed: ["enabled", "dry_run", "executor", "data", "metadata", "cooldown", "backoff_max"], &problems)
+        if let e = m["enabled"], let b = e.bool(&problems) { a.enabled = b }
+        if let e = m["dry_run"], let b = e.bool(&problems) { a.dryRun = b }
+        if let e = m["executor"], let s = e.string(&problems) {
+            if let x = AutoextendPolicy.Executor(rawValue: s) { a.executor = x } else {
+                problems.add(e.path, line: e.line, "unknown executor \"\(s)\" (auto, loop, lvm or dm-reload)")
+            }
+        }
+        if let e = m["cooldown"], let d = e.duration(&problems, atLeast: .seconds(1)) { a.cooldown = d }
+        if let e = m["backoff_max"], let d = e.duration(&problems, atLeast: .seconds(1)) { a.backoffMax = d }
+        func space(_ key: String, _ base: AutoextendPolicy.Space) -> AutoextendPolicy.Space {
+            guard let node = m[key] else { return base }
+            var s = base
+            let sm = node.mapping(allowed: ["threshold", "step", "max_size", "min_headroom"], &problems)
+            if let t = sm["threshold"], let f = t.fraction(&problems, in: 0.05...0.99) { s.threshold = f }
+            if let st = sm["step"], let text = st.string(&problems) {
+                if text == "auto" { s.step = .auto } else if text.hasSuffix("%") {
+                    if let f = st.fraction(&problems, in: 0.01...10) { s.step = .fraction(f) }
+                } else if let b = parseSize(text), b > 0 { s.step = .bytes(b) } else {
+                    problems.add(st.path, line: st.line, "\"\(text)\" is not a step (auto, a percentage like 20%, or a size like 10GiB)")
+                }
+            }
+            if let x = sm["max_size"] {
+                if x.isOff || x.isWord("unlimited") { s.maxSize = nil } else if let b = x.size(&problems) { s.maxSize = b }
+            }
+            if let h = sm["min_headroom"], let b = h.size(&problems) { s.minHeadroom = b }
+            return s
+        }
+        a.data = space("data", a.data)
+        a.metadata = space("metadata", a.metadata)
+        return a
     }
 
     static func parseRatio(_ n: ConfigNode, base: RatioRule, problems: inout ConfigProblems) -> RatioRule {
@@ -194,6 +230,11 @@ extension AgentConfig {
 }
 
 extension ConfigNode {
+    func isWord(_ w: String) -> Bool {
+        if case .scalar(let s) = node { return s.string == w }
+        return false
+    }
+
     /// `off`, `false` or `null`: a threshold switched off.
     var isOff: Bool {
         guard case .scalar(let s) = node else { return false }

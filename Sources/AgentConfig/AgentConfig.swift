@@ -70,6 +70,7 @@ public struct PoolPolicy: Sendable, Equatable {
     /// docker's dm.min_free_space for this pool.
     public var minFreeSpacePercent: UInt64 = PoolCapacity.defaultMinFreeSpacePercent
     public var alerts = AlertThresholds()
+    public var autoextend = AutoextendPolicy()
 
     public init() {}
 }

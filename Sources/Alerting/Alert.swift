@@ -19,6 +19,14 @@ public enum AlertName: String, Sendable, Codable, CaseIterable {
     case dataFullSoon = "ThinPoolDataFullSoon"
     case metadataFullSoon = "ThinPoolMetadataFullSoon"
     case unreadable = "ThinPoolUnreadable"
+    /// Autoextend grew the pool (a one-time announcement).
+    case autoextended = "ThinPoolAutoextended"
+    /// Autoextend should grow the pool but refused or failed; resolves once it succeeds or
+    /// is no longer needed.
+    case autoextendFailed = "ThinPoolAutoextendFailed"
+
+    /// Alerts set from outside the rules (by autoextend), left alone when the rules run.
+    public var isExternal: Bool { self == .autoextended || self == .autoextendFailed }
 }
 
 /// One alert instance: a pool and an alert name. At most one severity at a time.
@@ -38,6 +46,13 @@ public struct AlertKey: Hashable, Sendable, Codable, Comparable {
 
 /// What a rule found about a pool right now.
 public struct Condition: Sendable, Equatable {
+    public init(severity: Severity, summary: String, description: String, value: Double? = nil) {
+        self.severity = severity
+        self.summary = summary
+        self.description = description
+        self.value = value
+    }
+
     public var severity: Severity
     /// One line with the numbers in words.
     public var summary: String

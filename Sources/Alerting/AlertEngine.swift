@@ -20,35 +20,45 @@ public struct AlertEngine: Sendable, Equatable {
             active[AlertKey(pool: pool, name: $0)]?.severity
         }
         var events: [AlertEvent] = []
-        for name in AlertName.allCases {
-            let key = AlertKey(pool: pool, name: name)
-            switch (active[key], conditions[name]) {
-            case (nil, let c?):
-                let a = ActiveAlert(key: key, severity: c.severity, startsAt: now, lastNotifiedAt: now,
-                                    summary: c.summary, description: c.description, value: c.value)
-                active[key] = a
-                events.append(AlertEvent(kind: .firing, alert: a))
-            case (var a?, let c?):
-                let previous = a.severity
-                a.summary = c.summary
-                a.description = c.description
-                a.value = c.value
-                if c.severity != previous {
-                    a.severity = c.severity
-                    a.lastNotifiedAt = now
-                    active[key] = a
-                    events.append(AlertEvent(kind: .severityChanged, alert: a, previousSeverity: previous))
-                } else {
-                    active[key] = a
-                }
-            case (let a?, nil):
-                active[key] = nil
-                events.append(AlertEvent(kind: .resolved, alert: a, endsAt: now))
-            case (nil, nil):
-                break
-            }
+        for name in AlertName.allCases where !name.isExternal {
+            events += transition(AlertKey(pool: pool, name: name), conditions[name], now: now)
         }
         return events
+    }
+
+    /// Sets (or with nil, clears) an alert the rules do not evaluate -- one autoextend raises.
+    public mutating func set(_ key: AlertKey, _ condition: Condition?, now: Date) -> [AlertEvent] {
+        transition(key, condition, now: now)
+    }
+
+    /// What `condition` (nil: not true now) means for the alert `key`: fires, changes
+    /// severity, resolves, or nothing.
+    private mutating func transition(_ key: AlertKey, _ condition: Condition?, now: Date) -> [AlertEvent] {
+        switch (active[key], condition) {
+        case (nil, let c?):
+            let a = ActiveAlert(key: key, severity: c.severity, startsAt: now, lastNotifiedAt: now,
+                                summary: c.summary, description: c.description, value: c.value)
+            active[key] = a
+            return [AlertEvent(kind: .firing, alert: a)]
+        case (var a?, let c?):
+            let previous = a.severity
+            a.summary = c.summary
+            a.description = c.description
+            a.value = c.value
+            guard c.severity != previous else {
+                active[key] = a
+                return []
+            }
+            a.severity = c.severity
+            a.lastNotifiedAt = now
+            active[key] = a
+            return [AlertEvent(kind: .severityChanged, alert: a, previousSeverity: previous)]
+        case (let a?, nil):
+            active[key] = nil
+            return [AlertEvent(kind: .resolved, alert: a, endsAt: now)]
+        case (nil, nil):
+            return []
+        }
     }
 
     /// Resolves the alerts of pools not among `present` (removed, or no longer watched).

@@ -136,6 +136,25 @@ public final class AlertingService: @unchecked Sendable {
         commitLocked(evaluateLocked(reading, at: t), at: t)
     }
 
+    /// Sets or clears an alert that autoextend owns (``AlertName/autoextendFailed``).
+    public func setExternal(pool: String, name: AlertName, _ condition: Condition?) {
+        lock.lock()
+        defer { lock.unlock() }
+        let t = now()
+        commitLocked(engine.set(AlertKey(pool: pool, name: name), condition, now: t), at: t)
+    }
+
+    /// Tells the receivers something that happened once (autoextend grew a pool): a firing
+    /// notification that no resolution follows.
+    public func announce(pool: String, name: AlertName, _ condition: Condition) {
+        lock.lock()
+        defer { lock.unlock() }
+        let t = now()
+        let a = ActiveAlert(key: AlertKey(pool: pool, name: name), severity: condition.severity, startsAt: t, lastNotifiedAt: t,
+                            summary: condition.summary, description: condition.description, value: condition.value)
+        commitLocked([AlertEvent(kind: .firing, alert: a)], at: t, announcement: true)
+    }
+
     private func evaluateLocked(_ r: PoolReading, at t: Date) -> [AlertEvent] {
         let policy = config.policy(for: r.name)
         if let c = r.capacity {
@@ -152,8 +171,9 @@ public final class AlertingService: @unchecked Sendable {
         return engine.evaluate(r, policy: policy, forecasts: forecasts[r.name] ?? .init(), now: t)
     }
 
-    /// Queues the events for their receivers, saves, wakes the senders.
-    private func commitLocked(_ events: [AlertEvent], at t: Date) {
+    /// Queues the events for their receivers, saves, wakes the senders. An announcement is not
+    /// an alert the engine keeps (no resend to Alertmanager).
+    private func commitLocked(_ events: [AlertEvent], at t: Date, announcement: Bool = false) {
         var changed = !events.isEmpty
         for e in events {
             log(e)
@@ -166,7 +186,7 @@ public final class AlertingService: @unchecked Sendable {
                 enqueueLocked(receiver: r.name, alerts: notified, at: t)
             }
         }
-        for r in config.receivers where r.kind == .alertmanager {
+        for r in config.receivers where r.kind == .alertmanager && !announcement {
             let firing = engine.active.values.filter { r.routes(severity: $0.severity.rawValue, pool: $0.key.pool) }
                 .sorted { $0.key < $1.key }
             guard !firing.isEmpty, t.timeIntervalSince(lastResend[r.name] ?? .distantPast) >= r.resendInterval.seconds else { continue }

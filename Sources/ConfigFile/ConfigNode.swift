@@ -204,3 +204,33 @@ func percentText(_ f: Double) -> String {
     let p = f * 100
     return p == p.rounded() ? "\(Int(p))%" : "\(p)%"
 }
+
+extension ConfigNode {
+    /// A size in bytes: `1073741824`, `512MiB`, `10GiB`, `1.5TB` (KB/MB/GB/TB are powers of 1000,
+    /// KiB/MiB/GiB/TiB of 1024).
+    public func size(_ problems: inout ConfigProblems) -> UInt64? {
+        guard let s = string(&problems) else { return nil }
+        guard let v = parseSize(s) else {
+            problems.add(path, line: line, "\"\(s)\" is not a size (e.g. 512MiB, 10GiB, 1TB, or bytes)")
+            return nil
+        }
+        return v
+    }
+}
+
+/// Bytes from `1073741824`, `512MiB`, `10GiB`, `1.5TB`; nil when not a size.
+public func parseSize(_ text: String) -> UInt64? {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776), ("PiB", 1_125_899_906_842_624),
+                                     ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("PB", 1e15), ("B", 1)]
+    var number = Substring(t)
+    var factor = 1.0
+    if let u = units.first(where: { t.hasSuffix($0.0) }) {
+        number = t.dropLast(u.0.count)
+        factor = u.1
+    }
+    guard let n = Double(number.trimmingCharacters(in: .whitespaces)), n >= 0, (n * factor).isFinite, n * factor < 1.8e19 else {
+        return nil
+    }
+    return UInt64((n * factor).rounded())
+}

@@ -1,4 +1,5 @@
 import Agent
+import Autoextend
 import AgentConfig
 import Alerting
 import ArgumentParser
@@ -119,7 +120,13 @@ struct ServeCommand: AsyncParsableCommand {
         defer { alerting.stop() }
         var makeEventWatcher: (@Sendable () throws -> DMEventWatcher)?
         if source.fixtures == nil { makeEventWatcher = { @Sendable in try DMEventWatcher() } }
-        let watcher = PoolWatcher(reader: reader, alerting: alerting, pollInterval: agentConfig.pollInterval,
+        // Autoextend acts through the kernel's device-mapper, never on a fixture.
+        let autoextender: Autoextender? = source.fixtures != nil ? nil
+            : Autoextender(reader: reader, dm: reader.client, alerting: alerting,
+                           policy: { pool in current.withLock { $0.policy(for: pool).autoextend } }, logger: logger)
+        autoextender?.start()
+        defer { autoextender?.stop() }
+        let watcher = PoolWatcher(reader: reader, alerting: alerting, autoextender: autoextender, pollInterval: agentConfig.pollInterval,
                                   events: EventSource(rawValue: events) ?? .auto,
                                   makeEventWatcher: makeEventWatcher, logger: logger)
 
@@ -127,6 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
             PoolCollector(read: { try reader.read() }),
             FamiliesCollector(name: "alerting") { alerting.metrics() },
             FamiliesCollector(name: "watcher") { watcher.metrics() },
+            FamiliesCollector(name: "autoextend") { autoextender?.metrics() ?? [] },
         ], version: BuildInfo.version)
         let router = Router(telemetryPath: telemetryPath, scraper: scraper, pools: { try reader.read() },
                             auth: BasicAuth(users: webConfig.basicAuthUsers), extraHeaders: webConfig.headers,

@@ -6,7 +6,7 @@ public struct ThinpoolExporterCommand: AsyncParsableCommand {
         commandName: "thinpool-exporter",
         abstract: "Watch device-mapper thin pools: docker info's capacity numbers for Prometheus, alerts by webhook.",
         version: BuildInfo.version,
-        subcommands: [ServeCommand.self, StatusCommand.self, ConfigCommand.self, BenchCommand.self],
+        subcommands: [ServeCommand.self, StatusCommand.self, ExtendCommand.self, ConfigCommand.self, BenchCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 

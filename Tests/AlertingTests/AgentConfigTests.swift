@@ -129,3 +129,49 @@ import TestSupport
         #expect(formatDuration(.seconds(5400)) == "1h30m")
     }
 }
+
+@Suite struct AutoextendConfigTests {
+    @Test func parsesAndOverrides() throws {
+        let dir = try makeTempDir(["c.yml": """
+            autoextend:
+              enabled: true
+              dry_run: true
+              executor: loop
+              cooldown: 2m
+              data: { threshold: 85%, step: 25%, max_size: 2TiB, min_headroom: 5GiB }
+              metadata: { step: 512MiB, max_size: unlimited }
+            overrides:
+              - match: ["vg-*"]
+                autoextend: { executor: lvm, data: { step: auto } }
+            """])
+        let c = try AgentConfig.load(path: "\(dir)/c.yml")
+        let a = c.policy(for: "docker-x").autoextend
+        #expect(a.enabled && a.dryRun && a.executor == .loop && a.cooldown == .seconds(120))
+        #expect(a.data == AutoextendPolicy.Space(threshold: 0.85, step: .fraction(0.25), maxSize: 2 << 40, minHeadroom: 5 << 30))
+        #expect(a.metadata.step == .bytes(512 << 20) && a.metadata.maxSize == nil && a.metadata.threshold == 0.70)
+        let v = c.policy(for: "vg-pool").autoextend
+        #expect(v.executor == .lvm && v.data.step == .auto && v.data.threshold == 0.85 && v.enabled)
+        #expect(AgentConfig().defaults.autoextend.enabled == false, "off unless enabled")
+    }
+
+    @Test func problems() throws {
+        let dir = try makeTempDir(["c.yml": """
+            autoextend:
+              executor: magic
+              data: { threshold: 120%, step: lots, max_size: big }
+              cooldown: never
+            """])
+        do { _ = try AgentConfig.load(path: "\(dir)/c.yml"); Issue.record("accepted") } catch {
+            let t = error.description
+            for f in ["autoextend.executor: unknown executor \"magic\"", "autoextend.data.threshold: must be between 5% and 99%",
+                      "autoextend.data.step: \"lots\" is not a step", "autoextend.data.max_size: \"big\" is not a size",
+                      "autoextend.cooldown: \"never\" is not a duration"] {
+                #expect(t.contains(f), "missing \(f)\n\(t)")
+            }
+        }
+        #expect(parseSize("10GiB") == 10 << 30)
+        #expect(parseSize("1.5TB") == 1_500_000_000_000)
+        #expect(parseSize("512") == 512)
+        #expect(parseSize("lots") == nil)
+    }
+}

@@ -39,4 +39,8 @@ int cdm_list_devices(int fd, cdm_list_sink sink, void *context);
 /// Returns 0 or -errno.
 int cdm_driver_version(int fd, uint32_t version[3]);
 
+/// LOOP_SET_CAPACITY on the loop device at `path`: it re-reads its backing file's size
+/// (`losetup -c`). Returns 0 or -errno.
+int cdm_loop_set_capacity(const char *path);
+
 #endif
