@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,13 @@ int cdm_arm_poll(int fd) {
     struct dm_ioctl dmi;
     cdm_ioctl_header(&dmi, sizeof dmi);
     return ioctl(fd, DM_DEV_ARM_POLL, &dmi) < 0 ? -errno : 0;
+}
+
+int cdm_poll_event(int fd) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n = poll(&p, 1, 0);
+    if (n < 0) return -errno;
+    return n > 0 && (p.revents & POLLIN) ? 1 : 0;
 }
 
 int cdm_wait_event(int fd, const char *name, uint32_t event_nr, uint32_t *new_event_nr) {

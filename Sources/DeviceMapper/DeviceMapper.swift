@@ -37,6 +37,13 @@ public protocol DeviceMapper: Sendable {
 
     /// Sends a target message (DM_DEVICE_TARGET_MSG); returns the target's answer, if any.
     func message(_ name: String, sector: UInt64, _ message: String) throws -> String?
+
+    /// A number that moves whenever a live table may have changed anywhere: the kernel's global
+    /// event (any device event, create, remove, rename, resume) since the last call. A table
+    /// read at generation g is still the live table while the generation is g. nil when it
+    /// cannot be told (then nothing may be cached). A device's own event number is not enough:
+    /// a resume that swaps in a new table, or a new device's first table, does not move it.
+    func tableGeneration() -> UInt64?
 }
 
 /// A device's number, `major:minor`, as tables print it.

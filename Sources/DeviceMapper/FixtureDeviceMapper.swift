@@ -11,6 +11,10 @@ import Glibc
 /// uuids). The files are re-read at every ``listDevices()``, so a test can change them between
 /// reads; the other calls answer from the files as last read. Writes are refused.
 public final class FixtureDeviceMapper: DeviceMapper {
+    /// Fixture files do not change under a running reader (tests that change them change the
+    /// event numbers too): one generation.
+    public func tableGeneration() -> UInt64? { 0 }
+
     public let directory: String
     private let loaded = Mutex<FixtureSet?>(nil)
 

@@ -1,6 +1,7 @@
 import CDeviceMapper
 import CDeviceMapperShims
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,10 +22,17 @@ public struct LibDeviceMapper: DeviceMapper {
     public let logger: Logger
     /// Path of the control device (tests point it elsewhere).
     public let controlPath: String
+    private let generation = TableGenerationTracker()
 
     public init(logger: Logger = Logger(label: "thinpool.dm"), controlPath: String = "/dev/mapper/control") {
         self.logger = logger
         self.controlPath = controlPath
+    }
+
+    /// From DM_DEV_ARM_POLL and poll(2) on a control fd of its own: the generation moves when
+    /// the kernel's global event counter has moved since the last arm. nil before dm ioctl 4.37.
+    public func tableGeneration() -> UInt64? {
+        generation.next(controlPath: controlPath)
     }
 
     /// Runs one locked libdevmapper call and routes what it logged to the logger.
@@ -176,5 +184,46 @@ public struct LibDeviceMapper: DeviceMapper {
                 return s.isEmpty ? nil : s
             }
         }
+    }
+}
+
+/// The generation behind ``LibDeviceMapper/tableGeneration()``: one armed control fd, shared by
+/// copies of the client.
+private final class TableGenerationTracker: Sendable {
+    private struct State {
+        /// -1: ARM_POLL unsupported (or the control device cannot be opened).
+        var fd: Int32
+        var generation: UInt64
+    }
+
+    private let state = Mutex<State?>(nil)
+
+    func next(controlPath: String) -> UInt64? {
+        state.withLock { s in
+            guard var current = s else {
+                let fd = cdm_control_open(controlPath)
+                guard fd >= 0 else { return nil }  // tried again next time (e.g. a module loaded later)
+                guard cdm_arm_poll(fd) == 0 else {
+                    close(fd)
+                    s = State(fd: -1, generation: 0)
+                    return nil
+                }
+                s = State(fd: fd, generation: 1)
+                return 1
+            }
+            if current.fd < 0 { return nil }
+            // Readable: an event since the arm. Re-arm first, then count: a table read after
+            // this call reflects every change up to the re-arm, and a later one moves it again.
+            if cdm_poll_event(current.fd) != 0 {
+                _ = cdm_arm_poll(current.fd)
+                current.generation += 1
+                s = current
+            }
+            return current.generation
+        }
+    }
+
+    deinit {
+        if let fd = state.withLock({ $0?.fd }), fd >= 0 { close(fd) }
     }
 }

@@ -6,9 +6,11 @@ import ThinPool
 /// Reads every thin pool through a ``DeviceMapper`` client.
 ///
 /// One collection is a LIST, a STATUS (no-flush) of each pool and thin volume, and a TABLE
-/// only of devices whose event number moved since their table was last read: a live table
-/// changes only on resume, which raises an event, so tables are cached by event number --
-/// for pools with their parsed form and the loop files behind them.
+/// only of devices whose table may have changed since it was last read: a live table changes
+/// only when a device is created or resumed, which moves the kernel's global event counter
+/// (``DeviceMapper/tableGeneration()``), so tables are cached while it stands still -- for
+/// pools with their parsed form and the loop files behind them. (A device's own event number
+/// is not enough: a resume with a new table, or a new device's first table, leaves it alone.)
 public final class PoolReader: Sendable {
     public let client: any DeviceMapper
     public let backing: any LoopBackingProbe
@@ -19,6 +21,8 @@ public final class PoolReader: Sendable {
     public let cacheTables: Bool
 
     private struct CachedTable: Sendable {
+        /// The table generation before it was read.
+        var generation: UInt64
         var number: DeviceNumber?
         var eventNumber: UInt32
         var info: DeviceInfo
@@ -50,6 +54,7 @@ public final class PoolReader: Sendable {
     /// (not available, not permitted, a malformed fixture); one pool's failure is reported in
     /// its ``PoolReading``.
     public func read() throws -> PoolReport {
+        let generation = client.tableGeneration()
         let entries = try client.listDevices()
         let cache = cacheTables ? tables.withLock { $0 } : [:]
         var fresh: [String: CachedTable] = [:]
@@ -58,11 +63,11 @@ public final class PoolReader: Sendable {
         for entry in entries {
             do {
                 var table: CachedTable
-                if let cached = cache[entry.name], let event = entry.eventNumber, cached.eventNumber == event,
-                   cached.number == entry.number {
+                if let cached = cache[entry.name], let generation, cached.generation == generation,
+                   let event = entry.eventNumber, cached.eventNumber == event, cached.number == entry.number {
                     table = cached
                 } else {
-                    table = try readTable(entry.name)
+                    table = try readTable(entry.name, generation: generation)
                 }
                 var reading = DeviceReading(info: table.info, table: table.targets, status: nil)
                 if DeviceReading.needsStatus(table.targets) {
@@ -70,7 +75,7 @@ public final class PoolReader: Sendable {
                         let status = try client.status(entry.name)
                         if let e = status.info.eventNumber, e != table.eventNumber {
                             // Reloaded and resumed between our two reads: read the table again.
-                            table = try readTable(entry.name)
+                            table = try readTable(entry.name, generation: generation)
                         }
                         reading = DeviceReading(info: status.info, table: table.targets, status: status.targets)
                     } catch let e as DeviceMapperError where e.code != .noSuchDevice && !e.isGlobal {
@@ -109,15 +114,16 @@ public final class PoolReader: Sendable {
     /// the fast path for alerts and autoextend. Thin volumes are not read (the snapshot has
     /// none). Throws `.noSuchDevice` when the pool is gone.
     public func read(pool name: String) throws -> PoolReading {
+        let generation = client.tableGeneration()
         let status = try client.status(name)
         var table: CachedTable
         var fromCache = false
-        if cacheTables, let cached = tables.withLock({ $0[name] }), cached.eventNumber == status.info.eventNumber,
-           cached.number == status.info.number {
+        if cacheTables, let generation, let cached = tables.withLock({ $0[name] }), cached.generation == generation,
+           cached.eventNumber == status.info.eventNumber, cached.number == status.info.number {
             table = cached
             fromCache = true
         } else {
-            table = try readTable(name)
+            table = try readTable(name, generation: generation)
         }
         guard table.targets.count == 1, table.targets[0].type == "thin-pool" else {
             throw DeviceMapperError(.noSuchDevice, .status, device: name, detail: "\(name) is not a thin pool")
@@ -146,9 +152,11 @@ public final class PoolReader: Sendable {
         return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name))
     }
 
-    private func readTable(_ name: String) throws -> CachedTable {
+    /// Reads a table; `generation` is the one taken before (nil: never reused).
+    private func readTable(_ name: String, generation: UInt64?) throws -> CachedTable {
         let t = try client.table(name)
-        var cached = CachedTable(number: t.info.number, eventNumber: t.info.eventNumber ?? 0, info: t.info, targets: t.targets)
+        var cached = CachedTable(generation: generation ?? .max, number: t.info.number, eventNumber: t.info.eventNumber ?? 0,
+                                 info: t.info, targets: t.targets)
         if t.targets.count == 1, t.targets[0].type == "thin-pool", let parsed = try? ThinPoolTable(parsing: t.targets[0].params) {
             cached.pool = backingFiles(parsed, cached: nil)
         }

@@ -20,7 +20,11 @@ final class ScriptedDeviceMapper: DeviceMapper {
         var vanishOnStatus: Set<String> = []
         var statusErrors: [String: DeviceMapperError] = [:]
         var listError: DeviceMapperError?
+        /// What tableGeneration() says (nil: cannot be told).
+        var generation: UInt64? = 0
     }
+
+    func tableGeneration() -> UInt64? { state.withLock { $0.generation } }
 
     let state = Mutex(State())
 
@@ -93,21 +97,41 @@ final class ScriptedDeviceMapper: DeviceMapper {
         #expect(dm.calls("STATUS") == 3)
     }
 
-    @Test func tablesAreCachedUntilTheEventNumberMoves() throws {
+    @Test func tablesAreCachedWhileTheTableGenerationStandsStill() throws {
         let dm = host()
         let reader = PoolReader(client: dm, backing: NoLoopBacking())
         _ = try reader.read()
         #expect(dm.calls("TABLE") == 4)
         _ = try reader.read()
         #expect(dm.calls("TABLE") == 4, "an unchanged host needs no TABLE")
-        // A reload + resume raises an event: that device's table is read again.
+        // A reload + resume swaps the table without moving the device's event number (the
+        // kernel moves only its global event counter): the generation moves, tables are read again.
         dm.state.withLock {
-            $0.devices["pool2"]!.info.eventNumber = 2
             $0.devices["pool2"]!.table[0].params = "7:3 7:4 128 16 1 error_if_no_space"
+            $0.generation = 1
         }
-        let report = try reader.read()
-        #expect(dm.calls("TABLE") == 5)
+        var report = try reader.read()
+        #expect(dm.calls("TABLE") == 8)
         #expect(report.pools[1].snapshot?.table.has(.errorIfNoSpace) == true)
+        // The fast path sees it too.
+        dm.state.withLock {
+            $0.devices["pool2"]!.table[0].params = "7:3 7:4 128 16 0"
+            $0.generation = 2
+        }
+        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == false)
+        // A device event alone (same generation in a fixture) also means a new read.
+        dm.state.withLock { $0.devices["pool2"]!.info.eventNumber = 2 }
+        report = try reader.read()
+        #expect(report.pools[1].snapshot?.eventNumber == 2)
+    }
+
+    @Test func withoutATableGenerationNothingIsCached() throws {
+        let dm = host()
+        dm.state.withLock { $0.generation = nil }
+        let reader = PoolReader(client: dm, backing: NoLoopBacking())
+        _ = try reader.read()
+        _ = try reader.read()
+        #expect(dm.calls("TABLE") == 8)
     }
 
     @Test func aDeviceRemovedMidReadIsDroppedAndTheOthersReported() throws {

@@ -325,6 +325,26 @@ def main():
                 ok = (json.dumps(got) == want) or (isinstance(got, str) and got == want)
             if not ok:
                 c.failures.append(f"expect {snap} {pool}: {key}{op}{want}, exporter says {json.dumps(got)}")
+    # @@EXPECTMETRIC SNAP METRIC VALUE LABEL=VALUE...: in the host's scrape taken with snapshot
+    # SNAP, exactly one series of METRIC has those labels (others may exist), and its value is
+    # VALUE.
+    for line in text.splitlines():
+        if not line.startswith("@@EXPECTMETRIC "):
+            continue
+        snap, metric, want, *pairs = line.split()[1:]
+        files = snaps.get(snap)
+        where = f"expect_metric {snap} {metric}{{{','.join(pairs)}}}"
+        c.checks += 1
+        if files is None or files.get("__scraped") not in scrapes:
+            c.failures.append(f"{where}: no host scrape with snapshot {snap}")
+            continue
+        labels = dict(p.split("=", 1) for p in pairs)
+        found = [v for (n, ls), v in parse_metrics(scrapes[files["__scraped"]]).items()
+                 if n == metric and all(dict(ls).get(k) == v2 for k, v2 in labels.items())]
+        if len(found) != 1:
+            c.failures.append(f"{where}: {len(found)} series match, want exactly 1")
+        elif found[0] != float(want):
+            c.failures.append(f"{where}: {found[0]:g}, want {want}")
     # @@EXPECTPOSTS HOOK ALERTNAME STATUS COUNT: the host receiver got exactly COUNT alerts of
     # that name and status (webhook v4 bodies), no more (no duplicates), no fewer.
     for line in text.splitlines():

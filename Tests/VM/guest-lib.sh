@@ -83,6 +83,12 @@ expect() {
   echo "@@EXPECT $snap $pool $*"
 }
 
+# expect_metric SNAPSHOT METRIC VALUE LABEL=VALUE...: in the host scrape of SNAPSHOT (taken by
+# host_scrape), exactly one METRIC series has these labels, and its value is VALUE.
+expect_metric() {
+  echo "@@EXPECTMETRIC $*"
+}
+
 # serve [ARGS...]: start `thinpool-exporter serve` on :10234 in the background (the host reaches
 # it through a forwarded port) and wait until it answers.
 serve() {
@@ -113,7 +119,7 @@ host_scrape() {
   echo "@@FILE status"; echo "$after"
   echo "@@FILE info"; dmsetup info -c
   echo "@@FILE loops"; loops
-  echo "@@FILE json"; $TPE status --json
-  echo "@@FILE rc"; echo 0
+  echo "@@FILE json"; $TPE status --json 2>/tmp/tpe.err
+  echo "@@FILE rc"; echo $?
   echo "@@END"
 }

@@ -20,6 +20,9 @@ int cdm_control_open(const char *path);
 /// DM_DEV_ARM_POLL on `fd`: the next dm event on any device makes `fd` readable (POLLIN).
 /// Returns 0 or -errno.
 int cdm_arm_poll(int fd);
+/// 1 when a dm event happened since the fd was last armed (poll(2) with no wait), 0 when not,
+/// -errno on failure.
+int cdm_poll_event(int fd);
 
 /// DM_DEV_WAIT on `fd` for device `name`: blocks until its event number differs from
 /// `event_nr`; stores the new one in `*new_event_nr`. Returns 0 or -errno.

@@ -23,7 +23,15 @@ sleep 2
 host_scrape beta-full
 expect beta-full beta mode=out_of_data_space
 
+say "a new thin volume and a reloaded table while serving: seen at the next scrape"
+thin alpha 2 alpha-t2 64
+dmsetup suspend alpha-t0 && dmsetup reload alpha-t0 --table "0 $((512 * MB)) thin /dev/mapper/alpha 0" \
+  && dmsetup resume alpha-t0 || fail "grow alpha-t0"
+host_scrape changed
+expect_metric changed thinpool_thin_size_bytes $((64 * 1048576)) pool=alpha device=alpha-t2
+expect_metric changed thinpool_thin_size_bytes $((512 * 1048576)) pool=alpha device=alpha-t0
+
 say "remove alpha while serving"
-dmsetup remove alpha-t0 alpha-t1 alpha || fail "remove alpha"
+dmsetup remove alpha-t0 alpha-t1 alpha-t2 alpha || fail "remove alpha"
 host_scrape alpha-removed
 kill $SERVE_PID; wait $SERVE_PID; echo "exporter exit status $?"
