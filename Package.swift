@@ -43,6 +43,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What uses the pools: docker's devicemapper metadata, containerd's config, LVM.
+        .target(
+            name: "Workloads",
+            dependencies: ["ThinPool", .product(name: "Logging", package: "swift-log")]
+        ),
         // Ordered JSON values and their text: deterministic output everywhere.
         .target(name: "JSON"),
         // Human and JSON views of pools, shared by the CLI and the HTTP server.
@@ -72,7 +77,7 @@ let package = Package(
         .target(
             name: "Autoextend",
             dependencies: [
-                "AgentConfig", "Alerting", "DeviceMapper", "PoolReader", "ThinPool", "Exposition",
+                "AgentConfig", "Alerting", "DeviceMapper", "PoolReader", "ThinPool", "Exposition", "Workloads",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -104,7 +109,7 @@ let package = Package(
             name: "ExporterCLI",
             dependencies: [
                 "DeviceMapper", "ThinPool", "PoolReader", "PoolViews", "JSON", "Exporter", "Exposition",
-                "AgentConfig", "Alerting", "Agent", "ConfigFile", "Autoextend",
+                "AgentConfig", "Alerting", "Agent", "ConfigFile", "Autoextend", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -117,7 +122,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "ExporterTests",
-            dependencies: ["Exporter", "Exposition", "ThinPool", "PoolReader", "DeviceMapper", "ConfigFile", "JSON", "TestSupport",
+            dependencies: ["Exporter", "Exposition", "ThinPool", "PoolReader", "DeviceMapper", "ConfigFile", "JSON", "TestSupport", "Workloads",
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["golden"]
@@ -130,6 +135,11 @@ let package = Package(
         ),
         .testTarget(name: "AutoextendTests", dependencies: ["Autoextend", "AgentConfig", "ThinPool", "DeviceMapper"]),
         .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper", "PoolReader", "ThinPool"]),
+        .testTarget(
+            name: "WorkloadsTests",
+            dependencies: ["Workloads", "ThinPool", "PoolReader", "PoolViews", "Exporter", "Exposition", "DeviceMapper", "JSON",
+                           "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "ExporterCLITests",
             dependencies: ["ExporterCLI", "ThinPool", "PoolReader", "PoolViews", "DeviceMapper", "JSON", "TestSupport",

@@ -17,9 +17,9 @@ echo "$out" | grep -v '^@@'
 echo "$out" | awk '
   /^== \(a\)/ { part = "a" } /^== \(b\)/ { part = "b" }
   /C floor:/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") floor[part] = $i }
-  /^in-process one pool/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") inproc["a"] = $i }
-  /^in-process full collection:/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") inproc["b"] = $i }
-  /^in-process full collection \(no table cache\)/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") nocache = $i }
+  /^in-process one pool/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") { inproc["a"] = $i; break } }
+  /^in-process full collection:/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") { inproc["b"] = $i; break } }
+  /^in-process full collection \(no table cache\)/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") { nocache = $i; break } }
   /^subprocess/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") spawn[part] = $i }
   END {
     printf "ratios to the C floor: (a) in-process %.2fx, subprocess %.0fx; (b) in-process %.2fx (no table cache %.2fx), subprocess %.2fx\n",

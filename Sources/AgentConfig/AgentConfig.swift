@@ -67,8 +67,9 @@ public struct PoolOverride: Sendable, Equatable {
 
 /// What applies to one pool.
 public struct PoolPolicy: Sendable, Equatable {
-    /// docker's dm.min_free_space for this pool.
-    public var minFreeSpacePercent: UInt64 = PoolCapacity.defaultMinFreeSpacePercent
+    /// docker's dm.min_free_space for this pool; nil: what docker's daemon.json says for its
+    /// pool, else docker's default (10).
+    public var minFreeSpacePercent: UInt64?
     public var alerts = AlertThresholds()
     public var autoextend = AutoextendPolicy()
 

@@ -2,6 +2,7 @@ import AgentConfig
 import DeviceMapper
 import Foundation
 import ThinPool
+import Workloads
 
 /// Grows one kind of space of one pool, one way. The caller plans, then verifies by re-reading.
 public protocol PoolExecutor: Sendable {
@@ -117,53 +118,26 @@ public struct DMReloadExecutor: PoolExecutor {
 /// the pool LV, or its metadata with --poolmetadatasize, after checking the VG's free space.
 public struct LVMExecutor: PoolExecutor {
     public let name = "lvm"
-    let lvm: String
-    let timeout: TimeInterval
+    let lvm: LVMCommand
 
-    public init(lvm: String = LVMExecutor.findLVM(), timeout: TimeInterval = 120) {
+    public init(lvm: LVMCommand = LVMCommand()) {
         self.lvm = lvm
-        self.timeout = timeout
     }
 
-    public static func findLVM() -> String {
-        for p in ["/sbin/lvm", "/usr/sbin/lvm", "/usr/local/sbin/lvm", "/extra/bin/lvm"] where FileManager.default.isExecutableFile(atPath: p) {
-            return p
-        }
-        return "lvm"
-    }
-
-    /// VG and LV from a dm name: "docker-thinpool-tpool" -> ("docker", "thinpool"). LVM doubles
-    /// dashes inside names; the layer suffix (-tpool) goes.
+    /// VG and LV from a dm name: "docker-thinpool-tpool" -> ("docker", "thinpool").
     public static func names(dmName: String) -> (vg: String, lv: String)? {
-        var chars = Array(dmName)
-        if dmName.hasSuffix("-tpool") { chars.removeLast(6) }
-        var parts: [String] = [""]
-        var i = 0
-        while i < chars.count {
-            if chars[i] == "-" {
-                if i + 1 < chars.count, chars[i + 1] == "-" {
-                    parts[parts.count - 1].append("-")
-                    i += 2
-                    continue
-                }
-                parts.append("")
-            } else {
-                parts[parts.count - 1].append(chars[i])
-            }
-            i += 1
-        }
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
-        return (parts[0], parts[1])
+        guard let n = LVMName(dmName: dmName), n.layer == nil || n.layer == "tpool" else { return nil }
+        return (n.vg, n.lv)
     }
 
     public func room(_ kind: SpaceKind, pool: PoolSnapshot) throws -> BackingRoom? {
         guard pool.uuid?.hasPrefix("LVM-") == true, let (vg, _) = Self.names(dmName: pool.name) else { return nil }
-        let out = try run(["vgs", "--noheadings", "--units", "b", "--nosuffix", "-o", "vg_free,vg_extent_size", vg])
-        let f = out.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
-        guard f.count >= 2, let free = UInt64(f[0]), let extent = UInt64(f[1]) else {
-            throw ExtendError("cannot read the free space of volume group \(vg) from `lvm vgs`: \(out)")
+        let out = try run(VolumeGroupSpace.vgsArguments + [vg])
+        let parsed = VolumeGroupSpace.parse(out)
+        guard let g = parsed.groups.first(where: { $0.name == vg }) else {
+            throw ExtendError("cannot read the free space of volume group \(vg) from `lvm vgs`: \(parsed.problems.first ?? out)")
         }
-        return BackingRoom(available: free, granularity: extent, description: "volume group \(vg)")
+        return BackingRoom(available: g.free, granularity: g.extentSize, description: "volume group \(vg)")
     }
 
     public func extend(_ kind: SpaceKind, pool: PoolSnapshot, to bytes: UInt64) throws -> String {
@@ -175,28 +149,7 @@ public struct LVMExecutor: PoolExecutor {
     }
 
     func run(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: lvm.hasPrefix("/") ? lvm : "/usr/bin/env")
-        p.arguments = lvm.hasPrefix("/") ? args : [lvm] + args
-        var env = ProcessInfo.processInfo.environment
-        env["LVM_SUPPRESS_FD_WARNINGS"] = "1"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { throw ExtendError("cannot run \(lvm): \(error.localizedDescription)") }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning, Date() < deadline { usleep(20_000) }
-        if p.isRunning {
-            p.terminate()
-            throw ExtendError("lvm \(args.first ?? "") did not finish within \(Int(timeout)) s")
-        }
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw ExtendError("lvm \(args.joined(separator: " ")) failed (exit \(p.terminationStatus)): \(e.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return o
+        do { return try lvm.run(args) } catch { throw ExtendError(error.description) }
     }
 }
 

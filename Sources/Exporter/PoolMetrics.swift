@@ -8,9 +8,13 @@ import ThinPool
 public struct PoolCollector: MetricsCollector {
     public let name = "pools"
     let read: @Sendable () throws -> PoolReport
+    let maxThinSeries: Int?
 
-    public init(read: @escaping @Sendable () throws -> PoolReport) {
+    /// `maxThinSeries`: per pool, how many thin volumes get their own series (the largest by
+    /// mapped bytes); the rest are summed into device="__other__". nil: no limit.
+    public init(maxThinSeries: Int? = PoolMetrics.defaultMaxThinSeries, read: @escaping @Sendable () throws -> PoolReport) {
         self.read = read
+        self.maxThinSeries = maxThinSeries
     }
 
     public func collect() -> (families: [MetricFamily], success: Bool) {
@@ -19,7 +23,7 @@ public struct PoolCollector: MetricsCollector {
         do {
             let report = try read()
             up.add([:], 1)
-            return ([up] + PoolMetrics.families(report), true)
+            return ([up] + PoolMetrics.families(report, maxThinSeries: maxThinSeries), true)
         } catch {
             up.add([:], 0)
             return ([up], false)
@@ -29,7 +33,11 @@ public struct PoolCollector: MetricsCollector {
 
 /// Builds the pool families from a report. Pure: a report in, families out.
 public enum PoolMetrics {
-    public static func families(_ report: PoolReport) -> [MetricFamily] {
+    public static let defaultMaxThinSeries = 500
+    /// The device label of the series that sums the thin volumes past the cap.
+    public static let otherDevice = "__other__"
+
+    public static func families(_ report: PoolReport, maxThinSeries: Int? = defaultMaxThinSeries) -> [MetricFamily] {
         func gauge(_ name: String, _ help: String) -> MetricFamily { MetricFamily(name, .gauge, help: help) }
         var devices = gauge("thinpool_devices", "Device-mapper devices listed (DM_DEVICE_LIST).")
         devices.add([:], .integer(UInt64(report.deviceCount)))
@@ -57,7 +65,16 @@ public enum PoolMetrics {
         var virtual = gauge("thinpool_virtual_size_bytes", "Sum of the sizes of the pool's active thin volumes (thin table lengths): the space promised.")
         var mapped = gauge("thinpool_thin_mapped_bytes", "Space provisioned to the thin volume: mapped sectors (thin status) x 512.")
         var thinSize = gauge("thinpool_thin_size_bytes", "Virtual size of the thin volume (thin table length) in bytes.")
-        var thinInfo = MetricFamily("thinpool_thin", .info, help: "A thin volume: its device id in the pool and its device-mapper uuid.")
+        var thinInfo = MetricFamily("thinpool_thin", .info, help: "A thin volume: its device id in the pool, its device-mapper uuid, and what uses it: kind (container, init, image, base, docker, lvm, snapshot, other), docker's container id and name and device hash (layer), containerd's snapshot id (layer), LVM's vg and lv.")
+        var summed = gauge("thinpool_thin_volumes_summed", "Thin volumes past the series cap (--thin.max-series), summed into device=\"__other__\" instead of their own series.")
+        var poolInfo = MetricFamily("thinpool_pool", .info, help: "What uses the pool: owner (docker, containerd, lvm, other), and its LVM vg and lv.")
+        var dockerDevices = gauge("thinpool_docker_devices", "docker's thin devices in its pool by kind (container, init, image, base, docker) and state: active (has a dm device), inactive (a stopped container, an unused layer: read from docker's metadata files), deleted (deferred deletion).")
+        var dockerBytes = gauge("thinpool_docker_devices_virtual_bytes", "Sum of the virtual sizes of docker's thin devices by kind and state (docker's metadata files; table lengths for active ones).")
+        var dockerSkipped = gauge("thinpool_docker_metadata_skipped_files", "Files in docker's metadata and layer store that were skipped: half-written (.tmp*) or malformed. The log names them.")
+        var snapshots = gauge("thinpool_containerd_snapshots", "Active thin devices of containerd's devmapper snapshotter (<pool_name>-snap-<id>) in its pool.")
+        var vgSize = gauge("thinpool_lvm_vg_size_bytes", "Size of the LVM volume group holding a thin pool (lvm vgs, read at most every 30 s).")
+        var vgFree = gauge("thinpool_lvm_vg_free_bytes", "Free space of the LVM volume group holding a thin pool: the room lvextend (autoextend) can grow the pool into.")
+        var seenVGs: Set<String> = []
 
         for r in report.pools {
             let p = r.name
@@ -96,18 +113,61 @@ public enum PoolMetrics {
             }
             volumes.add(["pool": p], .integer(UInt64(s.thinVolumes.count)))
             var promised: UInt64 = 0
-            for v in s.thinVolumes {
-                let size = v.size.bytes?.rawValue ?? 0
-                promised = promised.addingReportingOverflow(size).overflow ? UInt64.max : promised + size
-                thinSize.add(["pool": p, "device": v.name], .integer(size))
+            for v in s.thinVolumes { promised = saturatingAdd(promised, v.size.bytes?.rawValue ?? 0) }
+            let (shown, rest) = capped(s.thinVolumes, limit: maxThinSeries)
+            for v in shown {
+                thinSize.add(["pool": p, "device": v.name], .integer(v.size.bytes?.rawValue ?? 0))
                 if let m = v.status?.mapped?.bytes { mapped.add(["pool": p, "device": v.name], .integer(m.rawValue)) }
+                let o = v.owner
                 thinInfo.add(["pool": p, "device": v.name, "device_id": v.table.map { String($0.deviceId) } ?? "",
-                              "uuid": v.uuid ?? ""], 1)
+                              "uuid": v.uuid ?? "", "kind": o?.kind.rawValue ?? "other", "container_id": o?.containerID ?? "",
+                              "container_name": o?.containerName ?? "", "layer": o?.layer ?? "",
+                              "vg": o?.lvm?.vg ?? "", "lv": o?.lvm?.lv ?? ""], 1)
+            }
+            summed.add(["pool": p], .integer(UInt64(rest.count)))
+            if !rest.isEmpty {
+                thinSize.add(["pool": p, "device": otherDevice], .integer(rest.reduce(0) { saturatingAdd($0, $1.size.bytes?.rawValue ?? 0) }))
+                mapped.add(["pool": p, "device": otherDevice], .integer(rest.reduce(0) { saturatingAdd($0, $1.status?.mapped?.bytes?.rawValue ?? 0) }))
+            }
+            let owner = s.owner
+            poolInfo.add(["pool": p, "owner": owner?.kind.rawValue ?? "other", "vg": owner?.lvm?.vg ?? "", "lv": owner?.lvm?.lv ?? ""], 1)
+            if let vg = owner?.lvm?.vg, seenVGs.insert(vg).inserted {
+                if let b = owner?.volumeGroupSize { vgSize.add(["vg": vg], .integer(b)) }
+                if let b = owner?.volumeGroupFree { vgFree.add(["vg": vg], .integer(b)) }
+            }
+            if let d = owner?.docker {
+                for t in d.devices {
+                    dockerDevices.add(["pool": p, "kind": t.kind.rawValue, "state": t.state.rawValue], .integer(UInt64(t.count)))
+                    dockerBytes.add(["pool": p, "kind": t.kind.rawValue, "state": t.state.rawValue], .integer(t.virtualBytes))
+                }
+                dockerSkipped.add(["pool": p], .integer(UInt64(d.skippedFiles)))
+            }
+            if owner?.kind == .containerd {
+                snapshots.add(["pool": p], .integer(UInt64(s.thinVolumes.filter { $0.owner?.kind == .containerdSnapshot }.count)))
             }
             virtual.add(["pool": p], .integer(promised))
         }
         return [devices, poolUp, mode, dataUsed, dataSize, dataAvail, metaUsed, metaSize, metaAvail, blockSize,
                 minFree, refuses, lwm, atLwm, metaLwm, needsCheck, policy, discard, held, txid, events, volumes,
-                virtual, mapped, thinSize, thinInfo]
+                virtual, mapped, thinSize, thinInfo, summed, poolInfo, dockerDevices, dockerBytes, dockerSkipped, snapshots,
+                vgSize, vgFree]
+    }
+
+    /// The `limit` volumes using the most space (mapped bytes, then virtual size, then name) and
+    /// the rest; all of them, in name order, when there is no limit or they fit.
+    static func capped(_ volumes: [ThinVolume], limit: Int?) -> (shown: [ThinVolume], rest: [ThinVolume]) {
+        guard let limit, volumes.count > limit else { return (volumes, []) }
+        let ranked = volumes.sorted { a, b in
+            let ma = a.status?.mapped?.rawValue ?? 0, mb = b.status?.mapped?.rawValue ?? 0
+            if ma != mb { return ma > mb }
+            if a.size != b.size { return a.size.rawValue > b.size.rawValue }
+            return a.name < b.name
+        }
+        return (ranked.prefix(limit).sorted { $0.name < $1.name }, Array(ranked.dropFirst(limit)))
+    }
+
+    static func saturatingAdd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (r, o) = a.addingReportingOverflow(b)
+        return o ? .max : r
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import DeviceMapper
+import Exporter
 import PoolReader
 import ThinPool
+import Workloads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,6 +36,7 @@ struct BenchCommand: ParsableCommand {
     var after: UInt32 = 0
 
     @OptionGroup var source: SourceOptions
+    @OptionGroup var workloads: WorkloadOptions
     @OptionGroup var log: LogOptions
 
     func run() throws {
@@ -64,10 +67,13 @@ struct BenchCommand: ParsableCommand {
         let percent = try source.minFreeSpacePercent()
         let reader = PoolReader(client: source.client(logger: logger),
                                 backing: source.fixtures == nil && !noLoopProbe ? SysfsLoopBacking() : NoLoopBacking(),
-                                logger: logger, minFreeSpacePercent: { _ in percent }, cacheTables: !noTableCache)
+                                logger: logger, minFreeSpacePercent: { _, _ in percent },
+                                annotator: workloads.sources(fixtures: source.fixtures, logger: logger), cacheTables: !noTableCache)
         // One read first: it fills the table cache, as in a running exporter.
-        let first = cold && what == "pool" ? PoolReport(pools: [try reader.read(pool: pool ?? "")], deviceCount: 1) : try reader.read()
         let clock = ContinuousClock()
+        let firstStart = clock.now
+        let first = cold && what == "pool" ? PoolReport(pools: [try reader.read(pool: pool ?? "")], deviceCount: 1) : try reader.read()
+        let firstElapsed = clock.now - firstStart
         let start = clock.now
         var checksum: UInt64 = 0
         switch what {
@@ -83,6 +89,7 @@ struct BenchCommand: ParsableCommand {
         let (s, atto) = elapsed.components
         let micros = (Double(s) * 1e6 + Double(atto) / 1e12) / Double(iterations)
         let label = what == "pool" ? "one pool status" : "full collection\(noTableCache ? " (no table cache)" : "")"
-        print("in-process \(label): \(Int(micros.rounded())) us per read (\(iterations) iterations, \(first.deviceCount) devices, checksum \(checksum))")
+        print("in-process \(label): \(Int(micros.rounded())) us per read (\(iterations) iterations, \(first.deviceCount) devices, checksum \(checksum)); "
+              + "first read \(Int((firstElapsed.seconds * 1e6).rounded())) us")
     }
 }

@@ -4,6 +4,7 @@ import Autoextend
 import ConfigFile
 import DeviceMapper
 import PoolReader
+import Workloads
 
 /// `thinpool-exporter extend POOL [--data SIZE|PCT] [--metadata SIZE|PCT] [--dry-run]`: the
 /// executors and checks autoextend uses, run once by hand.
@@ -39,6 +40,7 @@ struct ExtendCommand: ParsableCommand {
     @Option(name: .customLong("config.file"), help: ArgumentHelp("Take the pool's autoextend policy from this file.", valueName: "FILE"))
     var configFile: String?
 
+    @OptionGroup var workloads: WorkloadOptions
     @OptionGroup var log: LogOptions
 
     static func step(_ text: String) -> AutoextendPolicy.Step? {
@@ -72,7 +74,9 @@ struct ExtendCommand: ParsableCommand {
         if let executor, let e = AutoextendPolicy.Executor(rawValue: executor) { policy.executor = e }
         let dm = LibDeviceMapper(logger: logger)
         let agent = config
-        let reader = PoolReader(client: dm, logger: logger, minFreeSpacePercent: { agent.policy(for: $0).minFreeSpacePercent })
+        let reader = PoolReader(client: dm, logger: logger, minFreeSpacePercent: { pool, owner in
+            agent.policy(for: pool).minFreeSpacePercent ?? PoolReader.dockerMinFreeSpace(pool, owner)
+        }, annotator: workloads.sources(fixtures: nil, logger: logger))
         let fixed = policy
         let extender = Autoextender(reader: reader, dm: dm, alerting: nil, policy: { _ in fixed }, logger: logger)
         var ok = true

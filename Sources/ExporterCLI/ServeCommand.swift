@@ -1,8 +1,8 @@
 import Agent
-import Autoextend
 import AgentConfig
 import Alerting
 import ArgumentParser
+import Autoextend
 import ConfigFile
 import DeviceMapper
 import Exporter
@@ -11,6 +11,7 @@ import Logging
 import PoolReader
 import ServiceLifecycle
 import Synchronization
+import Workloads
 
 /// `thinpool-exporter serve` (the default command): serves the pools to Prometheus over HTTP
 /// and, with a configuration file, alerts receivers.
@@ -56,10 +57,26 @@ struct ServeCommand: AsyncParsableCommand {
         "How to learn that a pool changed: auto, arm-poll, wait-event or poll.", valueName: "SOURCE"))
     var events = "auto"
 
+    @Option(name: .customLong("thin.max-series"), help: ArgumentHelp(
+        "Per pool, how many thin volumes get their own series (the largest by mapped bytes); the rest are summed "
+            + "into device=\"__other__\". A number, or 'unlimited'.", valueName: "N"))
+    var thinMaxSeries = "\(PoolMetrics.defaultMaxThinSeries)"
+
     @OptionGroup var source: SourceOptions
+    @OptionGroup var workloads: WorkloadOptions
     @OptionGroup var log: LogOptions
 
+    /// --thin.max-series as a limit; nil: unlimited.
+    func maxThinSeries() throws -> Int? {
+        if thinMaxSeries == "unlimited" { return nil }
+        guard let n = Int(thinMaxSeries), n >= 0 else {
+            throw ValidationError("--thin.max-series: '\(thinMaxSeries)' is not a number of series (0 or more) or 'unlimited'")
+        }
+        return n
+    }
+
     func validate() throws {
+        _ = try maxThinSeries()
         for a in listenAddresses where ListenAddress(parsing: a) == nil {
             throw ValidationError("--web.listen-address: '\(a)' is not HOST:PORT (e.g. :10234, 127.0.0.1:10234, [::1]:10234)")
         }
@@ -98,8 +115,9 @@ struct ServeCommand: AsyncParsableCommand {
         // The config's dm.min_free_space per pool, unless --min-free-space says otherwise.
         let current = Mutex(agentConfig)
         let flag = source.minFreeSpace == nil ? nil : try source.minFreeSpacePercent()
-        let reader = try source.reader(logger: logger, percent: { pool in
-            flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent }
+        let reader = try source.reader(logger: logger, annotator: workloads.sources(fixtures: source.fixtures, logger: logger),
+                                       percent: { pool, owner in
+            flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent } ?? PoolReader.dockerMinFreeSpace(pool, owner)
         })
         do {
             let report = try reader.read()
@@ -131,7 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
                                   makeEventWatcher: makeEventWatcher, logger: logger)
 
         let scraper = Scraper(collectors: [
-            PoolCollector(read: { try reader.read() }),
+            PoolCollector(maxThinSeries: try maxThinSeries(), read: { try reader.read() }),
             FamiliesCollector(name: "alerting") { alerting.metrics() },
             FamiliesCollector(name: "watcher") { watcher.metrics() },
             FamiliesCollector(name: "autoextend") { autoextender?.metrics() ?? [] },

@@ -1,8 +1,10 @@
 import ArgumentParser
 import DeviceMapper
+import Foundation
 import Logging
 import PoolReader
 import ThinPool
+import Workloads
 
 /// Where pools are read from: the kernel, or a fixture directory of saved dmsetup output.
 struct SourceOptions: ParsableArguments {
@@ -13,7 +15,8 @@ struct SourceOptions: ParsableArguments {
     var fixtures: String?
 
     @Option(name: .customLong("min-free-space"), help: ArgumentHelp(
-        "Docker's dm.min_free_space: the percentage of data and metadata space docker keeps free (0-99; default 10, or the config file's).",
+        "Docker's dm.min_free_space: the percentage of data and metadata space docker keeps free (0-99; default: the config "
+            + "file's, else docker's daemon.json for docker's pool, else 10).",
         valueName: "PCT"))
     var minFreeSpace: String?
 
@@ -38,12 +41,15 @@ struct SourceOptions: ParsableArguments {
         return LibDeviceMapper(logger: logger)
     }
 
-    /// A reader; `percent` gives a pool's dm.min_free_space (the flag's value by default).
-    func reader(logger: Logger, percent: (@Sendable (String) -> UInt64)? = nil) throws -> PoolReader {
-        let flag = try minFreeSpacePercent()
+    /// A reader; `percent` gives a pool's dm.min_free_space (by default the flag's value, else
+    /// docker's for its pool, else 10).
+    func reader(logger: Logger, annotator: (any PoolAnnotator)? = nil,
+                percent: (@Sendable (String, PoolOwner?) -> UInt64)? = nil) throws -> PoolReader {
+        let flag = minFreeSpace == nil ? nil : try minFreeSpacePercent()
         return PoolReader(client: client(logger: logger),
                           backing: fixtures == nil ? SysfsLoopBacking() : NoLoopBacking(),
-                          logger: logger, minFreeSpacePercent: percent ?? { _ in flag })
+                          logger: logger, minFreeSpacePercent: percent ?? { pool, owner in flag ?? PoolReader.dockerMinFreeSpace(pool, owner) },
+                          annotator: annotator)
     }
 }
 
@@ -76,5 +82,46 @@ struct LogOptions: ParsableArguments {
         let level = (try? logLevel()) ?? .info
         let format = LineLogHandler.Format(rawValue: format) ?? .logfmt
         return Logger(label: label) { LineLogHandler(label: $0, format: format, level: level) }
+    }
+}
+
+/// Where to learn what uses the pools (docker, containerd, LVM).
+struct WorkloadOptions: ParsableArguments {
+    @Option(name: .customLong("docker.root"), help: ArgumentHelp(
+        "docker's data root, to name containers and layers on its devicemapper pool (default: daemon.json's data-root, "
+            + "else /var/lib/docker when it holds devicemapper metadata; 'none': do not look).",
+        valueName: "DIR"))
+    var dockerRoot: String?
+
+    @Option(name: .customLong("docker.config"), help: ArgumentHelp(
+        "dockerd's daemon.json, for dm.min_free_space, dm.thinpooldev and data-root (default /etc/docker/daemon.json; 'none').",
+        valueName: "FILE"))
+    var dockerConfig: String?
+
+    @Option(name: .customLong("containerd.config"), help: ArgumentHelp(
+        "containerd's config.toml, for the devmapper snapshotter's pool_name (default /etc/containerd/config.toml; 'none').",
+        valueName: "FILE"))
+    var containerdConfig: String?
+
+    /// The sources these options name. With fixtures, only what is named explicitly is read
+    /// (and VG sizes come from the fixture's `vgs` file), so a fixture never mixes with the host.
+    func sources(fixtures: String?, logger: Logger) -> WorkloadSources {
+        func path(_ value: String?, default d: String?) -> String? {
+            guard let value else { return fixtures == nil ? d : nil }
+            return value == "none" || value.isEmpty ? nil : value
+        }
+        for (flag, value) in [("--docker.root", dockerRoot), ("--docker.config", dockerConfig), ("--containerd.config", containerdConfig)] {
+            if let value, value != "none", !value.isEmpty, !FileManager.default.fileExists(atPath: value) {
+                logger.warning("\(flag) \(value): no such file or directory (looked for again at every collection)")
+            }
+        }
+        let disabled = dockerRoot == "none" || dockerRoot == ""
+        let options = WorkloadSources.Options(
+            dockerRoot: disabled ? nil : dockerRoot,
+            detectDocker: fixtures == nil && !disabled,
+            dockerConfig: path(dockerConfig, default: "/etc/docker/daemon.json"),
+            containerdConfig: path(containerdConfig, default: "/etc/containerd/config.toml"),
+            volumeGroups: fixtures.map { FileVolumeGroups(path: $0 + "/vgs") } ?? LVMVolumeGroups())
+        return WorkloadSources(options: options, logger: logger)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import PoolReader
 import PoolViews
 import ThinPool
+import Workloads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,13 +26,14 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var source: SourceOptions
+    @OptionGroup var workloads: WorkloadOptions
     @OptionGroup var log: LogOptions
 
     func run() throws {
         let logger = log.logger("thinpool.status")
         let report: PoolReport
         do {
-            report = try source.reader(logger: logger).read()
+            report = try source.reader(logger: logger, annotator: workloads.sources(fixtures: source.fixtures, logger: logger)).read()
         } catch {
             throw exitStatus(reporting: error)
         }

@@ -15,8 +15,10 @@ public final class PoolReader: Sendable {
     public let client: any DeviceMapper
     public let backing: any LoopBackingProbe
     public let logger: Logger
-    /// dm.min_free_space for a pool, by name.
-    public let minFreeSpacePercent: @Sendable (String) -> UInt64
+    /// dm.min_free_space for a pool, by name and owner (docker's own setting for its pool).
+    public let minFreeSpacePercent: @Sendable (String, PoolOwner?) -> UInt64
+    /// Names pools and thin volumes by what uses them; runs before capacity is computed.
+    public let annotator: (any PoolAnnotator)?
     /// Reuse tables while event numbers stand still (off only to measure what that saves).
     public let cacheTables: Bool
 
@@ -41,13 +43,20 @@ public final class PoolReader: Sendable {
 
     public init(client: any DeviceMapper, backing: any LoopBackingProbe = SysfsLoopBacking(),
                 logger: Logger = Logger(label: "thinpool.reader"),
-                minFreeSpacePercent: @escaping @Sendable (String) -> UInt64 = { _ in PoolCapacity.defaultMinFreeSpacePercent },
-                cacheTables: Bool = true) {
+                minFreeSpacePercent: @escaping @Sendable (String, PoolOwner?) -> UInt64 = PoolReader.dockerMinFreeSpace,
+                annotator: (any PoolAnnotator)? = nil, cacheTables: Bool = true) {
+        self.annotator = annotator
         self.cacheTables = cacheTables
         self.client = client
         self.backing = backing
         self.logger = logger
         self.minFreeSpacePercent = minFreeSpacePercent
+    }
+
+    /// docker's dm.min_free_space when the pool is docker's and its daemon.json sets it, else
+    /// docker's default.
+    public static let dockerMinFreeSpace: @Sendable (String, PoolOwner?) -> UInt64 = { _, owner in
+        owner?.docker?.minFreeSpacePercent ?? PoolCapacity.defaultMinFreeSpacePercent
     }
 
     /// Every pool on the host. Throws only when device-mapper as a whole cannot be read
@@ -96,15 +105,23 @@ public final class PoolReader: Sendable {
             }
         }
         let assembly = PoolAssembler.assemble(readings)
-        let pools = assembly.pools.map { name, result -> PoolReading in
-            guard case .success(var snapshot) = result else {
-                return reading(name: name, result: result)
+        var snapshots: [PoolSnapshot] = []
+        var failed: [(String, PoolError)] = []
+        for (name, result) in assembly.pools {
+            switch result {
+            case .success(var snapshot):
+                let files = backingFiles(snapshot.table, cached: fresh[name]?.pool)
+                fresh[name]?.pool = files
+                attachBacking(&snapshot, files)
+                snapshots.append(snapshot)
+            case .failure(let e):
+                failed.append((name, e))
             }
-            let files = backingFiles(snapshot.table, cached: fresh[name]?.pool)
-            fresh[name]?.pool = files
-            attachBacking(&snapshot, files)
-            return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name))
         }
+        annotator?.annotate(&snapshots)
+        var pools = snapshots.map { PoolReading(snapshot: $0, minFreeSpacePercent: minFreeSpacePercent($0.name, $0.owner)) }
+        pools += failed.map { PoolReading(name: $0.0, error: $0.1, minFreeSpacePercent: minFreeSpacePercent($0.0, nil)) }
+        pools.sort { $0.name < $1.name }
         tables.withLock { $0 = fresh }
         return PoolReport(pools: pools, deviceCount: entries.count,
                           unattributedThinVolumes: assembly.unattributedThinVolumes, deviceErrors: deviceErrors)
@@ -139,17 +156,18 @@ public final class PoolReader: Sendable {
         let pool = table.pool!
         guard status.targets.count == 1, status.targets[0].type == "thin-pool" else {
             return PoolReading(name: name, error: .invalid("device \(name) has a thin-pool table but its status is not a thin-pool status"),
-                               minFreeSpacePercent: minFreeSpacePercent(name))
+                               minFreeSpacePercent: minFreeSpacePercent(name, nil))
         }
         let parsed: ThinPoolStatus
         do { parsed = try ThinPoolStatus(parsing: status.targets[0].params) } catch {
-            return PoolReading(name: name, error: .parse(error.at(status.targets[0].origin)), minFreeSpacePercent: minFreeSpacePercent(name))
+            return PoolReading(name: name, error: .parse(error.at(status.targets[0].origin)), minFreeSpacePercent: minFreeSpacePercent(name, nil))
         }
         var snapshot = PoolSnapshot(name: name, uuid: status.info.uuid, number: status.info.number,
                                     eventNumber: status.info.eventNumber, length: Sectors(table.targets[0].length),
                                     table: pool.table, status: parsed, suspended: status.info.suspended)
         attachBacking(&snapshot, pool)
-        return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name))
+        annotator?.annotate(pool: &snapshot)
+        return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))
     }
 
     /// Reads a table; `generation` is the one taken before (nil: never reused).
@@ -183,12 +201,12 @@ public final class PoolReader: Sendable {
     }
 
     private func reading(name: String, result: Result<PoolSnapshot, PoolError>) -> PoolReading {
-        let percent = minFreeSpacePercent(name)
         switch result {
         case .failure(let e):
-            return PoolReading(name: name, error: e, minFreeSpacePercent: percent)
-        case .success(let snapshot):
-            return PoolReading(snapshot: snapshot, minFreeSpacePercent: percent)
+            return PoolReading(name: name, error: e, minFreeSpacePercent: minFreeSpacePercent(name, nil))
+        case .success(var snapshot):
+            annotator?.annotate(pool: &snapshot)
+            return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))
         }
     }
 }

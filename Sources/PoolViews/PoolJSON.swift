@@ -38,6 +38,7 @@ public enum PoolJSON {
             JSONMember("metadata_low_watermark_blocks", .optional(w?.metadataLowWatermark) { .uint($0.rawValue) }),
             JSONMember("metadata_low_watermark_bytes", .optional(c?.metadataLowWatermark) { .uint($0.rawValue) }),
             JSONMember("features", .optional(s?.table.features) { .array($0.map { .string($0.rawValue) }) }),
+            JSONMember("owner", .optional(s?.owner, owner)),
             JSONMember("thin_volumes", .array((s?.thinVolumes ?? []).map(volume))),
             JSONMember("error", .optional(r.error) { .string($0.description) }),
         ]
@@ -64,6 +65,41 @@ public enum PoolJSON {
         return .object(members)
     }
 
+    static func owner(_ o: PoolOwner) -> JSONValue {
+        .object([
+            "kind": .string(o.kind.rawValue),
+            "vg": .optional(o.lvm?.vg) { .string($0) },
+            "lv": .optional(o.lvm?.lv) { .string($0) },
+            "vg_size_bytes": .optional(o.volumeGroupSize) { .uint($0) },
+            "vg_free_bytes": .optional(o.volumeGroupFree) { .uint($0) },
+            "docker": .optional(o.docker) { d in
+                .object([
+                    "root": .string(d.root),
+                    "min_free_space_percent": .optional(d.minFreeSpacePercent) { .uint($0) },
+                    "base_device_size_bytes": .optional(d.baseDeviceSize) { .uint($0) },
+                    "base_filesystem": .optional(d.baseFilesystem) { .string($0) },
+                    "devices": .array(d.devices.map { t in
+                        .object(["kind": .string(t.kind.rawValue), "state": .string(t.state.rawValue), "count": .uint(UInt64(t.count)),
+                                 "virtual_bytes": .uint(t.virtualBytes)])
+                    }),
+                    "deferred_deleted": .uint(UInt64(d.deferredDeleted)),
+                    "skipped_files": .uint(UInt64(d.skippedFiles)),
+                ])
+            },
+        ])
+    }
+
+    static func volumeOwner(_ o: VolumeOwner) -> JSONValue {
+        .object([
+            "kind": .string(o.kind.rawValue),
+            "container_id": .optional(o.containerID) { .string($0) },
+            "container_name": .optional(o.containerName) { .string($0) },
+            "layer": .optional(o.layer) { .string($0) },
+            "vg": .optional(o.lvm?.vg) { .string($0) },
+            "lv": .optional(o.lvm?.lv) { .string($0) },
+        ])
+    }
+
     static func volume(_ v: ThinVolume) -> JSONValue {
         let mappedBytes = v.status?.mapped?.bytes
         var highest: Sectors?
@@ -85,6 +121,7 @@ public enum PoolJSON {
             "mapped_bytes": .optional(mappedBytes) { .uint($0.rawValue) },
             "highest_mapped_sector": .optional(highest) { .uint($0.rawValue) },
             "status": .optional(state) { .string($0) },
+            "owner": .optional(v.owner, volumeOwner),
             "error": .optional(v.statusError) { .string($0) },
         ])
     }

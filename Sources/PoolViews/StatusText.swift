@@ -10,13 +10,31 @@ public enum StatusText {
         return report.pools.map(pool).joined(separator: "\n")
     }
 
+    /// How many thin volumes "Top Space Users" lists.
+    public static let topUsers = 5
+
     public static func pool(_ r: PoolReading) -> String {
         var lines: [(String, String)] = [("Pool Name", r.name)]
         let s = r.snapshot
+        let docker = s?.owner?.docker
+        let h: (Bytes) -> String = DockerUnits.humanSize
         if let c = r.capacity {
-            let h: (Bytes) -> String = DockerUnits.humanSize
+            lines.append(("Pool Blocksize", h(c.blockSize)))
+        } else if let s {
+            lines.append(("Pool Blocksize", s.table.blockSize.bytes.map { h($0) } ?? "?"))
+        }
+        if let docker {
+            lines.append(("Base Device Size", docker.baseDeviceSize.map { h(Bytes($0)) } ?? "unknown"))
+            lines.append(("Backing Filesystem", docker.baseFilesystem ?? "unknown"))
+        }
+        if let s {
+            lines.append(("Data file", s.table.dataDevice.description))
+            lines.append(("Metadata file", s.table.metadataDevice.description))
+            if let b = s.dataBacking { lines.append(("Data loop file", b.path)) }
+            if let b = s.metadataBacking { lines.append(("Metadata loop file", b.path)) }
+        }
+        if let c = r.capacity {
             lines += [
-                ("Pool Blocksize", h(c.blockSize)),
                 ("Data Space Used", h(c.data.used)),
                 ("Data Space Total", h(c.data.total)),
                 ("Data Space Available", h(c.data.available)),
@@ -25,28 +43,78 @@ public enum StatusText {
                 ("Metadata Space Available", h(c.metadata.available)),
                 ("Thin Pool Minimum Free Space", h(c.minFreeSpace)),
             ]
-        } else if let s {
-            lines.append(("Pool Blocksize", s.table.blockSize.bytes.map { DockerUnits.humanSize($0) } ?? "?"))
         }
+        if let docker { lines.append(("Deferred Deleted Device Count", "\(docker.deferredDeleted)")) }
         if let s {
-            lines.append(("Data file", s.table.dataDevice.description))
-            lines.append(("Metadata file", s.table.metadataDevice.description))
-            if let b = s.dataBacking { lines.append(("Data loop file", b.path)) }
-            if let b = s.metadataBacking { lines.append(("Metadata loop file", b.path)) }
+            if let o = s.owner { lines.append(("Used By", owner(o, percent: r.minFreeSpacePercent))) }
             lines.append(("Mode", s.mode?.rawValue ?? "unknown (the kernel does not report it)"))
             lines.append(("No Space Policy", s.noSpacePolicy.rawValue))
             lines.append(("Needs Check", s.needsCheck.map { $0 ? "yes" : "no" } ?? "unknown"))
             var lwm = "\(s.table.lowWaterMark.rawValue) blocks"
-            if let b = s.table.lowWaterMark.bytes(blockSize: s.table.blockSize) { lwm += " (\(DockerUnits.humanSize(b)))" }
+            if let b = s.table.lowWaterMark.bytes(blockSize: s.table.blockSize) { lwm += " (\(h(b)))" }
             lines.append(("Low Water Mark", lwm))
             if let c = r.capacity {
                 lines.append(("Free Data Blocks", "\(c.data.freeBlocks)" + (c.atLowWaterMark ? " (at or below the low water mark)" : "")))
                 lines.append(("Docker Would Refuse New Devices", refusal(c, percent: r.minFreeSpacePercent)))
             }
             lines.append(("Thin Volumes", "\(s.thinVolumes.count)"))
+            if let docker { lines.append(("Docker Devices", devices(docker))) }
         }
         if let e = r.error { lines.append(("Error", e.description)) }
-        return lines.map { "\($0.0): \($0.1)\n" }.joined()
+        var text = lines.map { "\($0.0): \($0.1)\n" }.joined()
+        if let s { text += topSpaceUsers(s.thinVolumes) }
+        return text
+    }
+
+    static func owner(_ o: PoolOwner, percent: UInt64) -> String {
+        var parts: [String] = []
+        switch o.kind {
+        case .docker:
+            var d = "docker"
+            if let root = o.docker?.root { d += " (data root \(root)" + (o.docker?.minFreeSpacePercent.map { "; daemon.json dm.min_free_space=\($0)%" } ?? "") + ")" }
+            parts.append(d)
+        case .containerd: parts.append("containerd devmapper snapshotter")
+        case .lvm: break
+        }
+        if let lv = o.lvm {
+            var l = "LVM \(lv)"
+            if let free = o.volumeGroupFree, let size = o.volumeGroupSize {
+                l += " (VG \(lv.vg): \(DockerUnits.humanSize(Bytes(free))) free of \(DockerUnits.humanSize(Bytes(size))))"
+            }
+            parts.append(l)
+        }
+        return parts.joined(separator: " on ")
+    }
+
+    static func devices(_ d: DockerPool) -> String {
+        let total = d.devices.reduce(0) { $0 + $1.count }
+        let byState = DeviceTally.State.allCases.compactMap { state -> String? in
+            let n = d.devices.filter { $0.state == state }.reduce(0) { $0 + $1.count }
+            return n == 0 ? nil : "\(n) \(state.rawValue)"
+        }
+        let inactiveBytes = d.devices.filter { $0.state != .active }.reduce(UInt64(0)) { $0 &+ $1.virtualBytes }
+        var text = "\(total)" + (byState.isEmpty ? "" : " (\(byState.joined(separator: ", ")))")
+        if inactiveBytes > 0 { text += "; not active: \(DockerUnits.humanSize(Bytes(inactiveBytes))) virtual" }
+        if d.skippedFiles > 0 { text += "; \(d.skippedFiles) metadata file\(d.skippedFiles == 1 ? "" : "s") skipped (see the log)" }
+        return text
+    }
+
+    /// The thin volumes holding the most data space, with what uses them; "" when no volume's
+    /// mapped space is known.
+    static func topSpaceUsers(_ volumes: [ThinVolume]) -> String {
+        let ranked = volumes.filter { $0.status?.mapped != nil }.sorted { a, b in
+            let ma = a.status?.mapped?.rawValue ?? 0, mb = b.status?.mapped?.rawValue ?? 0
+            return ma != mb ? ma > mb : a.name < b.name
+        }.prefix(topUsers)
+        if ranked.isEmpty { return "" }
+        var text = "Top Space Users:\n"
+        for v in ranked {
+            let mapped = v.status?.mapped?.bytes.map { DockerUnits.humanSize($0) } ?? "?"  // known: filtered above
+            let size = v.size.bytes.map { DockerUnits.humanSize($0) } ?? "?"
+            let who = v.owner.map { "\($0.displayName) [\(v.name)]" } ?? v.name
+            text += "  \(mapped) of \(size)  \(who)\n"
+        }
+        return text
     }
 
     static func refusal(_ c: PoolCapacity, percent: UInt64) -> String {

@@ -22,6 +22,8 @@ public struct PoolSnapshot: Hashable, Sendable {
     /// The device was suspended when read (a reload in progress: its size may be about to
     /// change).
     public var suspended: Bool
+    /// Who uses the pool (docker, containerd, LVM), when it can be told.
+    public var owner: PoolOwner?
 
     public init(name: String, uuid: String?, number: DeviceNumber?, eventNumber: UInt32?, length: Sectors,
                 table: ThinPoolTable, status: ThinPoolStatus, thinVolumes: [ThinVolume] = [],
@@ -88,6 +90,8 @@ public struct ThinVolume: Hashable, Sendable {
     /// nil when its status could not be read; `statusError` says why.
     public var status: ThinStatus?
     public var statusError: String?
+    /// What uses the volume, when it can be told.
+    public var owner: VolumeOwner?
 
     public init(name: String, uuid: String?, number: DeviceNumber?, size: Sectors, table: ThinTable?,
                 status: ThinStatus?, statusError: String? = nil) {

@@ -13,7 +13,7 @@ import TestSupport
         #expect(c.pollInterval == .seconds(10))
         #expect(c.defaults.alerts.dataUsed == RatioRule(warning: 0.8, critical: 0.9, hysteresis: 0.02))
         #expect(c.defaults.alerts.metadataUsed.critical == 0.85)
-        #expect(c.defaults.minFreeSpacePercent == 10)
+        #expect(c.defaults.minFreeSpacePercent == nil, "unset: docker's own for its pool, else 10")
         #expect(c.watches("anything"))
         #expect(c.receivers.isEmpty)
     }

@@ -174,7 +174,7 @@ final class ScriptedDeviceMapper: DeviceMapper {
 
     @Test func minFreeSpacePerPool() throws {
         let report = try PoolReader(client: host(), backing: NoLoopBacking(),
-                                    minFreeSpacePercent: { $0 == "pool2" ? 0 : 20 }).read()
+                                    minFreeSpacePercent: { name, _ in name == "pool2" ? 0 : 20 }).read()
         #expect(report.pools[0].capacity?.minFreeSpacePercent == 20)
         #expect(report.pools[1].capacity?.dockerRefuses == false)
     }

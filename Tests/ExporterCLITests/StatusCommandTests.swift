@@ -28,6 +28,45 @@ import TestSupport
         }
     }
 
+    /// The workload host (fixtures/workloads): docker's pool in docker info's words with its
+    /// base device, deferred deletions and containers; LVM named by VG/LV; containerd's pool.
+    /// Run from the repository so the docker root's path in the output is the same everywhere.
+    @Test func workloadsAreNamedAndGolden() throws {
+        let args = ["--dm.fixtures", "fixtures/workloads", "--docker.root", "fixtures/workloads/docker",
+                    "--docker.config", "fixtures/workloads/etc/docker/daemon.json",
+                    "--containerd.config", "fixtures/workloads/etc/containerd/config.toml"]
+        let r = try run(["status"] + args, currentDirectory: Repo.root.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        try golden.expect(r.stdout, "status-workloads.txt")
+        for line in ["Base Device Size: 10.74 GB", "Backing Filesystem: xfs", "Deferred Deleted Device Count: 1",
+                     "Thin Pool Minimum Free Space: 40.24 MB",
+                     "Used By: LVM vg0/pool0 (VG vg0: 113.2 MB free of 331.4 MB)"] {
+            #expect(r.stdout.contains(line + "\n"), "missing \(line)")
+        }
+        // The half-written and the damaged metadata file: a warning each, naming the file.
+        let warnings = r.stderr.split(separator: "\n").filter { $0.contains("level=warn") }
+        #expect(warnings.count == 2, "\(r.stderr)")
+        #expect(warnings.contains { $0.contains("metadata/.tmp482913: a temporary file") })
+        #expect(warnings.contains { $0.contains("metadata/badbad") && $0.contains("not JSON") })
+
+        let j = try run(["status", "--json"] + args, currentDirectory: Repo.root.path)
+        #expect(j.status == 0)
+        try golden.expect(j.stdout, "status-workloads.json")
+
+        // --min-free-space beats daemon.json's 15%; without daemon.json docker's default 10% applies.
+        let flag = try run(["status", "docker-0:2-403-pool", "--min-free-space", "20%"] + args, currentDirectory: Repo.root.path)
+        #expect(flag.stdout.contains("Thin Pool Minimum Free Space: 53.67 MB\n"))
+        let none = try run(["status", "docker-0:2-403-pool", "--dm.fixtures", "fixtures/workloads", "--docker.root", "fixtures/workloads/docker"],
+                           currentDirectory: Repo.root.path)
+        #expect(none.stdout.contains("Thin Pool Minimum Free Space: 26.8 MB\n"), "\(none.stdout)")
+    }
+
+    @Test func aDockerRootThatIsNotOneIsAWarning() throws {
+        let r = try run(["status", "--dm.fixtures", Repo.fixture("demo"), "--docker.root", "/nonexistent"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("--docker.root /nonexistent: no devicemapper/metadata directory there"), "\(r.stderr)")
+    }
+
     @Test func referenceHostMatchesDockerInfo() throws {
         let r = try run(["status", "--dm.fixtures", Repo.fixture("reference-host")])
         for line in ["Pool Blocksize: 65.54 kB", "Data Space Used: 38.14 GB", "Data Space Total: 214.7 GB",

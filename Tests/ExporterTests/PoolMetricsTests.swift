@@ -17,7 +17,7 @@ import ThinPool
         return format.render(families)
     }
 
-    @Test(arguments: ["demo", "reference-host"])
+    @Test(arguments: ["demo", "reference-host", "workloads"])
     func textIsGoldenAndPromtoolClean(fixture: String) throws {
         let text = render(fixture, .text)
         try golden.expect(text, "metrics-\(fixture).prom")
@@ -25,7 +25,7 @@ import ThinPool
         #expect(r.status == 0 && r.output.isEmpty, "promtool: \(r.output)")
     }
 
-    @Test(arguments: ["demo", "reference-host"])
+    @Test(arguments: ["demo", "reference-host", "workloads"])
     func openMetricsIsGoldenAndParses(fixture: String) throws {
         let om = render(fixture, .openMetrics)
         try golden.expect(om, "metrics-\(fixture).om")

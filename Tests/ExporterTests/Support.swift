@@ -4,6 +4,7 @@ import PoolReader
 import TestSupport
 import Testing
 import ThinPool
+import Workloads
 
 enum Paths {
     static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -12,9 +13,19 @@ enum Paths {
     static let golden = tests.appendingPathComponent("golden")
 }
 
-func fixtureReader(_ name: String, percent: UInt64 = 10) -> PoolReader {
-    PoolReader(client: FixtureDeviceMapper(directory: Paths.fixture(name)), backing: NoLoopBacking(),
-               minFreeSpacePercent: { _ in percent })
+/// A reader of a fixture; one with a docker root and configs beside it (fixtures/workloads)
+/// names its pools from them, and takes docker's dm.min_free_space from its daemon.json.
+func fixtureReader(_ name: String, percent: UInt64? = nil) -> PoolReader {
+    let dir = Paths.fixture(name)
+    let hasWorkloads = FileManager.default.fileExists(atPath: dir + "/docker")
+    let workloads = WorkloadSources(options: WorkloadSources.Options(
+        dockerRoot: hasWorkloads ? dir + "/docker" : nil, detectDocker: false,
+        dockerConfig: hasWorkloads ? dir + "/etc/docker/daemon.json" : nil,
+        containerdConfig: hasWorkloads ? dir + "/etc/containerd/config.toml" : nil,
+        volumeGroups: FileVolumeGroups(path: dir + "/vgs")))
+    return PoolReader(client: FixtureDeviceMapper(directory: dir), backing: NoLoopBacking(),
+                      minFreeSpacePercent: { pool, owner in percent ?? PoolReader.dockerMinFreeSpace(pool, owner) },
+                      annotator: workloads)
 }
 
 let golden = Golden(Paths.golden)

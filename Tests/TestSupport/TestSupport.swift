@@ -36,10 +36,11 @@ public struct ProcessResult: Sendable {
 
 /// Runs a program to completion, with `input` on stdin.
 public func runProgram(_ path: String, _ arguments: [String], input: String? = nil,
-                       environment: [String: String]? = nil) throws -> ProcessResult {
+                       environment: [String: String]? = nil, currentDirectory: String? = nil) throws -> ProcessResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = arguments
+    if let currentDirectory { p.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
     if let environment { p.environment = environment }
     let out = Pipe(), err = Pipe(), inPipe = Pipe()
     p.standardOutput = out

@@ -1,0 +1,112 @@
+import Foundation
+
+/// What this tool needs from dockerd's configuration file (/etc/docker/daemon.json): where
+/// docker keeps its data and the devicemapper options that change what `docker info` shows.
+public struct DockerDaemonConfig: Sendable, Equatable {
+    /// "data-root" (or the legacy "graph"); nil when the file does not say.
+    public var dataRoot: String?
+    /// "storage-driver"; nil when the file does not say.
+    public var storageDriver: String?
+    /// dm.min_free_space, in percent.
+    public var minFreeSpacePercent: UInt64?
+    /// dm.thinpooldev, without /dev/mapper/.
+    public var thinPoolDevice: String?
+    /// dm.basesize in bytes.
+    public var baseSize: UInt64?
+    /// What in the file could not be used, each naming the key and the value.
+    public var problems: [String] = []
+
+    public init(dataRoot: String? = nil, storageDriver: String? = nil, minFreeSpacePercent: UInt64? = nil,
+                thinPoolDevice: String? = nil, baseSize: UInt64? = nil) {
+        self.dataRoot = dataRoot
+        self.storageDriver = storageDriver
+        self.minFreeSpacePercent = minFreeSpacePercent
+        self.thinPoolDevice = thinPoolDevice
+        self.baseSize = baseSize
+    }
+
+    /// Parses daemon.json. A file that is not a JSON object is one problem; a bad value is one
+    /// problem each and is ignored (dockerd itself would refuse to start with it).
+    public static func parse(_ data: Data) -> DockerDaemonConfig {
+        var c = DockerDaemonConfig()
+        guard let object = try? JSONSerialization.jsonObject(with: data), let root = object as? [String: Any] else {
+            c.problems.append("not a JSON object")
+            return c
+        }
+        func string(_ key: String) -> String? {
+            guard let v = root[key] else { return nil }
+            guard let s = v as? String else {
+                c.problems.append("\"\(key)\" is not a string")
+                return nil
+            }
+            return s
+        }
+        c.dataRoot = string("data-root") ?? string("graph")
+        c.storageDriver = string("storage-driver")
+        guard let opts = root["storage-opts"] else { return c }
+        guard let list = opts as? [Any] else {
+            c.problems.append("\"storage-opts\" is not a list of strings")
+            return c
+        }
+        for item in list {
+            guard let opt = item as? String else {
+                c.problems.append("\"storage-opts\" holds a value that is not a string")
+                continue
+            }
+            c.apply(storageOpt: opt)
+        }
+        return c
+    }
+
+    /// One `--storage-opt` as dockerd reads it: key=value, the key case-insensitive.
+    mutating func apply(storageOpt opt: String) {
+        guard let eq = opt.firstIndex(of: "=") else {
+            problems.append("storage-opts \"\(opt)\" is not key=value")
+            return
+        }
+        let key = opt[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+        let value = String(opt[opt.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+        switch key {
+        case "dm.min_free_space":
+            // dockerd requires the % suffix and a value below 100.
+            guard value.hasSuffix("%"), let n = UInt64(value.dropLast()), n < 100 else {
+                problems.append("dm.min_free_space \"\(value)\" is not a percentage like 10% below 100% (dockerd would not start)")
+                return
+            }
+            minFreeSpacePercent = n
+        case "dm.thinpooldev":
+            let name = value.hasPrefix("/dev/mapper/") ? String(value.dropFirst("/dev/mapper/".count)) : value
+            if name.isEmpty || name.contains("/") {
+                problems.append("dm.thinpooldev \"\(value)\" is not a device-mapper device name or /dev/mapper path")
+            } else {
+                thinPoolDevice = name
+            }
+        case "dm.basesize":
+            if let b = DockerUnits.parseRAMInBytes(value) { baseSize = b } else {
+                problems.append("dm.basesize \"\(value)\" is not a size")
+            }
+        default:
+            break
+        }
+    }
+}
+
+/// docker's go-units size parsing where this tool needs it.
+enum DockerUnits {
+    /// go-units RAMInBytes: a number with an optional binary unit (k, m, g, t, p, with or without
+    /// a trailing b/ib, case-insensitive): "10G" = 10 GiB.
+    static func parseRAMInBytes(_ text: String) -> UInt64? {
+        var t = Substring(text.lowercased())
+        for suffix in ["ib", "b"] where t.hasSuffix(suffix) && t.count > suffix.count {
+            t = t.dropLast(suffix.count)
+            break
+        }
+        var factor: UInt64 = 1
+        if let last = t.last, let i = "kmgtp".firstIndex(of: last) {
+            factor = 1 << (10 * UInt64("kmgtp".distance(from: "kmgtp".startIndex, to: i) + 1))
+            t = t.dropLast()
+        }
+        guard let n = Double(t), n >= 0, n * Double(factor) < 1.8e19 else { return nil }
+        return UInt64(n * Double(factor))
+    }
+}

@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What identifies a version of a file or directory: a rename gives a new inode, a write a new
+/// mtime or size.
+struct FileStamp: Equatable, Sendable {
+    var device: UInt64
+    var inode: UInt64
+    var mtimeSeconds: Int
+    var mtimeNanoseconds: Int
+    var size: Int64
+    var isDirectory: Bool
+
+    init?(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+        mtimeSeconds = st.st_mtim.tv_sec
+        mtimeNanoseconds = st.st_mtim.tv_nsec
+        size = Int64(st.st_size)
+        isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Modified less than two seconds before `time` (seconds since the epoch): file times tick
+    /// coarsely, so a change in the same tick as a read would not move them -- read again.
+    func isRecent(comparedTo time: Int) -> Bool { mtimeSeconds + 2 > time }
+}
+
+/// The names in a directory (without . and ..), or nil when it cannot be read.
+func directoryEntries(_ path: String) -> [String]? {
+    guard let dir = opendir(path) else { return nil }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+/// A whole file's bytes, or nil when it cannot be read. Files here are small; a limit keeps a
+/// corrupt or hostile one from costing memory.
+func readSmallFile(_ path: String, limit: Int = 4 << 20) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16384)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if n == 0 { return bytes }
+        bytes += chunk[0..<n]
+        if bytes.count > limit { return nil }
+    }
+}
+
+/// The outcome of reading one entry of a directory.
+enum EntryResult<Value: Sendable & Equatable>: Sendable, Equatable {
+    case value(Value)
+    /// Not usable: why (logged once, shown in the inventory).
+    case skip(String)
+    /// Not one of ours (silently left out).
+    case ignore
+}
+
+/// A directory whose entries are read into values, re-reading only what changed since the
+/// last scan: the listing when the directory's stamp moved, an entry when its stamp did.
+struct ScannedDirectory<Value: Sendable & Equatable>: Sendable {
+    struct Entry: Sendable {
+        var stamp: FileStamp
+        var result: EntryResult<Value>
+    }
+
+    private var directoryStamp: FileStamp?
+    private var scannedAt = 0
+    private(set) var entries: [String: Entry] = [:]
+    /// Whether the directory existed at the last scan.
+    private(set) var exists = false
+
+    /// Brings the entries up to date. `statEveryEntry` checks each entry's stamp even when the
+    /// directory's did not move (for entries that are directories whose files get replaced).
+    mutating func scan(_ path: String, now: Int, statEveryEntry: Bool = false,
+                       read: (_ name: String, _ path: String, _ stamp: FileStamp) -> EntryResult<Value>) {
+        guard let stamp = FileStamp(path), stamp.isDirectory else {
+            self = ScannedDirectory()
+            return
+        }
+        exists = true
+        let listingCurrent = stamp == directoryStamp && !stamp.isRecent(comparedTo: scannedAt)
+        if listingCurrent && !statEveryEntry {
+            return
+        }
+        let names = listingCurrent ? Array(entries.keys) : (directoryEntries(path) ?? [])
+        var fresh: [String: Entry] = [:]
+        fresh.reserveCapacity(names.count)
+        for name in names {
+            let entryPath = path + "/" + name
+            guard let s = FileStamp(entryPath) else { continue }  // removed since the listing
+            if let old = entries[name], old.stamp == s, !s.isRecent(comparedTo: scannedAt) {
+                fresh[name] = old
+            } else {
+                fresh[name] = Entry(stamp: s, result: read(name, entryPath, s))
+            }
+        }
+        entries = fresh
+        directoryStamp = stamp
+        scannedAt = now
+    }
+
+    /// The values read, by entry name.
+    var values: [String: Value] {
+        var out: [String: Value] = [:]
+        for (name, e) in entries { if case .value(let v) = e.result { out[name] = v } }
+        return out
+    }
+
+    /// The entries that were skipped, with why.
+    func skipped(in path: String) -> [SkippedFile] {
+        entries.compactMap { name, e in
+            if case .skip(let why) = e.result { return SkippedFile(path: path + "/" + name, reason: why) }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import Synchronization
+import ThinPool
+
+/// Where to learn what uses the pools, and the annotator PoolReader calls on every read.
+///
+/// Files are read again only when they change (docker's metadata per file, daemon.json and
+/// config.toml by stamp), `lvm vgs` at most every 30 s. Nothing here can fail a read: a missing
+/// or unreadable source leaves pools unnamed and is logged once.
+public final class WorkloadSources: PoolAnnotator {
+    public struct Options: Sendable {
+        /// docker's data root; nil: daemon.json's data-root, else /var/lib/docker, used when
+        /// it holds devicemapper metadata.
+        public var dockerRoot: String?
+        /// Look for docker at the default root when `dockerRoot` is nil.
+        public var detectDocker: Bool
+        /// dockerd's daemon.json; nil: none.
+        public var dockerConfig: String?
+        /// containerd's config.toml; nil: none.
+        public var containerdConfig: String?
+        /// VG sizes; nil: none.
+        public var volumeGroups: (any VolumeGroupSource)?
+
+        public init(dockerRoot: String? = nil, detectDocker: Bool = true, dockerConfig: String? = "/etc/docker/daemon.json",
+                    containerdConfig: String? = "/etc/containerd/config.toml", volumeGroups: (any VolumeGroupSource)? = LVMVolumeGroups()) {
+            self.dockerRoot = dockerRoot
+            self.detectDocker = detectDocker
+            self.dockerConfig = dockerConfig
+            self.containerdConfig = containerdConfig
+            self.volumeGroups = volumeGroups
+        }
+
+        /// Nothing: pools are not named.
+        public static let none = Options(detectDocker: false, dockerConfig: nil, containerdConfig: nil, volumeGroups: nil)
+    }
+
+    public static let defaultDockerRoot = "/var/lib/docker"
+
+    public let options: Options
+    let logger: Logger
+
+    private struct State: Sendable {
+        var daemon: (stamp: FileStamp?, config: DockerDaemonConfig)?
+        var containerd: (stamp: FileStamp?, config: ContainerdDevmapperConfig?)?
+        var docker: DockerRootReader?
+        /// The owners the last full read found, for the fast path.
+        var owners: [String: PoolOwner] = [:]
+        /// Messages already logged (each is logged once while it stands).
+        var warned: Set<String> = []
+    }
+
+    private let state = Mutex(State())
+
+    public init(options: Options, logger: Logger = Logger(label: "thinpool.workloads")) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// The docker root reader in use (its statistics show what the cache saves).
+    public var dockerReader: DockerRootReader? { state.withLock { $0.docker } }
+
+    public func annotate(_ pools: inout [PoolSnapshot]) {
+        let vgs = Set(pools.compactMap { WorkloadResolver.lvmName($0)?.vg })
+        let inventory = self.inventory(volumeGroups: vgs)
+        WorkloadResolver.annotate(&pools, inventory)
+        var owners: [String: PoolOwner] = [:]
+        for p in pools { if let o = p.owner { owners[p.name] = o } }
+        state.withLock { $0.owners = owners }
+    }
+
+    public func annotate(pool: inout PoolSnapshot) {
+        pool.owner = state.withLock { $0.owners[pool.name] }
+    }
+
+    /// Reads what changed and returns the whole inventory.
+    public func inventory(volumeGroups vgs: Set<String> = []) -> WorkloadInventory {
+        var messages: [String] = []
+        let (daemon, containerd, reader) = state.withLock { s in
+            let daemon = refreshDaemon(&s, &messages)
+            let containerd = refreshContainerd(&s, &messages)
+            let root = options.dockerRoot ?? daemon.dataRoot ?? (options.detectDocker ? Self.defaultDockerRoot : nil)
+            if let root, s.docker?.root != root { s.docker = DockerRootReader(root: root) }
+            if root == nil { s.docker = nil }
+            return (daemon, containerd, s.docker)
+        }
+        var inventory = WorkloadInventory(containerd: containerd)
+        if let reader {
+            if DockerRootReader.isDevicemapperRoot(reader.root) {
+                var docker = reader.read()
+                docker.thinPoolDevice = daemon.thinPoolDevice
+                docker.minFreeSpacePercent = daemon.minFreeSpacePercent
+                for f in docker.skipped { messages.append("skipping a docker metadata file: \(f)") }
+                inventory.docker = docker
+            } else if options.dockerRoot != nil {
+                messages.append("--docker.root \(reader.root): no devicemapper/metadata directory there (is docker using the devicemapper storage driver?)")
+            }
+        }
+        if let source = options.volumeGroups, !vgs.isEmpty {
+            let (groups, problems) = source.volumeGroups(vgs)
+            inventory.volumeGroups = groups
+            messages += problems.map { "cannot read volume group sizes: \($0)" }
+        }
+        warnOnce(messages)
+        return inventory
+    }
+
+    private func refreshDaemon(_ s: inout State, _ messages: inout [String]) -> DockerDaemonConfig {
+        guard let path = options.dockerConfig else { return DockerDaemonConfig() }
+        let stamp = FileStamp(path)
+        if let d = s.daemon, d.stamp == stamp, !(stamp?.isRecent(comparedTo: Int(Date().timeIntervalSince1970)) ?? false) {
+            return d.config
+        }
+        var config = DockerDaemonConfig()
+        if stamp != nil {
+            if let bytes = readSmallFile(path) {
+                config = DockerDaemonConfig.parse(Data(bytes))
+                messages += config.problems.map { "docker config \(path): \($0)" }
+            } else {
+                messages.append("docker config \(path): cannot be read")
+            }
+        }
+        s.daemon = (stamp, config)
+        return config
+    }
+
+    private func refreshContainerd(_ s: inout State, _ messages: inout [String]) -> ContainerdDevmapperConfig? {
+        guard let path = options.containerdConfig else { return nil }
+        let stamp = FileStamp(path)
+        if let c = s.containerd, c.stamp == stamp, !(stamp?.isRecent(comparedTo: Int(Date().timeIntervalSince1970)) ?? false) {
+            return c.config
+        }
+        var config: ContainerdDevmapperConfig?
+        if stamp != nil {
+            if let bytes = readSmallFile(path) {
+                config = ContainerdDevmapperConfig.parse(String(decoding: bytes, as: UTF8.self))
+            } else {
+                messages.append("containerd config \(path): cannot be read")
+            }
+        }
+        s.containerd = (stamp, config)
+        return config
+    }
+
+    /// Logs each message once while it keeps recurring; one that stops and comes back is
+    /// logged again.
+    private func warnOnce(_ messages: [String]) {
+        let current = Set(messages)
+        let new = state.withLock { s in
+            let new = current.subtracting(s.warned)
+            s.warned = current
+            return new
+        }
+        for m in new.sorted() { logger.warning("\(m)") }
+    }
+}
