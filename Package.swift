@@ -133,7 +133,8 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["golden"]
         ),
-        .testTarget(name: "AutoextendTests", dependencies: ["Autoextend", "AgentConfig", "ThinPool", "DeviceMapper"]),
+        .testTarget(name: "AutoextendTests", dependencies: ["Autoextend", "AgentConfig", "ThinPool", "DeviceMapper", "PoolReader",
+                                                           "Exposition", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper", "PoolReader", "ThinPool"]),
         .testTarget(
             name: "WorkloadsTests",
@@ -143,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "ExporterCLITests",
             dependencies: ["ExporterCLI", "ThinPool", "PoolReader", "PoolViews", "DeviceMapper", "JSON", "TestSupport",
-                           "thinpool-exporter"],
+                           "thinpool-exporter", .product(name: "Yams", package: "Yams")],
             exclude: ["golden"]
         ),
     ],

@@ -7,9 +7,11 @@ if [ "${1:-}" = "--test" ]; then
   # promtool and a real Prometheus; the OpenMetrics parser of prometheus_client; curl and
   # openssl for TLS tests; setpriv (util-linux) to test as an unprivileged user.
   # chromium (headless) opens the landing page as a user would.
-  # prometheus-alertmanager receives the agent's alerts in a test.
+  # prometheus-alertmanager receives the agent's alerts in a test (and amtool checks
+  # deploy/alertmanager); systemd-analyze verifies deploy/systemd; binutils' readelf and
+  # dpkg tell which libraries the image must carry.
   pkgs+=(dmsetup python3 python3-prometheus-client prometheus prometheus-alertmanager curl openssl util-linux
-         chromium fonts-dejavu-core)
+         chromium fonts-dejavu-core systemd binutils)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -37,10 +37,13 @@ public final class Autoextender: @unchecked Sendable {
     private var refusalTold: [String: String] = [:]
     private var running = false
     private var worker: Thread?
+    /// Why nothing can be extended at all (pools read from fixtures), or nil.
+    private let cannotAct: String?
 
     public init(reader: PoolReader, dm: any DeviceMapper, devices: BlockDevices = BlockDevices(), alerting: AlertingService?,
                 policy: @escaping @Sendable (String) -> AutoextendPolicy, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date = { Date() }, cannotAct: String? = nil) {
+        self.cannotAct = cannotAct
         self.reader = reader
         self.dm = dm
         self.devices = devices
@@ -83,6 +86,12 @@ public final class Autoextender: @unchecked Sendable {
         guard policy.enabled, let c = reading.capacity else { return }
         lock.lock()
         defer { lock.unlock() }
+        // Counters exist from the start (at 0), so increase() sees the first action.
+        for kind in SpaceKind.allCases {
+            for result in [Outcome.Result.extended, .refused, .failed, .dryRun] {
+                counts["\(reading.name)\u{0}\(kind.rawValue)\u{0}\(result.rawValue)", default: 0] += 0
+            }
+        }
         for kind in SpaceKind.allCases {
             let space = kind == .data ? policy.data : policy.metadata
             let ratio = kind == .data ? c.data.usedRatio : c.metadata.usedRatio
@@ -149,7 +158,8 @@ public final class Autoextender: @unchecked Sendable {
         let t = now()
         let executor = chooseExecutor(policy.executor, kind: kind, pool: snapshot, dm: dm, devices: devices)
         // Measure the backing store (statfs, `lvm vgs`) only when the cheap checks let it act.
-        let gate = ExtendPlanner.gate(kind, reading: reading, policy: policy, history: hist, now: t, override: override)
+        let gate = cannotAct.map { ExtendPlan.refuse(reason: $0) }
+            ?? ExtendPlanner.gate(kind, reading: reading, policy: policy, history: hist, now: t, override: override)
         var room: BackingRoom?
         if gate == nil {
             do { room = try executor?.room(kind, pool: snapshot) } catch {
@@ -159,7 +169,8 @@ public final class Autoextender: @unchecked Sendable {
         switch gate ?? ExtendPlanner.size(kind, reading: reading, policy: policy, room: room, override: override) {
         case .nothing:
             if automatic { clearFailure(name, key) }
-            return done(.refused, "nothing to do: \(kind.rawValue) is below its threshold")
+            // Not counted: a re-check that finds the pool already grown is no refusal.
+            return Outcome(pool: name, kind: kind, result: .refused, message: "nothing to do: \(kind.rawValue) is below its threshold")
         case .wait(let until, let reason):
             if automatic {
                 lock.lock()

@@ -138,12 +138,13 @@ struct ServeCommand: AsyncParsableCommand {
         defer { alerting.stop() }
         var makeEventWatcher: (@Sendable () throws -> DMEventWatcher)?
         if source.fixtures == nil { makeEventWatcher = { @Sendable in try DMEventWatcher() } }
-        // Autoextend acts through the kernel's device-mapper, never on a fixture.
-        let autoextender: Autoextender? = source.fixtures != nil ? nil
-            : Autoextender(reader: reader, dm: reader.client, alerting: alerting,
-                           policy: { pool in current.withLock { $0.policy(for: pool).autoextend } }, logger: logger)
-        autoextender?.start()
-        defer { autoextender?.stop() }
+        // Autoextend acts through the kernel's device-mapper, never on a fixture: there it
+        // refuses, with that reason, where it would act.
+        let autoextender = Autoextender(reader: reader, dm: reader.client, alerting: alerting,
+                                        policy: { pool in current.withLock { $0.policy(for: pool).autoextend } }, logger: logger,
+                                        cannotAct: source.fixtures.map { "pools read from --dm.fixtures \($0) cannot be extended" })
+        autoextender.start()
+        defer { autoextender.stop() }
         let watcher = PoolWatcher(reader: reader, alerting: alerting, autoextender: autoextender, pollInterval: agentConfig.pollInterval,
                                   events: EventSource(rawValue: events) ?? .auto,
                                   makeEventWatcher: makeEventWatcher, logger: logger)
@@ -152,7 +153,7 @@ struct ServeCommand: AsyncParsableCommand {
             PoolCollector(maxThinSeries: try maxThinSeries(), read: { try reader.read() }),
             FamiliesCollector(name: "alerting") { alerting.metrics() },
             FamiliesCollector(name: "watcher") { watcher.metrics() },
-            FamiliesCollector(name: "autoextend") { autoextender?.metrics() ?? [] },
+            FamiliesCollector(name: "autoextend") { autoextender.metrics() },
         ], version: BuildInfo.version)
         let router = Router(telemetryPath: telemetryPath, scraper: scraper, pools: { try reader.read() },
                             auth: BasicAuth(users: webConfig.basicAuthUsers), extraHeaders: webConfig.headers,
