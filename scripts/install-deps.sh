@@ -9,9 +9,9 @@ if [ "${1:-}" = "--test" ]; then
   # chromium (headless) opens the landing page as a user would.
   # prometheus-alertmanager receives the agent's alerts in a test (and amtool checks
   # deploy/alertmanager); systemd-analyze verifies deploy/systemd; binutils' readelf and
-  # dpkg tell which libraries the image must carry.
+  # dpkg tell which libraries the image must carry; gcc builds the VM's ioctl fault injector.
   pkgs+=(dmsetup python3 python3-prometheus-client prometheus prometheus-alertmanager curl openssl util-linux
-         chromium fonts-dejavu-core systemd binutils)
+         chromium fonts-dejavu-core systemd binutils gcc libc6-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

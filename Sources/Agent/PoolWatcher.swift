@@ -41,6 +41,8 @@ public final class PoolWatcher: Service, @unchecked Sendable {
     private var known: [String: UInt32?] = [:]
     private var waiters: Set<String> = []
     private var waitEventFired = false
+    /// DM_DEV_WAIT answered that it does not exist (ENOTTY/EINVAL): poll instead.
+    private var waitEventUnsupported = false
     private var eventsObserved: UInt64 = 0
     private var eventReads: UInt64 = 0
     private var fullReads: UInt64 = 0
@@ -115,7 +117,7 @@ public final class PoolWatcher: Service, @unchecked Sendable {
     }
 
     private func loop() {
-        let source = chooseSource()
+        var source = chooseSource()
         lock.lock()
         active = source
         lock.unlock()
@@ -124,6 +126,11 @@ public final class PoolWatcher: Service, @unchecked Sendable {
         var nextFull = clock.now
         var rereadAll = false
         while isRunning {
+            if source == .waitEvent, lock.withLock({ waitEventUnsupported }) {
+                logger.warning("DM_DEV_WAIT is not supported by this kernel either; polling only")
+                source = .poll
+                lock.withLock { active = .poll }
+            }
             if clock.now >= nextFull {
                 fullRead()
                 nextFull = clock.now + currentPollInterval
@@ -255,7 +262,17 @@ public final class PoolWatcher: Service, @unchecked Sendable {
             let thread = Thread { [weak self] in
                 var after = event ?? 0
                 while let self, self.isRunning {
-                    guard let next = try? client.waitEvent(name, after: after) else { break }
+                    let next: UInt32
+                    do { next = try client.waitEvent(name, after: after) } catch let e as DeviceMapperError
+                        where e.code == .unsupported || e.errno == ENOTTY || e.errno == EINVAL {
+                        self.lock.lock()
+                        self.waitEventUnsupported = true
+                        self.lock.broadcast()
+                        self.lock.unlock()
+                        break
+                    } catch {
+                        break
+                    }
                     after = next
                     self.lock.lock()
                     self.waitEventFired = true

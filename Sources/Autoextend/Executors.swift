@@ -18,12 +18,14 @@ public struct ExtendError: Error, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
-/// Reloads a pool's table with a new length (or the same one, for metadata) and resumes it,
-/// through libdevmapper: load the inactive table, suspend, resume. Whatever happens after the
-/// suspend, the pool is resumed -- a suspended pool stalls every container on it.
+/// Reloads a pool's table with a new length (or the same one, for metadata) and makes it live,
+/// through libdevmapper: load the inactive table, then one DM_DEV_SUSPEND without the suspend
+/// flag -- the kernel suspends, swaps the table and resumes in that one ioctl. No explicit
+/// suspend: were this process killed between a suspend and its resume, the pool would stay
+/// SUSPENDED and stall every container on it. Killed before the resume, the pool runs on with
+/// its old table (the loaded inactive one is harmless; the next attempt replaces it).
 func reloadAndResume(_ dm: any DeviceMapper, pool: PoolSnapshot, lengthSectors: UInt64) throws {
     try dm.reload(pool.name, targets: [Target(start: 0, length: lengthSectors, type: "thin-pool", params: pool.table.description)])
-    try dm.suspend(pool.name, noFlush: false)
     var lastError: (any Error)?
     for _ in 0..<3 {
         do {
@@ -34,7 +36,16 @@ func reloadAndResume(_ dm: any DeviceMapper, pool: PoolSnapshot, lengthSectors: 
             usleep(100_000)
         }
     }
-    throw ExtendError("the pool \(pool.name) could not be resumed after the reload (it is SUSPENDED: `dmsetup resume \(pool.name)`): \(lastError.map { "\($0)" } ?? "")")
+    // The kernel leaves a device suspended when the swapped-in table fails its preresume (a
+    // pool whose data device is smaller than the new length): put the old table back.
+    var restored = false
+    if (try? dm.info(pool.name))?.suspended == true {
+        let old = [Target(start: 0, length: pool.length.rawValue, type: "thin-pool", params: pool.table.description)]
+        restored = (try? dm.reload(pool.name, targets: old)) != nil && (try? dm.resume(pool.name)) != nil
+    }
+    let state = (try? dm.info(pool.name))?.suspended == true
+        ? "it is SUSPENDED: `dmsetup resume \(pool.name)`, or reload its old table" : (restored ? "its old table was put back" : "it runs on with its old size")
+    throw ExtendError("the reloaded table of pool \(pool.name) could not be made live (\(state)): \(lastError.map { "\($0)" } ?? "")")
 }
 
 /// Loop files (docker loop-lvm and the like): grow the sparse backing file, LOOP_SET_CAPACITY,

@@ -17,6 +17,8 @@ fi
 OUT=$ROOT/.build/vm; mkdir -p "$OUT"
 # The release binary carries ~100 MB of debug info: the initramfs gets a stripped copy.
 strip -o "$OUT/thinpool-exporter" "$TPE_BIN"
+# The fault injector the faults scenario preloads beneath libdevmapper.
+gcc -shared -fPIC -O2 -Wall -o "$OUT/faultioctl.so" "$HERE/faultioctl.c" -ldl
 TPE_BIN=$OUT/thinpool-exporter
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=("$HERE"/scenarios/*.sh)
