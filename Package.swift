@@ -25,11 +25,13 @@ let package = Package(
         // What Swift cannot call directly: the variadic log callback, the flexible array
         // member of struct dm_names, and raw ioctls on our own /dev/mapper/control fd.
         .target(name: "CDeviceMapperShims", dependencies: ["CDeviceMapper"]),
+        // Whole-file reads with open/read (Foundation's leak on empty files), used for every file.
+        .target(name: "FileIO"),
         // The only module that calls dm_*.
         .target(
             name: "DeviceMapper",
             dependencies: [
-                "CDeviceMapper", "CDeviceMapperShims",
+                "CDeviceMapper", "CDeviceMapperShims", "FileIO",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -46,7 +48,7 @@ let package = Package(
         // What uses the pools: docker's devicemapper metadata, containerd's config, LVM.
         .target(
             name: "Workloads",
-            dependencies: ["ThinPool", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ThinPool", "FileIO", .product(name: "Logging", package: "swift-log")]
         ),
         // Ordered JSON values and their text: deterministic output everywhere.
         .target(name: "JSON"),
@@ -57,9 +59,9 @@ let package = Package(
         // glibc's libcrypt (libxcrypt): crypt_r verifies bcrypt hashes for basic auth.
         .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
         // Configuration files: YAML with every problem reported at once, with path and line.
-        .target(name: "ConfigFile", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "ConfigFile", dependencies: ["FileIO", .product(name: "Yams", package: "Yams")]),
         // The agent's configuration file: pools, policies, alert rules, receivers.
-        .target(name: "AgentConfig", dependencies: ["ConfigFile", "ThinPool"]),
+        .target(name: "AgentConfig", dependencies: ["ConfigFile", "ThinPool", "FileIO"]),
         // libcurl and OpenSSL's libcrypto (HMAC-SHA256), as Debian installs them.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -69,7 +71,7 @@ let package = Package(
         .target(
             name: "Alerting",
             dependencies: [
-                "AgentConfig", "ThinPool", "JSON", "Exposition", "CCurlShims", "CLibCrypto",
+                "AgentConfig", "ThinPool", "JSON", "Exposition", "CCurlShims", "CLibCrypto", "FileIO",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -135,7 +137,7 @@ let package = Package(
         ),
         .testTarget(name: "AutoextendTests", dependencies: ["Autoextend", "AgentConfig", "ThinPool", "DeviceMapper", "PoolReader",
                                                            "Exposition", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper", "PoolReader", "ThinPool"]),
+        .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper", "PoolReader", "ThinPool", "FileIO"]),
         .testTarget(
             name: "WorkloadsTests",
             dependencies: ["Workloads", "ThinPool", "PoolReader", "PoolViews", "Exporter", "Exposition", "DeviceMapper", "JSON",

@@ -1,3 +1,4 @@
+import FileIO
 import ConfigFile
 import Foundation
 import ThinPool
@@ -140,7 +141,7 @@ public struct ReceiverConfig: Sendable, Equatable {
             switch self {
             case .value(let v): return v
             case .file(let path):
-                return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                return try readTextFile(path).trimmingCharacters(in: .whitespacesAndNewlines)
             }
         }
     }

@@ -1,3 +1,4 @@
+import FileIO
 import AgentConfig
 import Foundation
 import JSON
@@ -43,7 +44,7 @@ public enum Payloads {
         }
         let bytes = Array(body.serialized().utf8)
         if let secretFile = receiver.hmacSecretFile {
-            let secret = try String(contentsOfFile: secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let secret = try readTextFile(secretFile).trimmingCharacters(in: .whitespacesAndNewlines)
             headers.append(("X-Thinpool-Signature", "sha256=" + HMACSHA256.hex(key: Array(secret.utf8), message: bytes)))
         }
         return OutgoingRequest(url: target, headers: headers, body: bytes)

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// The agent's state on disk, one JSON file written atomically (temporary file, fsync, rename,
@@ -39,8 +40,9 @@ public struct StateStore: Sendable {
     /// The saved state, or nil when there is none yet.
     public func load() throws(Failure) -> PersistedState? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let data: Data
+        do { data = Data(try readFile(path)) } catch { throw .cannotRead(path, error.reason) }
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601withFractions
             return try decoder.decode(PersistedState.self, from: data)

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 /// Every problem found in a configuration file, each with its path in the file
 /// (`receivers[1].url`) and line, so one run of `config check` lists them all.
@@ -38,8 +39,8 @@ public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
 public func loadConfigFile<T>(_ path: String, parse: (String, inout ConfigProblems) -> T?) throws(ConfigProblems) -> T {
     var problems = ConfigProblems(file: path)
     let text: String
-    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-        problems.add("", line: nil, "cannot read: \(error.localizedDescription)")
+    do { text = try readTextFile(path) } catch {
+        problems.add("", line: nil, "cannot read: \(error.reason)")
         throw problems
     }
     let value = parse(text, &problems)

@@ -1,3 +1,4 @@
+import FileIO
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -89,21 +90,7 @@ public final class FixtureDeviceMapper: DeviceMapper {
     }
 
     private func readWholeFile(_ path: String) throws(Errno) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Errno(rawValue: errno) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Errno(rawValue: errno)
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        do { return try readTextFile(path, limit: 256 << 20) } catch { throw Errno(rawValue: error.errno == 0 ? EFBIG : error.errno) }
     }
 
     private func current() throws -> FixtureSet {

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Synchronization
 import ThinPool
@@ -158,7 +159,7 @@ public struct FileVolumeGroups: VolumeGroupSource {
     public init(path: String) { self.path = path }
 
     public func volumeGroups(_ names: Set<String>) -> (groups: [String: VolumeGroupSpace], problems: [String]) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return ([:], []) }
+        guard let text = try? readTextFile(path) else { return ([:], []) }
         let parsed = VolumeGroupSpace.parse(text)
         var groups: [String: VolumeGroupSpace] = [:]
         for g in parsed.groups where names.contains(g.name) { groups[g.name] = g }

@@ -1,3 +1,4 @@
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,15 +29,18 @@ struct FileStamp: Equatable, Sendable {
     func isRecent(comparedTo time: Int) -> Bool { mtimeSeconds + 2 > time }
 }
 
+private let direntNameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+
 /// The names in a directory (without . and ..), or nil when it cannot be read.
 func directoryEntries(_ path: String) -> [String]? {
     guard let dir = opendir(path) else { return nil }
     defer { closedir(dir) }
     var names: [String] = []
     while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
+        // Read the name in place up to its NUL: glibc's record is only d_reclen long, so copying
+        // the whole 256-byte d_name reads past the end of the buffer for the last entry
+        // (AddressSanitizer found it).
+        let name = String(cString: (UnsafeRawPointer(entry) + direntNameOffset).assumingMemoryBound(to: CChar.self))
         if name != "." && name != ".." { names.append(name) }
     }
     return names
@@ -45,21 +49,7 @@ func directoryEntries(_ path: String) -> [String]? {
 /// A whole file's bytes, or nil when it cannot be read. Files here are small; a limit keeps a
 /// corrupt or hostile one from costing memory.
 func readSmallFile(_ path: String, limit: Int = 4 << 20) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16384)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return nil
-        }
-        if n == 0 { return bytes }
-        bytes += chunk[0..<n]
-        if bytes.count > limit { return nil }
-    }
+    try? readFile(path, limit: limit, followSymlinks: false)
 }
 
 /// The outcome of reading one entry of a directory.
