@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "thinpool-exporter", targets: ["thinpool-exporter"]),
+        // The parsers of outside input, for the fuzzers (Fuzz/Package.swift).
+        .library(name: "ThinpoolParsers", targets: ["ThinPool", "DeviceMapper", "PoolReader", "Workloads", "ConfigFile", "AgentConfig", "Exporter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -64,7 +64,7 @@ public struct WebConfig: Sendable, Equatable {
         try loadConfigFile(path) { parse($0, file: path, problems: &$1) }
     }
 
-    static func parse(_ text: String, file: String, problems: inout ConfigProblems) -> WebConfig? {
+    public static func parse(_ text: String, file: String, problems: inout ConfigProblems) -> WebConfig? {
         guard let root = ConfigNode.parse(text, problems: &problems) else { return nil }
         var config = WebConfig()
         let top = root.mapping(allowed: ["tls_server_config", "http_server_config", "basic_auth_users"], &problems)

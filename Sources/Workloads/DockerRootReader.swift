@@ -123,19 +123,33 @@ public final class DockerRootReader: Sendable {
             return .ignore
         }
         guard let bytes = readSmallFile(path) else { return .skip("cannot be read") }
-        if bytes.isEmpty { return .skip("empty (half-written?)") }
+        switch parseDevice(bytes) {
+        case .success(let d): return .value(d)
+        case .failure(let why): return .skip(why.description)
+        }
+    }
+
+    /// Why a docker file was not used.
+    public struct FileProblem: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// One devicemapper/metadata/<hash> file's contents.
+    public static func parseDevice(_ bytes: [UInt8]) -> Result<DockerDevice, FileProblem> {
+        func skip(_ why: String) -> Result<DockerDevice, FileProblem> { .failure(FileProblem(description: why)) }
+        if bytes.isEmpty { return skip("empty (half-written?)") }
         let info: DeviceFile
         do { info = try JSONDecoder().decode(DeviceFile.self, from: Data(bytes)) } catch {
             // The decoder calls a number out of its type's range "not valid JSON" too.
             if case .dataCorrupted(let c)? = error as? DecodingError, c.codingPath.isEmpty,
                (try? JSONSerialization.jsonObject(with: Data(bytes))) != nil {
-                return .skip("not a device file: a field is out of range")
+                return skip("not a device file: a field is out of range")
             }
-            return .skip(describe(error))
+            return skip(describe(error))
         }
-        guard info.device_id <= 0xffffff else { return .skip("device_id \(info.device_id) is not a 24-bit thin device id") }
-        return .value(DockerDevice(deviceID: info.device_id, size: info.size, transactionID: info.transaction_id ?? 0,
-                                   initialized: info.initialized ?? false, deleted: info.deleted ?? false))
+        guard info.device_id <= 0xffffff else { return skip("device_id \(info.device_id) is not a 24-bit thin device id") }
+        return .success(DockerDevice(deviceID: info.device_id, size: info.size, transactionID: info.transaction_id ?? 0,
+                                     initialized: info.initialized ?? false, deleted: info.deleted ?? false))
     }
 
     /// dockerd's devInfo as json.Marshal writes it (older dockerd has no "deleted").
@@ -168,11 +182,19 @@ public final class DockerRootReader: Sendable {
 
     static func readContainerName(_ path: String) -> EntryResult<String> {
         guard let bytes = readSmallFile(path) else { return .skip("config.v2.json cannot be read") }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            return .skip("config.v2.json is not a JSON object (half-written or damaged)")
+        switch containerName(configV2: bytes) {
+        case .success(let name): return .value(name)
+        case .failure(let why): return .skip(why.description)
         }
-        guard let name = object["Name"] as? String else { return .skip("config.v2.json has no \"Name\"") }
-        return .value(name.hasPrefix("/") ? String(name.dropFirst()) : name)
+    }
+
+    /// The container's name (without docker's leading "/") from its config.v2.json.
+    public static func containerName(configV2 bytes: [UInt8]) -> Result<String, FileProblem> {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            return .failure(FileProblem(description: "config.v2.json is not a JSON object (half-written or damaged)"))
+        }
+        guard let name = object["Name"] as? String else { return .failure(FileProblem(description: "config.v2.json has no \"Name\"")) }
+        return .success(name.hasPrefix("/") ? String(name.dropFirst()) : name)
     }
 
     static func readBaseFilesystem(_ path: String) -> String? {
