@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // The fuzzers: one libFuzzer binary whose target (which parser) FUZZ_TARGET chooses. Built
-// with `swift build -c release --sanitize fuzzer --sanitize address` by scripts/fuzz.sh.
+// by scripts/fuzz.sh: `swift build -c release --sanitize fuzzer --sanitize address
+// -Xswiftc -sanitize=fuzzer,address` (the last flag gives Swift code its coverage counters).
 import PackageDescription
 
 let package = Package(
