@@ -1,3 +1,4 @@
+import FileIO
 import ConfigFile
 import Foundation
 
@@ -154,10 +155,20 @@ extension AgentConfig {
         func readableFile(_ key: String) -> String? {
             guard let n = m[key], let s = n.string(&problems) else { return nil }
             let path = resolvePath(s, relativeTo: file)
-            if !FileManager.default.isReadableFile(atPath: path) {
+            // Read now as it will be read at delivery: a file that cannot be, or is not text (a
+            // binary key), is a config problem, not a failure at the first alert. Only regular
+            // files (symlinks followed): reading a FIFO or a device could block or never end.
+            var st = stat()
+            if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+                problems.add(n.path, line: n.line, "\(path) is not a regular file")
+                return path
+            }
+            do {
+                if try readTextFile(path).isEmpty { problems.add(n.path, line: n.line, "\(path) is empty") }
+            } catch let e where e.notUTF8 {
+                problems.add(n.path, line: n.line, "\(path) is not valid UTF-8 text")
+            } catch {
                 problems.add(n.path, line: n.line, "cannot read \(path)")
-            } else if ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) == 0 {
-                problems.add(n.path, line: n.line, "\(path) is empty")
             }
             return path
         }

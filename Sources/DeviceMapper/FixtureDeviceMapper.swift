@@ -90,7 +90,7 @@ public final class FixtureDeviceMapper: DeviceMapper {
     }
 
     private func readWholeFile(_ path: String) throws(Errno) -> String {
-        do { return try readTextFile(path, limit: 256 << 20) } catch { throw Errno(rawValue: error.errno == 0 ? EFBIG : error.errno) }
+        do { return try readTextFile(path, limit: 256 << 20, lenient: true) } catch { throw Errno(rawValue: error.errno == 0 ? EFBIG : error.errno) }
     }
 
     private func current() throws -> FixtureSet {

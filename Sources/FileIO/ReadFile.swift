@@ -5,12 +5,18 @@ import Glibc
 /// Why a file could not be read.
 public struct FileReadError: Error, CustomStringConvertible, Equatable, Sendable {
     public var path: String
-    /// errno from open or read; 0 when the file was over the limit.
+    /// errno from open or read; 0 when the file was over the limit or not UTF-8 text.
     public var errno: Int32
     public var limit: Int
+    /// Read whole, but asked for as text and not valid UTF-8.
+    public var notUTF8 = false
 
-    /// What went wrong, without the path: the system's words for errno, or the limit.
-    public var reason: String { errno == 0 ? "larger than \(limit) bytes" : String(cString: strerror(errno)) }
+    /// What went wrong, without the path: the system's words for errno, the limit, or the
+    /// encoding.
+    public var reason: String {
+        if notUTF8 { return "not valid UTF-8 text" }
+        return errno == 0 ? "larger than \(limit) bytes" : String(cString: strerror(errno))
+    }
 
     public var description: String { "\(path): \(reason)" }
 }
@@ -38,7 +44,14 @@ public func readFile(_ path: String, limit: Int = 16 << 20, followSymlinks: Bool
     }
 }
 
-/// A whole file as text (invalid UTF-8 replaced).
-public func readTextFile(_ path: String, limit: Int = 16 << 20) throws(FileReadError) -> String {
-    String(decoding: try readFile(path, limit: limit), as: UTF8.self)
+/// A whole file as text. Invalid UTF-8 is an error (a config or secret file is never silently
+/// altered: a binary HMAC key must not turn into replacement characters), unless `lenient`,
+/// which replaces it (saved command output, where one bad byte should not lose the rest).
+public func readTextFile(_ path: String, limit: Int = 16 << 20, lenient: Bool = false) throws(FileReadError) -> String {
+    let bytes = try readFile(path, limit: limit)
+    if lenient { return String(decoding: bytes, as: UTF8.self) }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw FileReadError(path: path, errno: 0, limit: limit, notUTF8: true)
+    }
+    return text
 }

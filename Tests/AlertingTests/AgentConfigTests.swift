@@ -118,6 +118,28 @@ import TestSupport
         }
     }
 
+    /// Secret files are read when the config is: one that is empty or not text (a binary key
+    /// would otherwise be altered, and every signature wrong) is a config problem.
+    @Test func secretFilesMustBeNonEmptyText() throws {
+        let dir = try write(["empty": "", "c.yml": """
+            receivers:
+              - { name: a, type: webhook, url: "http://x", hmac_secret_file: binary }
+              - { name: b, type: pagerduty, url: "https://events.pagerduty.com/v2/enqueue", routing_key_file: empty }
+              - { name: c, type: webhook, url: "http://x", hmac_secret_file: text }
+              - { name: d, type: webhook, url: "http://x", hmac_secret_file: /dev/zero }
+            """, "text": "s3cret\n"])
+        try Data([0x6b, 0xff, 0xfe, 0x01]).write(to: URL(fileURLWithPath: "\(dir)/binary"))
+        do {
+            _ = try AgentConfig.load(path: "\(dir)/c.yml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.count == 3, "\(error)")
+            #expect(error.description.contains("c.yml:5: receivers[3].hmac_secret_file: /dev/zero is not a regular file"), "\(error)")
+            #expect(error.description.contains("c.yml:2: receivers[0].hmac_secret_file: \(dir)/binary is not valid UTF-8 text"), "\(error)")
+            #expect(error.description.contains("c.yml:3: receivers[1].routing_key_file: \(dir)/empty is empty"), "\(error)")
+        }
+    }
+
     @Test func durations() {
         #expect(parseDuration("500ms") == .milliseconds(500))
         #expect(parseDuration("1h30m") == .seconds(5400))

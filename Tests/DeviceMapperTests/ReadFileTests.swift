@@ -34,6 +34,15 @@ import Testing
         do { _ = try readFile(dir); Issue.record("a directory was read") } catch { #expect(error.errno == EISDIR) }
     }
 
+    @Test func textMustBeUTF8UnlessLenient() throws {
+        try Data([0x6b, 0x65, 0x79, 0xff, 0x00, 0x0a]).write(to: URL(fileURLWithPath: dir + "/binary"))
+        do { _ = try readTextFile(dir + "/binary"); Issue.record("invalid UTF-8 read as text") } catch {
+            #expect(error.description == "\(dir)/binary: not valid UTF-8 text")
+        }
+        #expect(try readTextFile(dir + "/binary", lenient: true) == "key\u{FFFD}\u{0}\n")
+        #expect(try readFile(dir + "/binary") == [0x6b, 0x65, 0x79, 0xff, 0x00, 0x0a])
+    }
+
     @Test func symlinksRefusedWhenAsked() throws {
         try "x".write(toFile: dir + "/target", atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: dir + "/link", withDestinationPath: dir + "/target")
