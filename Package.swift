@@ -29,11 +29,13 @@ let package = Package(
         .target(name: "CDeviceMapperShims", dependencies: ["CDeviceMapper"]),
         // Whole-file reads with open/read (Foundation's leak on empty files), used for every file.
         .target(name: "FileIO"),
+        // A pthread-mutex lock ThreadSanitizer can see (Synchronization.Mutex it cannot).
+        .target(name: "Locking"),
         // The only module that calls dm_*.
         .target(
             name: "DeviceMapper",
             dependencies: [
-                "CDeviceMapper", "CDeviceMapperShims", "FileIO",
+                "CDeviceMapper", "CDeviceMapperShims", "FileIO", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -43,14 +45,14 @@ let package = Package(
         .target(
             name: "PoolReader",
             dependencies: [
-                "DeviceMapper", "ThinPool",
+                "DeviceMapper", "ThinPool", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // What uses the pools: docker's devicemapper metadata, containerd's config, LVM.
         .target(
             name: "Workloads",
-            dependencies: ["ThinPool", "FileIO", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ThinPool", "FileIO", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
         // Ordered JSON values and their text: deterministic output everywhere.
         .target(name: "JSON"),
@@ -98,7 +100,7 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "ThinPool", "PoolReader", "PoolViews", "JSON", "Exposition", "CCrypt", "ConfigFile",
+                "ThinPool", "PoolReader", "PoolViews", "JSON", "Exposition", "CCrypt", "ConfigFile", "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,7 +115,7 @@ let package = Package(
             name: "ExporterCLI",
             dependencies: [
                 "DeviceMapper", "ThinPool", "PoolReader", "PoolViews", "JSON", "Exporter", "Exposition",
-                "AgentConfig", "Alerting", "Agent", "ConfigFile", "Autoextend", "Workloads",
+                "AgentConfig", "Alerting", "Agent", "ConfigFile", "Autoextend", "Workloads", "Locking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,5 +1,5 @@
 import FileIO
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +17,7 @@ public final class FixtureDeviceMapper: DeviceMapper {
     public func tableGeneration() -> UInt64? { 0 }
 
     public let directory: String
-    private let loaded = Mutex<FixtureSet?>(nil)
+    private let loaded = Locked<FixtureSet?>(nil)
 
     public init(directory: String) {
         self.directory = directory

@@ -1,7 +1,7 @@
 import CDeviceMapper
 import CDeviceMapperShims
 import Logging
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,11 +23,11 @@ enum LibDM {
     /// invokes from inside a call we make while holding `lock`.
     nonisolated(unsafe) static var pending: [LibDMMessage] = []
 
-    static let lock = Mutex<Bool>(false)
+    static let lock = Locked<Bool>(false)
 
     /// Set once libdevmapper has reached the kernel (and created /dev/mapper/control if it
     /// was missing, as it does without udev).
-    private static let controlReady = Mutex<Bool>(false)
+    private static let controlReady = Locked<Bool>(false)
 
     /// Runs `check` (a libdevmapper call) until it has succeeded once.
     static func ensureControl(_ check: () throws -> Void) throws {

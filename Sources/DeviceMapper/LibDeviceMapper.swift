@@ -1,7 +1,7 @@
 import CDeviceMapper
 import CDeviceMapperShims
 import Logging
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -196,7 +196,7 @@ private final class TableGenerationTracker: Sendable {
         var generation: UInt64
     }
 
-    private let state = Mutex<State?>(nil)
+    private let state = Locked<State?>(nil)
 
     func next(controlPath: String) -> UInt64? {
         state.withLock { s in

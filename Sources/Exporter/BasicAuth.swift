@@ -1,6 +1,6 @@
 import CCrypt
 import Foundation
-import Synchronization
+import Locking
 
 /// HTTP basic auth against bcrypt hashes, verified with glibc's libcrypt (libxcrypt), which
 /// understands $2y$, $2b$ and $2a$. A bcrypt check costs tens of milliseconds by design, so
@@ -8,7 +8,7 @@ import Synchronization
 /// pays it once.
 public final class BasicAuth: Sendable {
     private let users: [String: String]
-    private let verified = Mutex<Set<String>>([])
+    private let verified = Locked<Set<String>>([])
     /// Checked for unknown users so their answers take as long as known users'.
     private static let dummyHash = "$2b$10$gqflfiqkgZaJ3aitkAkEUuguA5H08zvsJUbIYjaK1dAsiXxBaBix6"
 

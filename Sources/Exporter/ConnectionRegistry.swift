@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import Locking
 
 /// Caps open connections. When the cap is reached, the connection idle longest (no request
 /// being answered) is closed to admit the new one: idle or trickling clients cannot lock a
@@ -12,7 +12,7 @@ final class ConnectionRegistry: Sendable {
     }
 
     let limit: Int
-    private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+    private let entries = Locked<[ObjectIdentifier: Entry]>([:])
 
     init(limit: Int) {
         self.limit = limit

@@ -4,7 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
-import Synchronization
+import Locking
 
 /// The HTTP(S) server as a Service: binds every listen address, serves until graceful shutdown,
 /// then stops accepting, lets answers in flight finish (up to `drainTimeout`) and closes.
@@ -19,7 +19,7 @@ public final class HTTPServer: Service, Sendable {
     private let threadPool: NIOThreadPool
     private let registry: ConnectionRegistry
     /// Fulfilled with the bound addresses once listening (tests use port 0).
-    private let bound = Mutex<[SocketAddress]?>(nil)
+    private let bound = Locked<[SocketAddress]?>(nil)
 
     public init(listenAddresses: [ListenAddress], router: Router, limits: HTTPLimits = HTTPLimits(),
                 tls: NIOSSLContext? = nil, logger: Logger, drainTimeout: Duration = .seconds(5)) {

@@ -10,7 +10,7 @@ import Exposition
 import Logging
 import PoolReader
 import ServiceLifecycle
-import Synchronization
+import Locking
 import Workloads
 
 /// `thinpool-exporter serve` (the default command): serves the pools to Prometheus over HTTP
@@ -113,7 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         // The config's dm.min_free_space per pool, unless --min-free-space says otherwise.
-        let current = Mutex(agentConfig)
+        let current = Locked(agentConfig)
         let flag = source.minFreeSpace == nil ? nil : try source.minFreeSpacePercent()
         let reader = try source.reader(logger: logger, annotator: workloads.sources(fixtures: source.fixtures, logger: logger),
                                        percent: { pool, owner in

@@ -1,6 +1,6 @@
 import DeviceMapper
 import Logging
-import Synchronization
+import Locking
 import ThinPool
 
 /// Reads every thin pool through a ``DeviceMapper`` client.
@@ -39,7 +39,7 @@ public final class PoolReader: Sendable {
         var metadataBackingFile: BackingFile?
     }
 
-    private let tables = Mutex<[String: CachedTable]>([:])
+    private let tables = Locked<[String: CachedTable]>([:])
 
     public init(client: any DeviceMapper, backing: any LoopBackingProbe = SysfsLoopBacking(),
                 logger: Logger = Logger(label: "thinpool.reader"),

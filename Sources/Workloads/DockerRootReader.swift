@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +34,7 @@ public final class DockerRootReader: Sendable {
         var initID: String?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(root: String) {
         self.root = root

@@ -1,6 +1,6 @@
 import FileIO
 import Foundation
-import Synchronization
+import Locking
 import ThinPool
 
 /// Runs the `lvm` tool (lvm vgs, lvm lvextend) with a timeout: the only way to LVM's view of
@@ -66,7 +66,7 @@ public struct LVMCommand: Sendable {
 
 /// What a reader thread drained from a pipe.
 private final class Drained: Sendable {
-    let data = Mutex(Data())
+    let data = Locked(Data())
 }
 
 /// A volume group's size and free space: the headroom LVM autoextend can grow a pool into.
@@ -117,7 +117,7 @@ public protocol VolumeGroupSource: Sendable {
 public final class LVMVolumeGroups: VolumeGroupSource {
     let command: LVMCommand
     let maxAge: Duration
-    private let cache = Mutex<(at: ContinuousClock.Instant, groups: [String: VolumeGroupSpace], problems: [String])?>(nil)
+    private let cache = Locked<(at: ContinuousClock.Instant, groups: [String: VolumeGroupSpace], problems: [String])?>(nil)
 
     public init(command: LVMCommand = LVMCommand(timeout: 10), maxAge: Duration = .seconds(30)) {
         self.command = command

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import Locking
 import ThinPool
 
 /// Where to learn what uses the pools, and the annotator PoolReader calls on every read.
@@ -50,7 +50,7 @@ public final class WorkloadSources: PoolAnnotator {
         var warned: Set<String> = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(options: Options, logger: Logger = Logger(label: "thinpool.workloads")) {
         self.options = options

@@ -50,7 +50,7 @@ import Glibc
                 c.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/pools HTTP/1.1\r\nHost: x\r\n\r\n")
                 c.close()
             }
-            #expect(d.stop(SIGTERM) == 0)
+            #expect(d.stop(SIGTERM) == 0, "\(sanitizerReport(d.log))")
             #expect(!d.log.contains("ERROR"), "\(d.log)")
         }
     }

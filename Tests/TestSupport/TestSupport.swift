@@ -282,3 +282,12 @@ public func makeTempDir(_ files: [String: String] = [:], prefix: String = "test"
     for (name, text) in files { try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8) }
     return dir
 }
+
+/// A sanitizer's report in a process's output (from its first WARNING/ERROR line), or the
+/// output's end: what to show when a process the tests started exits with a sanitizer's status.
+public func sanitizerReport(_ output: String) -> String {
+    for marker in ["WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer"] {
+        if let r = output.range(of: marker) { return String(output[r.lowerBound...].prefix(12000)) }
+    }
+    return String(output.suffix(4000))
+}
