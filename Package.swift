@@ -57,7 +57,7 @@ let package = Package(
         // Ordered JSON values and their text: deterministic output everywhere.
         .target(name: "JSON"),
         // Human and JSON views of pools, shared by the CLI and the HTTP server.
-        .target(name: "PoolViews", dependencies: ["ThinPool", "JSON"]),
+        .target(name: "PoolViews", dependencies: ["ThinPool", "DeviceMapper", "JSON"]),
         // Prometheus text 0.0.4 and OpenMetrics 1.0 writers: deterministic, never fail on content.
         .target(name: "Exposition"),
         // glibc's libcrypt (libxcrypt): crypt_r verifies bcrypt hashes for basic auth.

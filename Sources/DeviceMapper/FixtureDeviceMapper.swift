@@ -9,7 +9,9 @@ import Glibc
 ///
 /// The directory holds `table` (`dmsetup table`), `status` (`dmsetup status`) and optionally
 /// `info` (`dmsetup info -c` or `dmsetup info`, giving device numbers, event numbers and
-/// uuids). The files are re-read at every ``listDevices()``, so a test can change them between
+/// uuids) and `version` (`dmsetup version`: the library and driver versions docker info
+/// shows; a fixture says nothing of udev unless the file has a line "Udev sync supported:
+/// true|false"). The files are re-read at every ``listDevices()``, so a test can change them between
 /// reads; the other calls answer from the files as last read. Writes are refused.
 public final class FixtureDeviceMapper: DeviceMapper {
     /// Fixture files do not change under a running reader (tests that change them change the
@@ -141,6 +143,14 @@ public final class FixtureDeviceMapper: DeviceMapper {
 
     public func waitEvent(_ name: String, after eventNumber: UInt32) throws -> UInt32 {
         throw refused(.waitEvent, name)
+    }
+
+    /// From the optional `version` file (`dmsetup version`); empty without it.
+    public func versions() -> DeviceMapperVersions {
+        guard let text = try? readFixtureFile("version", what: "dmsetup version", optional: true) else {
+            return DeviceMapperVersions()
+        }
+        return DeviceMapperVersions.parse(dmsetupVersion: text)
     }
 
     public func reload(_ name: String, targets: [Target]) throws { throw refused(.reload, name) }

@@ -23,6 +23,7 @@ public struct LibDeviceMapper: DeviceMapper {
     /// Path of the control device (tests point it elsewhere).
     public let controlPath: String
     private let generation = TableGenerationTracker()
+    private let cachedVersions = Locked<DeviceMapperVersions?>(nil)
 
     public init(logger: Logger = Logger(label: "thinpool.dm"), controlPath: String = "/dev/mapper/control") {
         self.logger = logger
@@ -46,6 +47,21 @@ public struct LibDeviceMapper: DeviceMapper {
                        "libdevmapper: \(m.text)", metadata: m.errno != 0 ? ["errno": "\(m.errno)"] : [:])
         }
         return try result.get()
+    }
+
+    /// dm_get_library_version, DM_DEVICE_VERSION and dm_udev_get_sync_support, as docker's
+    /// driver calls them; kept once the kernel has answered.
+    public func versions() -> DeviceMapperVersions {
+        if let v = cachedVersions.withLock({ $0 }) { return v }
+        let driver = try? driverVersion()
+        let v: DeviceMapperVersions = LibDM.locked {
+            var buffer = [CChar](repeating: 0, count: 128)
+            let library = dm_get_library_version(&buffer, buffer.count) != 0
+                ? buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : nil
+            return DeviceMapperVersions(library: library, driver: driver, udevSync: dm_udev_get_sync_support() != 0)
+        }.0
+        if driver != nil { cachedVersions.withLock { $0 = v } }
+        return v
     }
 
     /// The kernel's dm ioctl version, e.g. "4.47.0" (DM_DEVICE_VERSION).

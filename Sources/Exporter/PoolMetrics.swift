@@ -70,6 +70,7 @@ public enum PoolMetrics {
         var poolInfo = MetricFamily("thinpool_pool", .info, help: "What uses the pool: owner (docker, containerd, lvm, other), and its LVM vg and lv.")
         var dockerDevices = gauge("thinpool_docker_devices", "docker's thin devices in its pool by kind (container, init, image, base, docker) and state: active (has a dm device), inactive (a stopped container, an unused layer: read from docker's metadata files), deleted (deferred deletion).")
         var dockerBytes = gauge("thinpool_docker_devices_virtual_bytes", "Sum of the virtual sizes of docker's thin devices by kind and state (docker's metadata files; table lengths for active ones).")
+        var dockerBase = gauge("thinpool_docker_base_device_size_bytes", "Virtual size of docker's base device (its metadata file \"base\"): docker info's Base Device Size, the size of every new container's filesystem.")
         var dockerSkipped = gauge("thinpool_docker_metadata_skipped_files", "Files in docker's metadata and layer store that were skipped: half-written (.tmp*) or malformed. The log names them.")
         var snapshots = gauge("thinpool_containerd_snapshots", "Active thin devices of containerd's devmapper snapshotter (<pool_name>-snap-<id>) in its pool.")
         var vgSize = gauge("thinpool_lvm_vg_size_bytes", "Size of the LVM volume group holding a thin pool (lvm vgs, read at most every 30 s).")
@@ -141,6 +142,7 @@ public enum PoolMetrics {
                     dockerBytes.add(["pool": p, "kind": t.kind.rawValue, "state": t.state.rawValue], .integer(t.virtualBytes))
                 }
                 dockerSkipped.add(["pool": p], .integer(UInt64(d.skippedFiles)))
+                if let b = d.baseDeviceSize { dockerBase.add(["pool": p], .integer(b)) }
             }
             if owner?.kind == .containerd {
                 snapshots.add(["pool": p], .integer(UInt64(s.thinVolumes.filter { $0.owner?.kind == .containerdSnapshot }.count)))
@@ -149,7 +151,7 @@ public enum PoolMetrics {
         }
         return [devices, poolUp, mode, dataUsed, dataSize, dataAvail, metaUsed, metaSize, metaAvail, blockSize,
                 minFree, refuses, lwm, atLwm, metaLwm, needsCheck, policy, discard, held, txid, events, volumes,
-                virtual, mapped, thinSize, thinInfo, summed, poolInfo, dockerDevices, dockerBytes, dockerSkipped, snapshots,
+                virtual, mapped, thinSize, thinInfo, summed, poolInfo, dockerDevices, dockerBytes, dockerBase, dockerSkipped, snapshots,
                 vgSize, vgFree]
     }
 

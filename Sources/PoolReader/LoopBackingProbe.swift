@@ -17,11 +17,19 @@ public protocol LoopBackingProbe: Sendable {
 public struct BackingFile: Hashable, Sendable {
     public var path: String
     public var filesystem: UInt64
+    /// The file's inode on that filesystem.
+    public var inode: UInt64
+    /// The loop device's node ("/dev/loop0"), as docker info names it; nil when unknown.
+    public var device: String?
 
-    public init(path: String, filesystem: UInt64) {
+    public init(path: String, filesystem: UInt64, inode: UInt64 = 0, device: String? = nil) {
         self.path = path
         self.filesystem = filesystem
+        self.inode = inode
+        self.device = device
     }
+
+    public var file: FileID { FileID(device: filesystem, inode: inode) }
 }
 
 /// No loop files (a fixture from another host: its files are not here).
@@ -49,13 +57,24 @@ public struct SysfsLoopBacking: LoopBackingProbe {
             guard stat(p, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK else { return nil }
             number = "\(major(st.st_rdev)):\(minor(st.st_rdev))"
         }
-        guard var path = readSmallFile("\(sysfsRoot)/dev/block/\(number)/loop/backing_file") else { return nil }
+        let node = "\(sysfsRoot)/dev/block/\(number)"
+        guard var path = readSmallFile("\(node)/loop/backing_file") else { return nil }
         while path.last == "\n" { path.removeLast() }
         if path.hasSuffix(" (deleted)") { path.removeLast(10) }
         var st = stat()
         // docker's isRealFile: only a regular file's filesystem caps the space.
         guard !path.isEmpty, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return BackingFile(path: path, filesystem: UInt64(st.st_dev))
+        return BackingFile(path: path, filesystem: UInt64(st.st_dev), inode: UInt64(st.st_ino), device: deviceNode(node))
+    }
+
+    /// "/dev/loop0" for /sys/dev/block/7:0 (a link to .../block/loop0): the kernel's name.
+    private func deviceNode(_ sysfsLink: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink(sysfsLink, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        let target = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard let name = target.split(separator: "/").last, !name.isEmpty else { return nil }
+        return "/dev/\(name)"
     }
 
     public func filesystemFree(of path: String) -> Bytes? {

@@ -124,7 +124,8 @@ public final class PoolReader: Sendable {
         pools.sort { $0.name < $1.name }
         tables.withLock { $0 = fresh }
         return PoolReport(pools: pools, deviceCount: entries.count,
-                          unattributedThinVolumes: assembly.unattributedThinVolumes, deviceErrors: deviceErrors)
+                          unattributedThinVolumes: assembly.unattributedThinVolumes, deviceErrors: deviceErrors,
+                          versions: client.versions())
     }
 
     /// One pool, re-read with a single STATUS (and a TABLE only if its event number moved):
@@ -192,11 +193,13 @@ public final class PoolReader: Sendable {
     /// are on the same filesystem, as docker's data and metadata files usually are).
     private func attachBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
         let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) }
-        snapshot.dataBacking = files.dataBackingFile.map { LoopBacking(path: $0.path, filesystemFree: dataFree ?? nil) }
+        snapshot.dataBacking = files.dataBackingFile.map {
+            LoopBacking(path: $0.path, filesystemFree: dataFree ?? nil, device: $0.device, file: $0.file)
+        }
         snapshot.metadataBacking = files.metadataBackingFile.map { m in
             let free = m.filesystem == files.dataBackingFile?.filesystem && dataFree != nil
                 ? dataFree! : backing.filesystemFree(of: m.path)
-            return LoopBacking(path: m.path, filesystemFree: free)
+            return LoopBacking(path: m.path, filesystemFree: free, device: m.device, file: m.file)
         }
     }
 

@@ -1,13 +1,14 @@
+import DeviceMapper
 import JSON
 import ThinPool
 
 /// The JSON form of pools shared by `status --json` and the HTTP API: `{"pools": [...]}`.
 public enum PoolJSON {
     public static func report(_ report: PoolReport) -> JSONValue {
-        .object(["pools": .array(report.pools.map(pool))])
+        .object(["pools": .array(report.pools.map { pool($0, versions: report.versions) })])
     }
 
-    public static func pool(_ r: PoolReading) -> JSONValue {
+    public static func pool(_ r: PoolReading, versions: DeviceMapperVersions = DeviceMapperVersions()) -> JSONValue {
         let s = r.snapshot
         let c = r.capacity
         let w = s?.status.working
@@ -32,13 +33,14 @@ public enum PoolJSON {
             JSONMember("docker_would_refuse", .optional(c) { c in
                 .object(["data": .bool(c.dockerRefusesData), "metadata": .bool(c.dockerRefusesMetadata)])
             }),
+            JSONMember("docker_refusal", .optional(c?.dockerRefusal) { .string($0) }),
             JSONMember("low_water_mark_blocks", .optional(s?.table.lowWaterMark) { .uint($0.rawValue) }),
             JSONMember("low_water_mark_bytes", .optional(c?.lowWaterMark ?? s.flatMap { $0.table.lowWaterMark.bytes(blockSize: $0.table.blockSize) }) { .uint($0.rawValue) }),
             JSONMember("at_low_water_mark", .optional(c) { .bool($0.atLowWaterMark) }),
             JSONMember("metadata_low_watermark_blocks", .optional(w?.metadataLowWatermark) { .uint($0.rawValue) }),
             JSONMember("metadata_low_watermark_bytes", .optional(c?.metadataLowWatermark) { .uint($0.rawValue) }),
             JSONMember("features", .optional(s?.table.features) { .array($0.map { .string($0.rawValue) }) }),
-            JSONMember("owner", .optional(s?.owner, owner)),
+            JSONMember("owner", .optional(s?.owner) { owner($0, driverStatus: DockerDriverStatus.pairs(r, versions: versions)) }),
             JSONMember("thin_volumes", .array((s?.thinVolumes ?? []).map(volume))),
             JSONMember("error", .optional(r.error) { .string($0.description) }),
         ]
@@ -49,6 +51,7 @@ public enum PoolJSON {
         var members: [JSONMember] = [
             JSONMember("device", .optional(device) { .string($0.description) }),
             JSONMember("backing_file", .optional(backing) { .string($0.path) }),
+            JSONMember("loop_device", .optional(backing?.device) { .string($0) }),
         ]
         guard let space else {
             return .object(members + ["used_blocks", "total_blocks", "used_bytes", "total_bytes", "available_bytes", "used_ratio"]
@@ -65,7 +68,7 @@ public enum PoolJSON {
         return .object(members)
     }
 
-    static func owner(_ o: PoolOwner) -> JSONValue {
+    static func owner(_ o: PoolOwner, driverStatus: [(String, String)]?) -> JSONValue {
         .object([
             "kind": .string(o.kind.rawValue),
             "vg": .optional(o.lvm?.vg) { .string($0) },
@@ -84,6 +87,15 @@ public enum PoolJSON {
                     }),
                     "deferred_deleted": .uint(UInt64(d.deferredDeleted)),
                     "skipped_files": .uint(UInt64(d.skippedFiles)),
+                    "thin_pool_device": .optional(d.thinPoolDevice) { .string($0) },
+                    "deferred_removal": .optional(d.deferredRemoval) { .bool($0) },
+                    "deferred_deletion": .optional(d.deferredDeletion) { .bool($0) },
+                    "data_file": .optional(d.dataFile) { .string($0) },
+                    "metadata_file": .optional(d.metadataFile) { .string($0) },
+                    "data_loop_file": .optional(d.dataLoopFile) { .string($0) },
+                    "metadata_loop_file": .optional(d.metadataLoopFile) { .string($0) },
+                    // docker info --format '{{json .DriverStatus}}'
+                    "driver_status": .optional(driverStatus) { .array($0.map { .array([.string($0.0), .string($0.1)]) }) },
                 ])
             },
         ])

@@ -1,50 +1,51 @@
+import DeviceMapper
 import ThinPool
 
-/// The human view of `thinpool-exporter status`: per pool, `docker info`'s devicemapper lines
-/// in docker's words and order, then what docker does not show.
+/// The human view of `thinpool-exporter status`. For a pool docker uses: first exactly the
+/// lines `docker info` prints under "Storage Driver: devicemapper" (``DockerDriverStatus``:
+/// same labels, order and value strings as docker 20.10), then ours. For other pools: the same
+/// numbers in docker's words and units, then ours.
 public enum StatusText {
     public static func render(_ report: PoolReport) -> String {
         if report.pools.isEmpty {
             return "No thin pools found (\(report.deviceCount) device-mapper device\(report.deviceCount == 1 ? "" : "s")).\n"
         }
-        return report.pools.map(pool).joined(separator: "\n")
+        return report.pools.map { pool($0, versions: report.versions) }.joined(separator: "\n")
     }
 
     /// How many thin volumes "Top Space Users" lists.
     public static let topUsers = 5
 
-    public static func pool(_ r: PoolReading) -> String {
-        var lines: [(String, String)] = [("Pool Name", r.name)]
+    public static func pool(_ r: PoolReading, versions: DeviceMapperVersions = DeviceMapperVersions()) -> String {
         let s = r.snapshot
         let docker = s?.owner?.docker
         let h: (Bytes) -> String = DockerUnits.humanSize
-        if let c = r.capacity {
-            lines.append(("Pool Blocksize", h(c.blockSize)))
-        } else if let s {
-            lines.append(("Pool Blocksize", s.table.blockSize.bytes.map { h($0) } ?? "?"))
+        var lines: [(String, String)]
+        if let dockerLines = DockerDriverStatus.pairs(r, versions: versions) {
+            lines = dockerLines
+        } else {
+            lines = [("Pool Name", r.name)]
+            if let c = r.capacity {
+                lines.append(("Pool Blocksize", h(c.blockSize)))
+            } else if let s {
+                lines.append(("Pool Blocksize", s.table.blockSize.bytes.map { h($0) } ?? "?"))
+            }
+            if let s {
+                lines.append(("Data Device", device(s.table.dataDevice, s.dataBacking)))
+                lines.append(("Metadata Device", device(s.table.metadataDevice, s.metadataBacking)))
+            }
+            if let c = r.capacity {
+                lines += [
+                    ("Data Space Used", h(c.data.used)),
+                    ("Data Space Total", h(c.data.total)),
+                    ("Data Space Available", h(c.data.available)),
+                    ("Metadata Space Used", h(c.metadata.used)),
+                    ("Metadata Space Total", h(c.metadata.total)),
+                    ("Metadata Space Available", h(c.metadata.available)),
+                    ("Thin Pool Minimum Free Space", h(c.minFreeSpace)),
+                ]
+            }
         }
-        if let docker {
-            lines.append(("Base Device Size", docker.baseDeviceSize.map { h(Bytes($0)) } ?? "unknown"))
-            lines.append(("Backing Filesystem", docker.baseFilesystem ?? "unknown"))
-        }
-        if let s {
-            lines.append(("Data file", s.table.dataDevice.description))
-            lines.append(("Metadata file", s.table.metadataDevice.description))
-            if let b = s.dataBacking { lines.append(("Data loop file", b.path)) }
-            if let b = s.metadataBacking { lines.append(("Metadata loop file", b.path)) }
-        }
-        if let c = r.capacity {
-            lines += [
-                ("Data Space Used", h(c.data.used)),
-                ("Data Space Total", h(c.data.total)),
-                ("Data Space Available", h(c.data.available)),
-                ("Metadata Space Used", h(c.metadata.used)),
-                ("Metadata Space Total", h(c.metadata.total)),
-                ("Metadata Space Available", h(c.metadata.available)),
-                ("Thin Pool Minimum Free Space", h(c.minFreeSpace)),
-            ]
-        }
-        if let docker { lines.append(("Deferred Deleted Device Count", "\(docker.deferredDeleted)")) }
         if let s {
             if let o = s.owner { lines.append(("Used By", owner(o, percent: r.minFreeSpacePercent))) }
             lines.append(("Mode", s.mode?.rawValue ?? "unknown (the kernel does not report it)"))
@@ -64,6 +65,12 @@ public enum StatusText {
         var text = lines.map { "\($0.0): \($0.1)\n" }.joined()
         if let s { text += topSpaceUsers(s.thinVolumes) }
         return text
+    }
+
+    /// "7:4", with its loop file where it is one: "7:4 = /dev/loop4 on /tmp/data".
+    static func device(_ ref: DeviceRef, _ backing: LoopBacking?) -> String {
+        guard let backing else { return ref.description }
+        return "\(ref) = \(backing.device ?? "loop device") on \(backing.path)"
     }
 
     static func owner(_ o: PoolOwner, percent: UInt64) -> String {
@@ -117,13 +124,14 @@ public enum StatusText {
         return text
     }
 
+    /// "no", or "yes (" and docker's own reason: "Thin Pool has 2532 free data blocks which is
+    /// less than minimum required 2560 free data blocks").
     static func refusal(_ c: PoolCapacity, percent: UInt64) -> String {
         if percent == 0 { return "no (dm.min_free_space=0% disables the check)" }
-        var why: [String] = []
-        if c.dockerRefusesData { why.append("data: \(c.data.freeBlocks) free blocks < \(c.minFreeDataBlocks)") }
-        if c.dockerRefusesMetadata {
-            why.append("metadata: \(c.metadata.freeBlocks) free blocks < \(c.minFreeMetadataBlocks)")
-        }
-        return why.isEmpty ? "no" : "yes (\(why.joined(separator: "; ")))"
+        guard let message = c.dockerRefusal else { return "no" }
+        var reason = Substring(message)
+        if reason.hasPrefix("devmapper: ") { reason = reason.dropFirst("devmapper: ".count) }
+        if let end = reason.firstIndex(of: ".") { reason = reason[..<end] }
+        return "yes (\(reason))"
     }
 }

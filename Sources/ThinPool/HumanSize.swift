@@ -2,12 +2,14 @@
 import Glibc
 #endif
 
-/// Sizes as `docker info` prints them: decimal units, four significant digits
-/// (go-units HumanSize: `%.4g` of the size divided by 1000 while it is >= 1000).
+/// Sizes as `docker info` prints them: decimal units, four significant digits, no space
+/// (go-units 0.4 HumanSize, what docker 20.10 links: `%.4g%s` of the size divided by 1000
+/// while it is >= 1000). Older docker documentation shows "214.7 GB" with a space; the docker
+/// users run prints "214.7GB".
 public enum DockerUnits {
     static let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
 
-    /// "214.7 GB" for 214748364800 bytes.
+    /// "214.7GB" for 214748364800 bytes.
     public static func humanSize(_ bytes: UInt64) -> String {
         var size = Double(bytes)
         var i = 0
@@ -15,7 +17,7 @@ public enum DockerUnits {
             size /= 1000
             i += 1
         }
-        return "\(formatG4(size)) \(units[i])"
+        return "\(formatG4(size))\(units[i])"
     }
 
     public static func humanSize(_ bytes: Bytes) -> String { humanSize(bytes.rawValue) }

@@ -70,12 +70,27 @@ public struct PoolOwner: Hashable, Sendable {
     }
 }
 
-/// What docker's metadata says about its pool.
+/// What docker's metadata and settings say about its pool.
 public struct DockerPool: Hashable, Sendable {
     /// The data root (/var/lib/docker).
     public var root: String
     /// daemon.json's dm.min_free_space, when it sets one.
     public var minFreeSpacePercent: UInt64?
+    /// daemon.json's dm.thinpooldev (without /dev/mapper/): docker's Pool Name.
+    public var thinPoolDevice: String?
+    /// daemon.json's dm.use_deferred_removal / dm.use_deferred_deletion; nil: docker's default
+    /// (on when the kernel supports deferred removal).
+    public var deferredRemoval: Bool?
+    public var deferredDeletion: Bool?
+    /// docker info's Data file / Metadata file: the loop device docker attached to its loop
+    /// file ("/dev/loop0"), or dm.datadev / dm.metadatadev; nil when docker shows none
+    /// (dm.thinpooldev).
+    public var dataFile: String?
+    public var metadataFile: String?
+    /// docker info's Data loop file / Metadata loop file: <root>/devicemapper/devicemapper/data
+    /// when that file is the one behind the pool's data device (docker's own test).
+    public var dataLoopFile: String?
+    public var metadataLoopFile: String?
     /// The base device's virtual size (docker info's Base Device Size).
     public var baseDeviceSize: UInt64?
     /// deviceset-metadata's BaseDeviceFilesystem (docker info's Backing Filesystem).
@@ -86,9 +101,18 @@ public struct DockerPool: Hashable, Sendable {
     public var skippedFiles: Int
 
     public init(root: String, minFreeSpacePercent: UInt64? = nil, baseDeviceSize: UInt64? = nil, baseFilesystem: String? = nil,
-                devices: [DeviceTally] = [], skippedFiles: Int = 0) {
+                devices: [DeviceTally] = [], skippedFiles: Int = 0, thinPoolDevice: String? = nil,
+                deferredRemoval: Bool? = nil, deferredDeletion: Bool? = nil, dataFile: String? = nil, metadataFile: String? = nil,
+                dataLoopFile: String? = nil, metadataLoopFile: String? = nil) {
         self.root = root
         self.minFreeSpacePercent = minFreeSpacePercent
+        self.thinPoolDevice = thinPoolDevice
+        self.deferredRemoval = deferredRemoval
+        self.deferredDeletion = deferredDeletion
+        self.dataFile = dataFile
+        self.metadataFile = metadataFile
+        self.dataLoopFile = dataLoopFile
+        self.metadataLoopFile = metadataLoopFile
         self.baseDeviceSize = baseDeviceSize
         self.baseFilesystem = baseFilesystem
         self.devices = devices
@@ -106,7 +130,8 @@ public struct DeviceTally: Hashable, Sendable {
         case active
         /// Exists in the pool without a dm device (a stopped container, an image layer).
         case inactive
-        /// Marked for deferred deletion.
+        /// Marked for deferred deletion (docker's metadata says deleted), whether or not its dm
+        /// device is still there (held open).
         case deleted
     }
 

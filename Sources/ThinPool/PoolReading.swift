@@ -1,3 +1,5 @@
+import DeviceMapper
+
 /// One pool as reported: its snapshot and capacity, or why it could not be read.
 public struct PoolReading: Hashable, Sendable {
     public var name: String
@@ -47,12 +49,16 @@ public struct PoolReport: Hashable, Sendable {
     public var unattributedThinVolumes: [String]
     /// Devices whose table could not be read (so whether they are pools is unknown).
     public var deviceErrors: [String: String]
+    /// libdevmapper's and the kernel driver's versions and udev synchronisation (docker info
+    /// shows them).
+    public var versions: DeviceMapperVersions
 
     public init(pools: [PoolReading], deviceCount: Int, unattributedThinVolumes: [String] = [],
-                deviceErrors: [String: String] = [:]) {
+                deviceErrors: [String: String] = [:], versions: DeviceMapperVersions = DeviceMapperVersions()) {
         self.pools = pools
         self.deviceCount = deviceCount
         self.unattributedThinVolumes = unattributedThinVolumes
         self.deviceErrors = deviceErrors
+        self.versions = versions
     }
 }

@@ -13,6 +13,12 @@ public struct DockerDaemonConfig: Sendable, Equatable {
     public var thinPoolDevice: String?
     /// dm.basesize in bytes.
     public var baseSize: UInt64?
+    /// dm.use_deferred_removal and dm.use_deferred_deletion; nil: docker's default.
+    public var deferredRemoval: Bool?
+    public var deferredDeletion: Bool?
+    /// dm.datadev and dm.metadatadev (deprecated: docker's pool on two block devices).
+    public var dataDevice: String?
+    public var metadataDevice: String?
     /// What in the file could not be used, each naming the key and the value.
     public var problems: [String] = []
 
@@ -85,8 +91,29 @@ public struct DockerDaemonConfig: Sendable, Equatable {
             if let b = DockerUnits.parseRAMInBytes(value) { baseSize = b } else {
                 problems.append("dm.basesize \"\(value)\" is not a size")
             }
+        case "dm.use_deferred_removal", "dm.use_deferred_deletion":
+            guard let b = Self.parseBool(value) else {
+                problems.append("\(key) \"\(value)\" is not true or false (dockerd would not start)")
+                return
+            }
+            if key == "dm.use_deferred_removal" { deferredRemoval = b } else { deferredDeletion = b }
+        case "dm.datadev":
+            dataDevice = value
+        case "dm.metadatadev":
+            metadataDevice = value
         default:
             break
+        }
+    }
+}
+
+extension DockerDaemonConfig {
+    /// Go's strconv.ParseBool, as dockerd parses boolean storage options.
+    static func parseBool(_ s: String) -> Bool? {
+        switch s {
+        case "1", "t", "T", "TRUE", "true", "True": return true
+        case "0", "f", "F", "FALSE", "false", "False": return false
+        default: return nil
         }
     }
 }

@@ -8,10 +8,16 @@ public struct DockerInventory: Sendable, Equatable {
     /// "docker-<major>:<minor>-<inode>" of <root>/devicemapper, as dockerd derives it; nil when
     /// that directory cannot be stat'ed.
     public var devicePrefix: String?
+    /// daemon.json's settings (dm.thinpooldev, dm.min_free_space, deferred removal, ...).
+    public var settings: DockerDaemonConfig
     /// daemon.json's dm.thinpooldev, when docker uses a pool it did not create.
-    public var thinPoolDevice: String?
+    public var thinPoolDevice: String? { settings.thinPoolDevice }
     /// daemon.json's dm.min_free_space.
-    public var minFreeSpacePercent: UInt64?
+    public var minFreeSpacePercent: UInt64? { settings.minFreeSpacePercent }
+    /// The identity of <root>/devicemapper/devicemapper/data and .../metadata (docker's loop
+    /// files), when they exist.
+    public var dataLoopFile: FileID?
+    public var metadataLoopFile: FileID?
     /// deviceset-metadata's BaseDeviceFilesystem.
     public var baseFilesystem: String?
     /// Devices by hash ("base" for the base device), from devicemapper/metadata/.
@@ -25,17 +31,23 @@ public struct DockerInventory: Sendable, Equatable {
 
     public init(root: String, devicePrefix: String? = nil, thinPoolDevice: String? = nil, minFreeSpacePercent: UInt64? = nil,
                 baseFilesystem: String? = nil, devices: [String: DockerDevice] = [:], layers: [String: DockerLayer] = [:],
-                containerNames: [String: String] = [:], skipped: [SkippedFile] = []) {
+                containerNames: [String: String] = [:], skipped: [SkippedFile] = [], dataLoopFile: FileID? = nil,
+                metadataLoopFile: FileID? = nil) {
         self.root = root
         self.devicePrefix = devicePrefix
-        self.thinPoolDevice = thinPoolDevice
-        self.minFreeSpacePercent = minFreeSpacePercent
+        self.settings = DockerDaemonConfig(minFreeSpacePercent: minFreeSpacePercent, thinPoolDevice: thinPoolDevice)
+        self.dataLoopFile = dataLoopFile
+        self.metadataLoopFile = metadataLoopFile
         self.baseFilesystem = baseFilesystem
         self.devices = devices
         self.layers = layers
         self.containerNames = containerNames
         self.skipped = skipped
     }
+
+    /// docker's loop files: <root>/devicemapper/devicemapper/{data,metadata}.
+    public var dataLoopPath: String { root + "/devicemapper/devicemapper/data" }
+    public var metadataLoopPath: String { root + "/devicemapper/devicemapper/metadata" }
 
     /// The pool names docker would use: dm.thinpooldev (an LVM pool's thin-pool target is
     /// <name>-tpool), else <prefix>-pool.

@@ -110,7 +110,8 @@ public final class DockerRootReader: Sendable {
                 + s.images.skipped(in: layerdb + "/sha256") + s.containers.skipped(in: root + "/containers"))
                 .sorted { $0.path < $1.path }
             return DockerInventory(root: root, devicePrefix: Self.devicePrefix(of: dm), baseFilesystem: s.deviceSet?.filesystem,
-                                   devices: s.metadata.values, layers: layers, containerNames: s.containers.values, skipped: skipped)
+                                   devices: s.metadata.values, layers: layers, containerNames: s.containers.values, skipped: skipped,
+                                   dataLoopFile: fileID(dm + "/devicemapper/data"), metadataLoopFile: fileID(dm + "/devicemapper/metadata"))
         }
     }
 

@@ -1,3 +1,4 @@
+import ThinPool
 import FileIO
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,13 @@ struct FileStamp: Equatable, Sendable {
     /// Modified less than two seconds before `time` (seconds since the epoch): file times tick
     /// coarsely, so a change in the same tick as a read would not move them -- read again.
     func isRecent(comparedTo time: Int) -> Bool { mtimeSeconds + 2 > time }
+}
+
+/// The identity of the file `path` names, symbolic links followed (as opening it would).
+func fileID(_ path: String) -> FileID? {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return nil }
+    return FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
 }
 
 private let direntNameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!

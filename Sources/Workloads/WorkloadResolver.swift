@@ -106,15 +106,36 @@ public enum WorkloadResolver {
             let owner = docker.owner(hash: hash)
             pool.thinVolumes[i].owner = owner
             active.insert(hash)
-            count(owner.kind, .active, v.size.bytes?.rawValue ?? 0)
+            // Marked deleted, its dm device still held open: docker counts it as deleted.
+            count(owner.kind, docker.devices[hash]?.deleted == true ? .deleted : .active, v.size.bytes?.rawValue ?? 0)
         }
         for (hash, device) in docker.devices where !active.contains(hash) {
             count(docker.owner(hash: hash).kind, device.deleted ? .deleted : .inactive, device.size)
         }
         tallies.sort { ($0.kind.rawValue, $0.state.rawValue) < ($1.kind.rawValue, $1.state.rawValue) }
-        return DockerPool(root: docker.root, minFreeSpacePercent: docker.minFreeSpacePercent,
-                          baseDeviceSize: docker.devices["base"]?.size, baseFilesystem: docker.baseFilesystem,
-                          devices: tallies, skippedFiles: docker.skipped.count)
+        let settings = docker.settings
+        var result = DockerPool(root: docker.root, minFreeSpacePercent: docker.minFreeSpacePercent,
+                                baseDeviceSize: docker.devices["base"]?.size, baseFilesystem: docker.baseFilesystem,
+                                devices: tallies, skippedFiles: docker.skipped.count, thinPoolDevice: settings.thinPoolDevice,
+                                deferredRemoval: settings.deferredRemoval, deferredDeletion: settings.deferredDeletion)
+        // docker info's Data file and Data loop file, as docker finds them: dm.datadev as given;
+        // else, without dm.thinpooldev, the loop device behind the pool when its file is
+        // docker's own <root>/devicemapper/devicemapper/data (loadThinPoolLoopBackInfo).
+        if settings.thinPoolDevice == nil {
+            if let d = settings.dataDevice {
+                result.dataFile = d
+            } else if let b = pool.dataBacking, let f = docker.dataLoopFile, b.file == f {
+                result.dataFile = b.device
+                result.dataLoopFile = docker.dataLoopPath
+            }
+            if let d = settings.metadataDevice {
+                result.metadataFile = d
+            } else if let b = pool.metadataBacking, let f = docker.metadataLoopFile, b.file == f {
+                result.metadataFile = b.device
+                result.metadataLoopFile = docker.metadataLoopPath
+            }
+        }
+        return result
     }
 
     /// "docker-8:1-1234-<hash>" -> ("docker-8:1-1234", "<hash>").

@@ -88,8 +88,7 @@ public final class WorkloadSources: PoolAnnotator {
         if let reader {
             if DockerRootReader.isDevicemapperRoot(reader.root) {
                 var docker = reader.read()
-                docker.thinPoolDevice = daemon.thinPoolDevice
-                docker.minFreeSpacePercent = daemon.minFreeSpacePercent
+                docker.settings = daemon
                 for f in docker.skipped { messages.append("skipping a docker metadata file: \(f)") }
                 inventory.docker = docker
             } else if options.dockerRoot != nil {

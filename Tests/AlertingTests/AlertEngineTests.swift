@@ -73,7 +73,7 @@ import ThinPool
         #expect(e.active[AlertKey(pool: "p", name: .nearMinFreeSpace)] == nil, "160 free: fine")
         _ = e.evaluate(Self.reading(used: 860), policy: PoolPolicy(), now: at(1))
         #expect(e.active[AlertKey(pool: "p", name: .nearMinFreeSpace)]?.severity == .warning)
-        #expect(e.active[AlertKey(pool: "p", name: .nearMinFreeSpace)]?.summary.contains("docker's minimum free space 6.554 MB") == true)
+        #expect(e.active[AlertKey(pool: "p", name: .nearMinFreeSpace)]?.summary.contains("docker's minimum free space 6.554MB") == true)
         _ = e.evaluate(Self.reading(used: 901), policy: PoolPolicy(), now: at(2))
         #expect(e.active[AlertKey(pool: "p", name: .nearMinFreeSpace)]?.severity == .critical)
         var lw = AlertEngine()
@@ -87,7 +87,7 @@ import ThinPool
         var e = AlertEngine()
         _ = e.evaluate(Self.reading(used: 912), policy: PoolPolicy(), now: at(0))
         #expect(e.active[AlertKey(pool: "p", name: .dataUsage)]?.summary
-                == "pool p data 91.2% used, 5.767 MB available, docker's minimum free space 6.554 MB")
+                == "pool p data 91.2% used, 5.767MB available, docker's minimum free space 6.554MB")
     }
 
     @Test func repeatAndRestart() {
@@ -134,7 +134,7 @@ import ThinPool
 @Suite struct ForecastTests {
     @Test func aPoolFillingLinearlyPredictsTheRightTime() throws {
         var t = UsageTrend()
-        // 1 GB total, 100 MB used, growing 1 MB/s: full in 900 s.
+        // 1GB total, 100MB used, growing 1MB/s: full in 900 s.
         for s in 0..<60 {
             t.add(time: Double(s), used: UInt64(100_000_000 + s * 1_000_000), total: 1_000_000_000, window: 3600)
         }
@@ -145,11 +145,11 @@ import ThinPool
     @Test func noisyGrowthStillFits() throws {
         var t = UsageTrend()
         for s in 0..<100 {
-            let noise = Double((s * 7919) % 11) - 5   // deterministic +-5 MB
+            let noise = Double((s * 7919) % 11) - 5   // deterministic +-5MB
             t.add(time: Double(s * 10), used: UInt64(200e6 + Double(s) * 10e6 + noise * 1e6), total: 2_000_000_000, window: 7200)
         }
         let ttf = try #require(t.secondsToFull(now: 990, minSamples: 5))
-        #expect(abs(ttf - 810) < 15)   // 1.8 GB left... at 1 MB/s from 1190 MB
+        #expect(abs(ttf - 810) < 15)   // 1.8GB left... at 1MB/s from 1190MB
     }
 
     @Test func aFlatOrShrinkingPoolPredictsNothing() {

@@ -10,7 +10,7 @@ import ThinPool
     static let MiB: UInt64 = 1 << 20
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    /// A pool of 1000 data blocks of 64 KiB (65.5 MB) and 1000 metadata blocks (4 MiB).
+    /// A pool of 1000 data blocks of 64 KiB (65.5MB) and 1000 metadata blocks (4 MiB).
     static func reading(used: UInt64, metaUsed: UInt64 = 100, mode: String = "rw", needsCheck: Bool = false,
                         fail: Bool = false, uuid: String? = nil) -> PoolReading {
         let status: ThinPoolStatus = fail ? .fail : try! ThinPoolStatus(parsing:
@@ -40,7 +40,7 @@ import ThinPool
     }
 
     @Test func autoStepGetsTenPointsUnderTheThresholdAndAtLeastTwentyPercent() {
-        // 80% used: +20% (1200 blocks = 78.6 MB) gives 66.7%, under 70%: the 20% wins.
+        // 80% used: +20% (1200 blocks = 78.6MB) gives 66.7%, under 70%: the 20% wins.
         guard case .extend(let from, let to, let why) = plan(Self.reading(used: 800), policy()) else { Issue.record("no extend"); return }
         #expect(from == 65_536_000)
         #expect(to == 78_643_200)
@@ -82,13 +82,13 @@ import ThinPool
         #expect(to == 70 * Self.MiB)
         // ...refused at it.
         guard case .refuse(let why) = plan(Self.reading(used: 950), policy { $0.data.maxSize = 65_536_000 }) else { Issue.record(""); return }
-        #expect(why.contains("at its maximum size 65.54 MB"))
+        #expect(why.contains("at its maximum size 65.54MB"))
     }
 
     @Test func headroomOnTheBackingStoreRefusesWithoutPartialGrowth() {
         let tight = BackingRoom(available: 20 * Self.MiB, granularity: 65536, description: "the filesystem holding /data")
         guard case .refuse(let why) = plan(Self.reading(used: 950), policy(), room: tight) else { Issue.record("not refused"); return }
-        #expect(why == "data 95.0% used (threshold 80.0%): growing 65.54 MB to 89 MB needs 23.46 MB and 10.49 MB of headroom, but the filesystem holding /data has 20.97 MB")
+        #expect(why == "data 95.0% used (threshold 80.0%): growing 65.54MB to 89MB needs 23.46MB and 10.49MB of headroom, but the filesystem holding /data has 20.97MB")
     }
 
     @Test func cooldownAndExponentialBackoffCapped() {
@@ -119,7 +119,7 @@ import ThinPool
                                                        room: BackingRoom(available: 1 << 30, granularity: 1 << 20, description: "x"),
                                                        kind: .metadata) else { Issue.record(""); return }
         #expect(from == 4_096_000)
-        #expect(to == 5 * Self.MiB)   // 1.2 x 4 MB, up to whole MiB
+        #expect(to == 5 * Self.MiB)   // 1.2 x 4MB, up to whole MiB
     }
 
     @Test func lvmNames() {

@@ -25,6 +25,7 @@ final class ScriptedDeviceMapper: DeviceMapper {
     }
 
     func tableGeneration() -> UInt64? { state.withLock { $0.generation } }
+    func versions() -> DeviceMapperVersions { DeviceMapperVersions(library: "1.02.185 (2022-05-18)", driver: "4.47.0", udevSync: false) }
 
     let state = Mutex(State())
 

@@ -27,7 +27,7 @@ import TestSupport
         #expect(dom.stdout.contains("class=\"mode out_of_data_space\">out_of_data_space</span>"))
         #expect(dom.stdout.contains("Docker would refuse new containers now"))
         #expect(dom.stdout.contains("The pool has failed"))
-        #expect(dom.stdout.contains("Data: 157.3 MB of 184.5 MB used (85.2%), 27.26 MB available"))
+        #expect(dom.stdout.contains("Data: 157.3MB of 184.5MB used (85.2%), 27.26MB available"))
         // No external assets: nothing is fetched from elsewhere.
         #expect(!dom.stdout.contains("src=\"http") && !dom.stdout.contains("href=\"http"))
 

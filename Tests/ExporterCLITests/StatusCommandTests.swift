@@ -38,9 +38,9 @@ import TestSupport
         let r = try run(["status"] + args, currentDirectory: Repo.root.path)
         #expect(r.status == 0, "\(r.stderr)")
         try golden.expect(r.stdout, "status-workloads.txt")
-        for line in ["Base Device Size: 10.74 GB", "Backing Filesystem: xfs", "Deferred Deleted Device Count: 1",
-                     "Thin Pool Minimum Free Space: 40.24 MB",
-                     "Used By: LVM vg0/pool0 (VG vg0: 113.2 MB free of 331.4 MB)"] {
+        for line in ["Base Device Size: 10.74GB", "Backing Filesystem: xfs", "Deferred Deleted Device Count: 1",
+                     "Thin Pool Minimum Free Space: 40.24MB",
+                     "Used By: LVM vg0/pool0 (VG vg0: 113.2MB free of 331.4MB)"] {
             #expect(r.stdout.contains(line + "\n"), "missing \(line)")
         }
         // The half-written and the damaged metadata file: a warning each, naming the file.
@@ -55,10 +55,10 @@ import TestSupport
 
         // --min-free-space beats daemon.json's 15%; without daemon.json docker's default 10% applies.
         let flag = try run(["status", "docker-0:2-403-pool", "--min-free-space", "20%"] + args, currentDirectory: Repo.root.path)
-        #expect(flag.stdout.contains("Thin Pool Minimum Free Space: 53.67 MB\n"))
+        #expect(flag.stdout.contains("Thin Pool Minimum Free Space: 53.67MB\n"))
         let none = try run(["status", "docker-0:2-403-pool", "--dm.fixtures", "fixtures/workloads", "--docker.root", "fixtures/workloads/docker"],
                            currentDirectory: Repo.root.path)
-        #expect(none.stdout.contains("Thin Pool Minimum Free Space: 26.8 MB\n"), "\(none.stdout)")
+        #expect(none.stdout.contains("Thin Pool Minimum Free Space: 26.8MB\n"), "\(none.stdout)")
     }
 
     @Test func aDockerRootThatIsNotOneIsAWarning() throws {
@@ -69,9 +69,9 @@ import TestSupport
 
     @Test func referenceHostMatchesDockerInfo() throws {
         let r = try run(["status", "--dm.fixtures", Repo.fixture("reference-host")])
-        for line in ["Pool Blocksize: 65.54 kB", "Data Space Used: 38.14 GB", "Data Space Total: 214.7 GB",
-                     "Data Space Available: 176.6 GB", "Metadata Space Used: 47.07 MB", "Metadata Space Total: 17.05 GB",
-                     "Metadata Space Available: 17 GB", "Thin Pool Minimum Free Space: 21.47 GB"] {
+        for line in ["Pool Blocksize: 65.54kB", "Data Space Used: 38.14GB", "Data Space Total: 214.7GB",
+                     "Data Space Available: 176.6GB", "Metadata Space Used: 47.07MB", "Metadata Space Total: 17.05GB",
+                     "Metadata Space Available: 17GB", "Thin Pool Minimum Free Space: 21.47GB"] {
             #expect(r.stdout.contains(line + "\n"), "missing \(line)")
         }
         let j = try run(["status", "--json", "--dm.fixtures", Repo.fixture("reference-host")])
@@ -86,7 +86,7 @@ import TestSupport
         let r = try run(["status", "full", "--min-free-space", "0%", "--dm.fixtures", Repo.fixture("demo")])
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("Pool Name: full\n"))
-        #expect(r.stdout.contains("Thin Pool Minimum Free Space: 0 B\n"))
+        #expect(r.stdout.contains("Thin Pool Minimum Free Space: 0B\n"))
         #expect(r.stdout.contains("Docker Would Refuse New Devices: no (dm.min_free_space=0% disables the check)\n"))
         #expect(!r.stdout.contains("Pool Name: broken"))
     }

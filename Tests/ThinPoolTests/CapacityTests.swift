@@ -30,14 +30,14 @@ import Testing
     @Test func referenceHostDockerStrings() throws {
         let c = try reference()
         let h: (Bytes) -> String = DockerUnits.humanSize
-        #expect(h(c.blockSize) == "65.54 kB")
-        #expect(h(c.data.used) == "38.14 GB")
-        #expect(h(c.data.total) == "214.7 GB")
-        #expect(h(c.data.available) == "176.6 GB")
-        #expect(h(c.metadata.used) == "47.07 MB")
-        #expect(h(c.metadata.total) == "17.05 GB")
-        #expect(h(c.metadata.available) == "17 GB")
-        #expect(h(c.minFreeSpace) == "21.47 GB")
+        #expect(h(c.blockSize) == "65.54kB")
+        #expect(h(c.data.used) == "38.14GB")
+        #expect(h(c.data.total) == "214.7GB")
+        #expect(h(c.data.available) == "176.6GB")
+        #expect(h(c.metadata.used) == "47.07MB")
+        #expect(h(c.metadata.total) == "17.05GB")
+        #expect(h(c.metadata.available) == "17GB")
+        #expect(h(c.minFreeSpace) == "21.47GB")
     }
 
     @Test func availableIsCappedByTheLoopFilesFilesystem() throws {
@@ -104,9 +104,9 @@ import Testing
 
 @Suite struct DockerUnitsTests {
     @Test(arguments: [
-        (0, "0 B"), (999, "999 B"), (1000, "1 kB"), (1023, "1.023 kB"), (65536, "65.54 kB"),
-        (524_288, "524.3 kB"), (999_950, "1000 kB"), (1_000_000, "1 MB"), (107_374_182_400, "107.4 GB"),
-        (UInt64.max, "18.45 EB"),
+        (0, "0B"), (999, "999B"), (1000, "1kB"), (1023, "1.023kB"), (65536, "65.54kB"),
+        (524_288, "524.3kB"), (999_950, "1000kB"), (1_000_000, "1MB"), (107_374_182_400, "107.4GB"),
+        (UInt64.max, "18.45EB"),
     ] as [(UInt64, String)])
     func humanSize(bytes: UInt64, text: String) {
         #expect(DockerUnits.humanSize(bytes) == text)

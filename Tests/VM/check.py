@@ -6,7 +6,11 @@ exporter; then every @@EXPECT line must hold. Exit 0 when all checks pass.
 Usage: check.py GUEST_OUTPUT_FILE
 """
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clients  # noqa: E402  the real clients' output against ours
 
 
 def parse_targets(text):
@@ -254,6 +258,7 @@ def main():
     text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
     c = Checker()
     snaps, expects, current, section = {}, [], None, None
+    others = []
     scrapes, scrape = {}, None
     posts, post = [], None
     for line in text.splitlines():
@@ -282,13 +287,17 @@ def main():
         if line.startswith("@@SCRAPED ") and current is not None:
             current["__scraped"] = line.split()[1]
             continue
-        if line.startswith("@@SNAPSHOT "):
-            current = {"__name": line.split(None, 1)[1].strip()}
+        if line.startswith(("@@SNAPSHOT ", "@@DOCKERCREATE ", "@@DOCKERNAMES ")):
+            kind, name = line.split(None, 1)
+            current = {"__name": name.strip(), "__kind": kind[2:]}
         elif line.startswith("@@FILE ") and current is not None:
             section = line.split(None, 1)[1].strip()
             current[section] = ""
         elif line.startswith("@@END") and current is not None:
-            snaps[current["__name"]] = current
+            if current["__kind"] == "SNAPSHOT":
+                snaps[current["__name"]] = current
+            else:
+                others.append(current)
             current, section = None, None
         elif line.startswith("@@EXPECT "):
             expects.append(line.split()[1:])
@@ -305,6 +314,17 @@ def main():
                 c.failures.append(f"snapshot {name}: no host scrape {key}")
             else:
                 check_metrics(c, name, scrapes[key], files)
+        if "dockerinfo" in files and docs[name] is not None:
+            clients.docker_info(c, name, files, docs[name], parse_metrics(scrapes.get(files.get("__scraped"), "")))
+    for files in others:
+        if files["__kind"] == "DOCKERCREATE":
+            clients.docker_create(c, files["__name"], files)
+        elif files["__kind"] == "DOCKERNAMES":
+            scraped = scrapes.get(files.get("__scraped"))
+            if scraped is None:
+                c.failures.append(f"docker names {files['__name']}: no host scrape")
+            else:
+                clients.docker_names(c, files["__name"], files, parse_metrics(scraped))
     for e in expects:
         snap, pool, pairs = e[0], e[1], e[2:]
         doc = docs.get(snap)

@@ -123,3 +123,122 @@ host_scrape() {
   echo "@@FILE rc"; echo $?
   echo "@@END"
 }
+
+# --- The real clients (run-vm.sh -C: docker, containerd, ctr, runc, dmeventd under /opt/clients).
+
+# docker_start DAEMON_JSON: writes /etc/docker/daemon.json and starts Debian's dockerd as the VM
+# allows it (no udev: DM_DISABLE_UDEV=1 and dm.override_udev_sync_check=true in the JSON; the
+# root is an initramfs: DOCKER_RAMDISK=true makes runc skip pivot_root); waits for its API.
+docker_start() {
+  mkdir -p /etc/docker /var/lib/docker
+  echo "$1" > /etc/docker/daemon.json
+  DM_DISABLE_UDEV=1 DOCKER_RAMDISK=true dockerd > /tmp/dockerd.log 2>&1 &
+  DOCKERD_PID=$!
+  local i=0
+  until docker info > /dev/null 2>&1; do
+    kill -0 $DOCKERD_PID 2>/dev/null || fail "dockerd exited: $(tail -5 /tmp/dockerd.log)"
+    i=$((i + 1)); [ $i -gt 600 ] && fail "dockerd did not answer in 60 s: $(tail -5 /tmp/dockerd.log)"
+    sleep 0.1
+  done
+}
+
+# docker_stop: stops dockerd (and the containerd it started), as a service manager would.
+docker_stop() {
+  kill $DOCKERD_PID 2>/dev/null
+  while kill -0 $DOCKERD_PID 2>/dev/null; do sleep 0.1; done
+  while pidof containerd > /dev/null; do sleep 0.1; done
+}
+
+# docker_wipe: after docker_stop, removes docker's devices, loop devices and data root, so the
+# next docker_start makes a new pool.
+docker_wipe() {
+  local d
+  for d in $(dmsetup ls | awk '$1 ~ /^docker-/ && $1 !~ /-pool$/ {print $1}'); do dmsetup remove "$d"; done
+  for d in $(dmsetup ls --target thin-pool | awk '$1 ~ /^docker-/ {print $1}'); do dmsetup remove "$d"; done
+  for d in /sys/block/loop*/loop/backing_file; do
+    [ -r "$d" ] && grep -q '^/var/lib/docker/' "$d" && losetup -d "/dev/$(basename "${d%/loop/backing_file}")"
+  done
+  umount /var/lib/docker/devicemapper/devicemapper 2>/dev/null
+  rm -rf /var/lib/docker
+}
+
+# docker_pool: the name of docker's pool, as `docker info` says it.
+docker_pool() { docker info --format '{{range .DriverStatus}}{{if eq (index . 0) "Pool Name"}}{{index . 1}}{{end}}{{end}}'; }
+
+# docker_compare NAME: `docker info`, `thinpool-exporter status` (text and JSON), a host scrape of
+# the running exporter (serve) and dmsetup, all at one moment (taken again while the pools
+# move). check.py compares docker's storage-driver lines with ours line by line, its
+# DriverStatus with our JSON, and its numbers with our metrics.
+docker_compare() {
+  local name=$1 try=0 before after info ds text json
+  while :; do
+    before=$(dmsetup status)
+    info=$(docker info 2>/dev/null); ds=$(docker info --format '{{json .DriverStatus}}' 2>/dev/null)
+    text=$($TPE status $TPE_ARGS 2>/tmp/tpe.err); json=$($TPE status --json $TPE_ARGS 2>>/tmp/tpe.err)
+    echo "@@SCRAPE $name.$try"
+    until wget -q -O /dev/null "http://$CTRL/done/$name.$try" 2>/dev/null; do sleep 0.1; done
+    after=$(dmsetup status)
+    [ "$before" = "$after" ] && break
+    try=$((try + 1)); [ $try -ge 5 ] && fail "docker_compare $name: the pools kept changing"
+  done
+  echo "@@SNAPSHOT $name"
+  echo "@@SCRAPED $name.$try"
+  echo "@@FILE table"; dmsetup table
+  echo "@@FILE status"; echo "$after"
+  echo "@@FILE info"; dmsetup info -c
+  echo "@@FILE loops"; loops
+  echo "@@FILE json"; echo "$json"
+  echo "@@FILE stderr"; cat /tmp/tpe.err
+  echo "@@FILE rc"; echo 0
+  echo "@@FILE dockerinfo"; echo "$info"
+  echo "@@FILE driverstatus"; echo "$ds"
+  echo "@@FILE text"; echo "$text"
+  echo "@@END"
+}
+
+# docker_try_create NAME created|refused: our JSON, then `docker create` (docker checks the
+# pool's free space before it makes a device); check.py holds docker's verdict and message
+# against ours (docker_would_refuse, docker_refusal with docker's N and M). The second argument
+# is what the scenario set up: a run where docker did otherwise has not tested what it meant to.
+docker_try_create() {
+  local name=$1 want=$2 before after json out rc
+  before=$(dmsetup status)
+  json=$($TPE status --json $TPE_ARGS 2>/dev/null)
+  after=$(dmsetup status)
+  [ "$before" = "$after" ] || fail "docker_try_create $name: the pool moved while we read it"
+  out=$(docker create bb:test true 2>&1); rc=$?
+  echo "@@DOCKERCREATE $name"
+  echo "@@FILE json"; echo "$json"
+  echo "@@FILE create"; echo "$out"
+  echo "@@FILE rc"; echo "$rc"
+  echo "@@END"
+  case "$want:$rc" in
+    created:0) ;; refused:0) fail "docker_try_create $name: docker created a container; the scenario meant it to refuse" ;;
+    created:*) fail "docker_try_create $name: docker refused ($out); the scenario meant it to create" ;;
+  esac
+}
+
+# docker_names NAME: what docker knows of its containers and images (ids, names, states, the
+# GraphDriver.Data of each) beside our JSON and a host scrape, for check.py to compare.
+docker_names() {
+  local name=$1 c
+  echo "@@SCRAPE $name.names"
+  until wget -q -O /dev/null "http://$CTRL/done/$name.names" 2>/dev/null; do sleep 0.1; done
+  echo "@@DOCKERNAMES $name"
+  echo "@@SCRAPED $name.names"
+  echo "@@FILE ps"; docker ps -a --no-trunc --format '{{.ID}} {{.Names}} {{.State}}'
+  echo "@@FILE containers"
+  for c in $(docker ps -aq --no-trunc); do docker inspect -f '{{.ID}} {{json .GraphDriver.Data}}' "$c"; done
+  echo "@@FILE images"
+  for c in $(docker images -q --no-trunc); do docker image inspect -f '{{.ID}} {{json .GraphDriver.Data}}' "$c"; done
+  echo "@@FILE deferred"; docker info --format '{{range .DriverStatus}}{{if eq (index . 0) "Deferred Deleted Device Count"}}{{index . 1}}{{end}}{{end}}'
+  echo "@@FILE json"; $TPE status --json $TPE_ARGS 2>/dev/null
+  echo "@@END"
+}
+
+# fill_thin POOL ID NAME MB: a thin volume of our own in someone else's pool, written with MB.
+fill_thin() {
+  dmsetup message "$1" 0 "create_thin $2" || fail "create_thin $2 in $1"
+  dmsetup create "$3" --table "0 $((4096 * MB)) thin /dev/mapper/$1 $2" || fail "create thin $3"
+  write "/dev/mapper/$3" "$4"
+}

@@ -15,6 +15,9 @@
 #   -n          user-mode networking (guest 10.0.2.15/24; the host is 10.0.2.2)
 #   -e VAR=VAL  export VAR=VAL to the guest script (repeatable); VM_TMP_SIZE=N% sizes /tmp
 #   -d SIZE|IMG attach a virtio disk (new sparse file of SIZE, or an existing raw image)
+#   -C          attach the clients disk (setup.sh builds it: docker, containerd, runc, ctr,
+#               dmeventd, e2fsprogs) read-only as /dev/vda, mounted at /opt/clients with its
+#               programs on PATH and its libraries where the dynamic loader looks
 #   -k          copy the kernel console to stderr too (always saved in WORKDIR/console.log)
 #   -s N        vCPUs (default 1)
 #   -w DIR      keep work files (initrd, console.log, guest.out) in DIR
@@ -39,14 +42,14 @@ MODSRC=$KROOT/lib/modules/$KVER
 CACHE=$VMCACHE/cache
 BASE=$CACHE/base-$KVER.cpio   # uncompressed: gunzip in the guest under TCG costs more than copying
 
-MEM=512M; TIMEOUT=600; SMP=1; NET=0; KCONS=0; WORK=; FORCE=0
+MEM=512M; TIMEOUT=600; SMP=1; NET=0; KCONS=0; WORK=; FORCE=0; CLIENTS=0
 XBINS=(); XFILES=(); FWDS=(); DISKS=(); GENV=()
 usage() { awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "$0"; exit 2; }
-while getopts "m:t:x:f:p:ne:d:ks:w:Bh" o; do
+while getopts "m:t:x:f:p:ne:d:Cks:w:Bh" o; do
   case $o in
     m) MEM=$OPTARG ;; t) TIMEOUT=$OPTARG ;; x) XBINS+=("$OPTARG") ;;
     f) XFILES+=("$OPTARG") ;; p) FWDS+=("$OPTARG"); NET=1 ;; n) NET=1 ;; e) GENV+=("$OPTARG") ;;
-    d) DISKS+=("$OPTARG") ;; k) KCONS=1 ;; s) SMP=$OPTARG ;; w) WORK=$OPTARG ;; B) FORCE=1 ;;
+    d) DISKS+=("$OPTARG") ;; C) CLIENTS=1 ;; k) KCONS=1 ;; s) SMP=$OPTARG ;; w) WORK=$OPTARG ;; B) FORCE=1 ;;
     *) usage ;;
   esac
 done
@@ -116,7 +119,7 @@ devices { obtain_device_list_from_udev = 0  external_device_info_source = "none"
 global { locking_dir = "/run/lock/lvm" }
 CONF
   # kernel modules and their dependencies (from .modinfo), decompressed
-  local want="crc32c_generic dm-mod dm-bufio dm-bio-prison dm-persistent-data dm-thin-pool loop e1000 virtio_pci virtio_blk"
+  local want="crc32c_generic dm-mod dm-bufio dm-bio-prison dm-persistent-data dm-thin-pool loop e1000 virtio_pci virtio_blk ext4"
   local seen=" " queue=($want) m p d
   while [ ${#queue[@]} -gt 0 ]; do
     m=${queue[0]}; queue=("${queue[@]:1}")
@@ -163,6 +166,16 @@ for m in crc32c_generic dm-thin-pool loop; do
   modprobe $m || echo "vm-init: modprobe $m failed" > $OUT
 done
 if [ "${VM_DISKS:-0}" -gt 0 ]; then modprobe virtio_pci; modprobe virtio_blk; fi
+if [ "${VM_CLIENTS:-0}" = 1 ]; then
+  # The clients disk: programs on PATH; libraries (and dmeventd's plugins, which it dlopen()s
+  # by bare name) linked where the loader looks -- runc's init drops LD_LIBRARY_PATH.
+  modprobe ext4; mkdir -p /opt/clients
+  mount -t ext4 -o ro /dev/vda /opt/clients || echo "vm-init: cannot mount the clients disk" > $OUT
+  for l in /opt/clients/lib/*; do [ -e /lib/x86_64-linux-gnu/${l##*/} ] || ln -s $l /lib/x86_64-linux-gnu/; done
+  export PATH=/extra/bin:/opt/clients/bin:/sbin:/bin:/usr/sbin:/usr/bin
+  mount -t cgroup2 none /sys/fs/cgroup
+  mkdir -p /var/run /var/lib /etc/docker /etc/containerd
+fi
 if [ "${VM_NET:-0}" = 1 ]; then
   modprobe e1000
   ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
@@ -216,7 +229,8 @@ for f in "${XFILES[@]}"; do
   src=${f%%:*}; dst=${f#*:}; [ "$dst" = "$f" ] && dst=/extra/files/$(basename "$src")
   mkdir -p "$O$(dirname "$dst")"; cp -a "$src" "$O$dst"
 done
-{ echo "VM_NET=$NET"; echo "VM_DISKS=${#DISKS[@]}"
+[ $CLIENTS = 1 ] && { [ -s "$VMCACHE/clients.img" ] || { echo "run-vm: no $VMCACHE/clients.img; run Tests/VM/setup.sh" >&2; exit 2; }; }
+{ echo "VM_NET=$NET"; echo "VM_DISKS=$(( ${#DISKS[@]} + CLIENTS ))"; echo "VM_CLIENTS=$CLIENTS"
   for e in "${GENV[@]}"; do printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"; done; } > "$O/etc/vm.env"
 (cd "$O" && find . -mindepth 1 | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null) > "$WORK/overlay.cpio"
 # The kernel unpacks concatenated cpio archives in order; each must start 4-byte aligned.
@@ -242,6 +256,7 @@ if [ $NET = 1 ]; then
 else
   Q+=(-nic none)
 fi
+[ $CLIENTS = 1 ] && Q+=(-drive file="$VMCACHE/clients.img",format=raw,if=virtio,readonly=on)
 i=0
 for d in "${DISKS[@]}"; do
   if [ -f "$d" ]; then img=$d; else img=$WORK/disk$i.img; truncate -s "$d" "$img"; fi

@@ -43,6 +43,18 @@ import Testing
         ])
     }
 
+    /// The settings docker info shows, parsed as dockerd parses them (Go's ParseBool).
+    @Test func deferredRemovalAndDataDevices() {
+        let c = parse(#"{"storage-opts": ["dm.use_deferred_removal=false", "dm.use_deferred_deletion=1", "dm.datadev=/dev/sdb1", "dm.metadatadev=/dev/sdc1"]}"#)
+        #expect(c.deferredRemoval == false && c.deferredDeletion == true)
+        #expect(c.dataDevice == "/dev/sdb1" && c.metadataDevice == "/dev/sdc1")
+        #expect(c.problems.isEmpty)
+        let bad = parse(#"{"storage-opts": ["dm.use_deferred_removal=yes"]}"#)
+        #expect(bad.deferredRemoval == nil)
+        #expect(bad.problems == ["dm.use_deferred_removal \"yes\" is not true or false (dockerd would not start)"])
+        #expect(parse("{}").deferredRemoval == nil, "unset: docker's default applies")
+    }
+
     @Test func notJSONIsOneProblem() {
         #expect(parse("{storage-opts").problems == ["not a JSON object"])
         #expect(parse("[]").problems == ["not a JSON object"])

@@ -114,6 +114,46 @@ import ThinPool
         #expect(report.pools.first { $0.name == "docker-8:1-1048577-pool" }?.snapshot?.owner == nil)
     }
 
+    /// docker info's Data file / Data loop file: only when the file behind the pool's loop
+    /// device is docker's own <root>/devicemapper/devicemapper/data (docker compares them);
+    /// dm.datadev as given; none with dm.thinpooldev.
+    @Test func dockersLoopFilesAreTheOnesBehindThePool() {
+        let data = FileID(device: 40, inode: 7), meta = FileID(device: 40, inode: 8)
+        var p = PoolSnapshot(name: "docker-8:1-99-pool", uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
+                             table: try! ThinPoolTable(parsing: "7:1 7:0 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"),
+                             dataBacking: LoopBacking(path: "/mnt/real/data", filesystemFree: nil, device: "/dev/loop0", file: data),
+                             metadataBacking: LoopBacking(path: "/mnt/real/metadata", filesystemFree: nil, device: "/dev/loop1", file: meta))
+        var docker = DockerInventory(root: "/var/lib/docker", devicePrefix: "docker-8:1-99", dataLoopFile: data, metadataLoopFile: meta)
+        WorkloadResolver.annotate(&p, WorkloadInventory(docker: docker))
+        let d = p.owner?.docker
+        #expect(d?.dataFile == "/dev/loop0" && d?.metadataFile == "/dev/loop1")
+        #expect(d?.dataLoopFile == "/var/lib/docker/devicemapper/devicemapper/data", "docker's path, not the resolved one")
+        #expect(d?.metadataLoopFile == "/var/lib/docker/devicemapper/devicemapper/metadata")
+
+        docker.dataLoopFile = FileID(device: 40, inode: 99)   // another file: docker shows neither line
+        WorkloadResolver.annotate(&p, WorkloadInventory(docker: docker))
+        #expect(p.owner?.docker?.dataFile == nil && p.owner?.docker?.dataLoopFile == nil)
+        #expect(p.owner?.docker?.metadataFile == "/dev/loop1")
+
+        docker.settings.dataDevice = "/dev/sdb1"
+        WorkloadResolver.annotate(&p, WorkloadInventory(docker: docker))
+        #expect(p.owner?.docker?.dataFile == "/dev/sdb1" && p.owner?.docker?.dataLoopFile == nil)
+    }
+
+    /// A device docker marked deleted whose dm device is still held open: deleted, as docker
+    /// counts it (Deferred Deleted Device Count), not active.
+    @Test func aDeletedDeviceStillOpenIsDeleted() {
+        let docker = DockerInventory(root: "/r", devicePrefix: "docker-8:1-99",
+                                     devices: ["abc": DockerDevice(deviceID: 5, size: 1 << 30, deleted: true)])
+        var p = PoolSnapshot(name: "docker-8:1-99-pool", uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
+                             table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
+        p.thinVolumes = [ThinVolume(name: "docker-8:1-99-abc", uuid: nil, number: nil, size: Sectors(2 << 20),
+                                    table: try! ThinTable(parsing: "254:0 5"), status: nil)]
+        WorkloadResolver.annotate(&p, WorkloadInventory(docker: docker))
+        #expect(p.owner?.docker?.devices == [DeviceTally(kind: .dockerDevice, state: .deleted, count: 1, virtualBytes: 1 << 30)])
+        #expect(p.owner?.docker?.deferredDeleted == 1)
+    }
+
     @Test func lvmNamesWithDashes() {
         var p = PoolSnapshot(name: "my--vg-thin--pool-tpool", uuid: "LVM-abc-tpool", number: nil, eventNumber: nil, length: Sectors(8),
                              table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))

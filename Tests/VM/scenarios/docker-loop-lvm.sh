@@ -22,5 +22,5 @@ $TPE status "$P"
 TPE_ARGS="--min-free-space 20"
 snapshot docker20
 expect docker20 "$P" min_free_space_percent=20 min_free_space_bytes=21474836480
-$TPE status "$P" --min-free-space 20% | grep -qx "Thin Pool Minimum Free Space: 21.47 GB" || fail "human view with 20%"
-$TPE status "$P" | grep -qx "Data Space Total: 107.4 GB" || fail "human view total"
+$TPE status "$P" --min-free-space 20% | grep -qx "Thin Pool Minimum Free Space: 21.47GB" || fail "human view with 20%"
+$TPE status "$P" | grep -qx "Data Space Total: 107.4GB" || fail "human view total"

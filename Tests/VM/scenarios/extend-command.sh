@@ -21,7 +21,7 @@ say "dry run: nothing changes"
 out=$($TPE extend q --data 100% --dry-run --config.file /tmp/ext.yml 2>&1); rc=$?
 echo "$out"
 [ $rc = 0 ] || fail "dry run exit $rc"
-echo "$out" | grep -q "dry run: would grow pool q data from 16.78 MB to 33.55 MB with loop (out of data space)" || fail "dry run did not say what it would do"
+echo "$out" | grep -q "dry run: would grow pool q data from 16.78MB to 33.55MB with loop (out of data space)" || fail "dry run did not say what it would do"
 [ "$(stat -c %s /tmp/q/data)" = 16777216 ] || fail "dry run grew the file"
 kill -0 $WRITER 2>/dev/null || fail "the writer finished after a dry run"
 
@@ -30,7 +30,7 @@ printf 'autoextend: { data: { max_size: 16MiB, min_headroom: 16MiB } }\n' > /tmp
 out=$($TPE extend q --data 100% --config.file /tmp/max.yml 2>&1); rc=$?
 echo "$out"
 [ $rc = 1 ] || fail "max size: exit $rc, want 1"
-echo "$out" | grep -q "at its maximum size 16.78 MB" || fail "max size: no reason given"
+echo "$out" | grep -q "at its maximum size 16.78MB" || fail "max size: no reason given"
 
 say "extend: the queued writer completes"
 out=$($TPE extend q --data 100% --config.file /tmp/ext.yml 2>&1); rc=$?
@@ -51,7 +51,7 @@ write /dev/mapper/smallthin 20
 out=$($TPE extend small --data 100% 2>&1); rc=$?
 echo "$out"
 [ $rc = 1 ] || fail "too full: exit $rc, want 1"
-echo "$out" | grep -q "needs 33.55 MB and 1.074 GB of headroom, but the filesystem holding /mnt/small/data has" || fail "too full: no reason given"
+echo "$out" | grep -q "needs 33.55MB and 1.074GB of headroom, but the filesystem holding /mnt/small/data has" || fail "too full: no reason given"
 [ "$(stat -c %s /mnt/small/data)" = 33554432 ] || fail "the file grew although the step was refused"
 snapshot small-untouched
 expect small-untouched small data.total_blocks=512 mode=rw

@@ -25,7 +25,7 @@ fault LIST:EIO "" -- $TPE status; want 70 "LIST EIO"; has e "Input/output error 
 
 say "one pool's STATUS busy: the other reported, the busy one named with its errno"
 fault STATUS:EBUSY a -- $TPE status; want 1 "STATUS EBUSY a"
-has o "Pool Name: b" "STATUS EBUSY a"; has o "Data Space Used: 6.291 MB" "STATUS EBUSY a"
+has o "Pool Name: b" "STATUS EBUSY a"; has o "Data Space Used: 6.291MB" "STATUS EBUSY a"
 has e "pool a: " "STATUS EBUSY a"; has e "Device or resource busy (errno 16)" "STATUS EBUSY a"
 
 say "a TABLE that answers ENXIO: the device vanished, the rest is reported"

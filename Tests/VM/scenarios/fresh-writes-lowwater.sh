@@ -29,4 +29,4 @@ echo "$out" | grep -q "need root or CAP_SYS_ADMIN" || fail "as nobody: unclear m
 
 say "one pool by name, and a missing one"
 $TPE status thin0 >/dev/null 2>&1; [ $? = 1 ] || fail "status of a thin volume (not a pool) should exit 1"
-$TPE status pool | grep -q "^Data Space Used: 41.94 MB$" || fail "human view: $($TPE status pool)"
+$TPE status pool | grep -q "^Data Space Used: 41.94MB$" || fail "human view: $($TPE status pool)"

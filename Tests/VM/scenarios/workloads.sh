@@ -39,7 +39,7 @@ expect_metric named thinpool_thin_info 1 pool=containerd-pool device=containerd-
 expect_metric named thinpool_containerd_snapshots 2 pool=containerd-pool
 $TPE status "$P" > /tmp/st.txt || fail "status $P"
 cat /tmp/st.txt
-grep -q "^  20.97 MB of 10.74 GB  container db (${DB_ID%${DB_ID#????????????}}) \[$PREFIX-$DB_MOUNT\]$" /tmp/st.txt || fail "top space users: db"
+grep -q "^  20.97MB of 10.74GB  container db (${DB_ID%${DB_ID#????????????}}) \[$PREFIX-$DB_MOUNT\]$" /tmp/st.txt || fail "top space users: db"
 grep -qx "Deferred Deleted Device Count: 1" /tmp/st.txt || fail "deferred deleted count"
 grep -q "level=warn.*metadata/.tmp482913: a temporary file" /tmp/serve.log || fail "no warning for the half-written file"
 

@@ -53,4 +53,5 @@ echo "@@FILE table"; dmsetup table
 echo "@@FILE status"; dmsetup status
 echo "@@FILE info"; dmsetup info -c
 echo "@@FILE deps"; dmsetup deps
+echo "@@FILE version"; dmsetup version
 echo "@@END"

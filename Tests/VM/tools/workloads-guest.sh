@@ -8,5 +8,6 @@ echo "@@FILE table"; dmsetup table
 echo "@@FILE status"; dmsetup status
 echo "@@FILE info"; dmsetup info -c
 echo "@@FILE deps"; dmsetup deps
+echo "@@FILE version"; dmsetup version
 echo "@@FILE vgs"; lvm vgs --noheadings --units b --nosuffix --separator '|' -o vg_name,vg_size,vg_free,vg_extent_size
 echo "@@END"
