@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "thinpool-exporter", targets: ["thinpool-exporter"]),
         // The parsers of outside input, for the fuzzers (Fuzz/Package.swift).
-        .library(name: "ThinpoolParsers", targets: ["ThinPool", "DeviceMapper", "PoolReader", "Workloads", "ConfigFile", "AgentConfig", "Exporter"]),
+        .library(name: "ThinpoolParsers", targets: ["ThinPool", "DeviceMapper", "PoolReader", "Workloads", "Bolt", "ConfigFile", "AgentConfig", "Exporter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,8 +52,10 @@ let package = Package(
         // What uses the pools: docker's devicemapper metadata, containerd's config, LVM.
         .target(
             name: "Workloads",
-            dependencies: ["ThinPool", "FileIO", "Locking", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ThinPool", "Bolt", "FileIO", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
+        // bbolt database files (containerd's metadata), read-only and pure.
+        .target(name: "Bolt"),
         // Ordered JSON values and their text: deterministic output everywhere.
         .target(name: "JSON"),
         // Human and JSON views of pools, shared by the CLI and the HTTP server.
@@ -124,6 +126,7 @@ let package = Package(
         ),
         .executableTarget(name: "thinpool-exporter", dependencies: ["ExporterCLI"]),
         .testTarget(name: "ThinPoolTests", dependencies: ["ThinPool", "DeviceMapper", "JSON"]),
+        .testTarget(name: "BoltTests", dependencies: ["Bolt", "TestSupport"]),
         // Helpers shared by the test targets: processes, ports, golden files.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

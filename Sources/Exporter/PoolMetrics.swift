@@ -65,14 +65,14 @@ public enum PoolMetrics {
         var virtual = gauge("thinpool_virtual_size_bytes", "Sum of the sizes of the pool's active thin volumes (thin table lengths): the space promised.")
         var mapped = gauge("thinpool_thin_mapped_bytes", "Space provisioned to the thin volume: mapped sectors (thin status) x 512.")
         var thinSize = gauge("thinpool_thin_size_bytes", "Virtual size of the thin volume (thin table length) in bytes.")
-        var thinInfo = MetricFamily("thinpool_thin", .info, help: "A thin volume: its device id in the pool, its device-mapper uuid, and what uses it: kind (container, init, image, base, docker, lvm, snapshot, other), docker's container id and name and device hash (layer), containerd's snapshot id (layer), LVM's vg and lv.")
+        var thinInfo = MetricFamily("thinpool_thin", .info, help: "A thin volume: its device id in the pool, its device-mapper uuid, and what uses it: kind (container, init, image, base, docker, lvm, snapshot, other), docker's container id and name and device hash (layer), containerd's snapshot id (layer), key (snapshot_key), container (container_id) and image, LVM's vg and lv.")
         var summed = gauge("thinpool_thin_volumes_summed", "Thin volumes past the series cap (--thin.max-series), summed into device=\"__other__\" instead of their own series.")
         var poolInfo = MetricFamily("thinpool_pool", .info, help: "What uses the pool: owner (docker, containerd, lvm, other), and its LVM vg and lv.")
         var dockerDevices = gauge("thinpool_docker_devices", "docker's thin devices in its pool by kind (container, init, image, base, docker) and state: active (has a dm device), inactive (a stopped container, an unused layer: read from docker's metadata files), deleted (deferred deletion).")
         var dockerBytes = gauge("thinpool_docker_devices_virtual_bytes", "Sum of the virtual sizes of docker's thin devices by kind and state (docker's metadata files; table lengths for active ones).")
         var dockerBase = gauge("thinpool_docker_base_device_size_bytes", "Virtual size of docker's base device (its metadata file \"base\"): docker info's Base Device Size, the size of every new container's filesystem.")
         var dockerSkipped = gauge("thinpool_docker_metadata_skipped_files", "Files in docker's metadata and layer store that were skipped: half-written (.tmp*) or malformed. The log names them.")
-        var snapshots = gauge("thinpool_containerd_snapshots", "Active thin devices of containerd's devmapper snapshotter (<pool_name>-snap-<id>) in its pool.")
+        var snapshots = gauge("thinpool_containerd_snapshots", "Snapshots of containerd's devmapper snapshotter in its pool, as `ctr snapshots ls` counts them, by kind (active, committed, view; removed: gone from containerd's metadata, its device not yet cleaned up by the snapshotter, which ctr does not list; unknown when containerd's metadata cannot be read) and state (active: its thin device <pool_name>-snap-<id> exists; inactive: only in the pool's metadata).")
         var vgSize = gauge("thinpool_lvm_vg_size_bytes", "Size of the LVM volume group holding a thin pool (lvm vgs, read at most every 30 s).")
         var vgFree = gauge("thinpool_lvm_vg_free_bytes", "Free space of the LVM volume group holding a thin pool: the room lvextend (autoextend) can grow the pool into.")
         var seenVGs: Set<String> = []
@@ -123,6 +123,7 @@ public enum PoolMetrics {
                 thinInfo.add(["pool": p, "device": v.name, "device_id": v.table.map { String($0.deviceId) } ?? "",
                               "uuid": v.uuid ?? "", "kind": o?.kind.rawValue ?? "other", "container_id": o?.containerID ?? "",
                               "container_name": o?.containerName ?? "", "layer": o?.layer ?? "",
+                              "snapshot_key": o?.snapshotKey ?? "", "image": o?.image ?? "",
                               "vg": o?.lvm?.vg ?? "", "lv": o?.lvm?.lv ?? ""], 1)
             }
             summed.add(["pool": p], .integer(UInt64(rest.count)))
@@ -145,7 +146,14 @@ public enum PoolMetrics {
                 if let b = d.baseDeviceSize { dockerBase.add(["pool": p], .integer(b)) }
             }
             if owner?.kind == .containerd {
-                snapshots.add(["pool": p], .integer(UInt64(s.thinVolumes.filter { $0.owner?.kind == .containerdSnapshot }.count)))
+                if let tallies = owner?.containerdSnapshots {
+                    for t in tallies {
+                        snapshots.add(["pool": p, "kind": t.kind, "state": t.active ? "active" : "inactive"], .integer(UInt64(t.count)))
+                    }
+                } else {
+                    let active = s.thinVolumes.filter { $0.owner?.kind == .containerdSnapshot }.count
+                    snapshots.add(["pool": p, "kind": "unknown", "state": "active"], .integer(UInt64(active)))
+                }
             }
             virtual.add(["pool": p], .integer(promised))
         }

@@ -1,3 +1,4 @@
+import DeviceMapper
 import ThinPool
 #if canImport(Glibc)
 import Glibc
@@ -57,15 +58,20 @@ public struct SysfsLoopBacking: LoopBackingProbe {
             guard stat(p, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK else { return nil }
             number = "\(major(st.st_rdev)):\(minor(st.st_rdev))"
         }
-        let node = "\(sysfsRoot)/dev/block/\(number)"
-        guard var path = readSmallFile("\(node)/loop/backing_file") else { return nil }
+        guard var path = readSmallFile("\(sysfsRoot)/dev/block/\(number)/loop/backing_file") else { return nil }
         while path.last == "\n" { path.removeLast() }
         if path.hasSuffix(" (deleted)") { path.removeLast(10) }
         var st = stat()
         // docker's isRealFile: only a regular file's filesystem caps the space.
         guard !path.isEmpty, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return BackingFile(path: path, filesystem: UInt64(st.st_dev), inode: UInt64(st.st_ino), device: deviceNode(node))
+        let node: String?
+        switch device {
+        case .path(let p): node = p
+        case .number(let n): node = BlockDevices(sysfsRoot: sysfsRoot).node(n)
+        }
+        return BackingFile(path: path, filesystem: UInt64(st.st_dev), inode: UInt64(st.st_ino), device: node)
     }
+
 
     /// "/dev/loop0" for /sys/dev/block/7:0 (a link to .../block/loop0): the kernel's name.
     private func deviceNode(_ sysfsLink: String) -> String? {

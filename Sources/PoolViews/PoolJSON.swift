@@ -75,6 +75,12 @@ public enum PoolJSON {
             "lv": .optional(o.lvm?.lv) { .string($0) },
             "vg_size_bytes": .optional(o.volumeGroupSize) { .uint($0) },
             "vg_free_bytes": .optional(o.volumeGroupFree) { .uint($0) },
+            "containerd_snapshots": .optional(o.containerdSnapshots) { tallies in
+                .array(tallies.map { t in
+                    .object(["kind": .string(t.kind), "state": .string(t.active ? "active" : "inactive"), "count": .uint(UInt64(t.count)),
+                             "virtual_bytes": .uint(t.virtualBytes)])
+                })
+            },
             "docker": .optional(o.docker) { d in
                 .object([
                     "root": .string(d.root),
@@ -107,6 +113,9 @@ public enum PoolJSON {
             "container_id": .optional(o.containerID) { .string($0) },
             "container_name": .optional(o.containerName) { .string($0) },
             "layer": .optional(o.layer) { .string($0) },
+            "snapshot_key": .optional(o.snapshotKey) { .string($0) },
+            "namespace": .optional(o.namespace) { .string($0) },
+            "image": .optional(o.image) { .string($0) },
             "vg": .optional(o.lvm?.vg) { .string($0) },
             "lv": .optional(o.lvm?.lv) { .string($0) },
         ])

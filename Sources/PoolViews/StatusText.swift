@@ -60,6 +60,7 @@ public enum StatusText {
             }
             lines.append(("Thin Volumes", "\(s.thinVolumes.count)"))
             if let docker { lines.append(("Docker Devices", devices(docker))) }
+            if let tallies = s.owner?.containerdSnapshots { lines.append(("Containerd Snapshots", snapshots(tallies))) }
         }
         if let e = r.error { lines.append(("Error", e.description)) }
         var text = lines.map { "\($0.0): \($0.1)\n" }.joined()
@@ -91,6 +92,20 @@ public enum StatusText {
             parts.append(l)
         }
         return parts.joined(separator: " on ")
+    }
+
+    /// "4 (2 active, 2 committed); not active: 2 (134.2MB virtual)".
+    static func snapshots(_ tallies: [SnapshotTally]) -> String {
+        let total = tallies.reduce(0) { $0 + $1.count }
+        var kinds: [String: Int] = [:]
+        for t in tallies { kinds[t.kind, default: 0] += t.count }
+        var text = "\(total)" + (kinds.isEmpty ? "" : " (" + kinds.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")")
+        let inactive = tallies.filter { !$0.active }
+        let n = inactive.reduce(0) { $0 + $1.count }
+        if n > 0 {
+            text += "; no device now: \(n) (\(DockerUnits.humanSize(inactive.reduce(UInt64(0)) { $0 &+ $1.virtualBytes })) virtual)"
+        }
+        return text
     }
 
     static func devices(_ d: DockerPool) -> String {

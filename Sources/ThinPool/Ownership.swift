@@ -24,13 +24,22 @@ public struct VolumeOwner: Hashable, Sendable {
     /// snapshot id.
     public var layer: String?
     public var lvm: LVMName?
+    /// containerd's key for the snapshot (`ctr snapshots ls`), and its namespace.
+    public var snapshotKey: String?
+    public var namespace: String?
+    /// The image behind it: the container's, or the image this layer belongs to.
+    public var image: String?
 
-    public init(kind: Kind, containerID: String? = nil, containerName: String? = nil, layer: String? = nil, lvm: LVMName? = nil) {
+    public init(kind: Kind, containerID: String? = nil, containerName: String? = nil, layer: String? = nil, lvm: LVMName? = nil,
+                snapshotKey: String? = nil, namespace: String? = nil, image: String? = nil) {
         self.kind = kind
         self.containerID = containerID
         self.containerName = containerName
         self.layer = layer
         self.lvm = lvm
+        self.snapshotKey = snapshotKey
+        self.namespace = namespace
+        self.image = image
     }
 
     /// A short human name: "container web (3f2a1b9c0d1e)", "image layer 9d1c2e..", "LV vg/lv".
@@ -45,7 +54,16 @@ public struct VolumeOwner: Hashable, Sendable {
         case .dockerBase: return "docker base device"
         case .dockerDevice: return "docker device \(layer.map(short) ?? "?")"
         case .lvm: return "LV \(lvm?.description ?? "?")"
-        case .containerdSnapshot: return "containerd snapshot \(layer ?? "?")"
+        case .containerdSnapshot:
+            // "containerd snapshot base-a", "... ctr1 (container ctr1, image docker.io/library/bb:test)";
+            // the id when containerd no longer lists it or its metadata could not be read.
+            let ns = namespace.map { $0 == "default" ? "" : "\($0)/" } ?? ""
+            var name = "containerd snapshot " + (snapshotKey.map { ns + $0 } ?? layer.map { "#\($0)" } ?? "?")
+            var of: [String] = []
+            if let c = containerID { of.append("container \(c)") }
+            if let i = image { of.append("image \(i)") }
+            if !of.isEmpty { name += " (\(of.joined(separator: ", ")))" }
+            return name
         }
     }
 }
@@ -62,11 +80,30 @@ public struct PoolOwner: Hashable, Sendable {
     public var volumeGroupSize: UInt64?
     public var volumeGroupFree: UInt64?
     public var docker: DockerPool?
+    /// containerd's snapshots in the pool, by kind and whether their device is active; nil
+    /// when containerd's metadata could not be read.
+    public var containerdSnapshots: [SnapshotTally]?
 
     public init(kind: Kind, lvm: LVMName? = nil, docker: DockerPool? = nil) {
         self.kind = kind
         self.lvm = lvm
         self.docker = docker
+    }
+}
+
+/// How many of containerd's snapshots of one kind (view, active, committed) have an active
+/// thin device or not.
+public struct SnapshotTally: Hashable, Sendable {
+    public var kind: String
+    public var active: Bool
+    public var count: Int
+    public var virtualBytes: UInt64
+
+    public init(kind: String, active: Bool, count: Int, virtualBytes: UInt64) {
+        self.kind = kind
+        self.active = active
+        self.count = count
+        self.virtualBytes = virtualBytes
     }
 }
 

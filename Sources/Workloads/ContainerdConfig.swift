@@ -10,11 +10,15 @@ import Foundation
 /// The snapshotter names each snapshot's thin device `<pool_name>-snap-<id>`.
 public struct ContainerdDevmapperConfig: Sendable, Equatable {
     public var poolName: String
+    /// The snapshotter's root_path; nil: <root>/io.containerd.snapshotter.v1.devmapper.
     public var rootPath: String?
+    /// containerd's own top-level `root`; nil: /var/lib/containerd.
+    public var root: String?
 
-    public init(poolName: String, rootPath: String? = nil) {
+    public init(poolName: String, rootPath: String? = nil, root: String? = nil) {
         self.poolName = poolName
         self.rootPath = rootPath
+        self.root = root
     }
 
     /// The plugin's table names, as containerd's config versions spell them.
@@ -24,26 +28,29 @@ public struct ContainerdDevmapperConfig: Sendable, Equatable {
     /// empty (containerd then skips the plugin). Only the TOML this needs is understood: table
     /// headers, and `key = "string"` / `key = 'string'` lines; anything else is passed over.
     public static func parse(_ text: String) -> ContainerdDevmapperConfig? {
-        var inSection = false
+        var inSection = false, topLevel = true
         var pool: String?
-        var root: String?
+        var rootPath: String?
+        var containerdRoot: String?
         for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.hasPrefix("[") {
                 inSection = !line.hasPrefix("[[") && header(line).map { sections.contains($0) } == true
+                topLevel = false
                 continue
             }
-            guard inSection, let eq = line.firstIndex(of: "=") else { continue }
+            guard inSection || topLevel, let eq = line.firstIndex(of: "=") else { continue }
             let key = line[..<eq].trimmingCharacters(in: .whitespaces)
             let value = stringValue(line[line.index(after: eq)...])
-            switch key {
-            case "pool_name": pool = value
-            case "root_path": root = value
+            switch (topLevel, key) {
+            case (false, "pool_name"): pool = value
+            case (false, "root_path"): rootPath = value
+            case (true, "root"): containerdRoot = value
             default: break
             }
         }
         guard let pool, !pool.isEmpty else { return nil }
-        return ContainerdDevmapperConfig(poolName: pool, rootPath: root)
+        return ContainerdDevmapperConfig(poolName: pool, rootPath: rootPath.flatMap { $0.isEmpty ? nil : $0 }, root: containerdRoot)
     }
 
     /// `[a."b.c".d]` -> ["a", "b.c", "d"]; nil when malformed.

@@ -4,13 +4,17 @@ import ThinPool
 public struct WorkloadInventory: Sendable, Equatable {
     public var docker: DockerInventory?
     public var containerd: ContainerdDevmapperConfig?
+    /// containerd's snapshots by id, when its metadata could be read.
+    public var containerdSnapshots: [String: ContainerdSnapshot]?
     /// By VG name.
     public var volumeGroups: [String: VolumeGroupSpace]
 
     public init(docker: DockerInventory? = nil, containerd: ContainerdDevmapperConfig? = nil,
+                containerdSnapshots: [String: ContainerdSnapshot]? = nil,
                 volumeGroups: [String: VolumeGroupSpace] = [:]) {
         self.docker = docker
         self.containerd = containerd
+        self.containerdSnapshots = containerdSnapshots
         self.volumeGroups = volumeGroups
     }
 }
@@ -53,10 +57,31 @@ public enum WorkloadResolver {
             var o = owner ?? PoolOwner(kind: .containerd)
             o.kind = .containerd
             owner = o
+            var active: Set<String> = []
             for i in pool.thinVolumes.indices {
                 if let id = c.snapshotID(deviceName: pool.thinVolumes[i].name) {
-                    pool.thinVolumes[i].owner = VolumeOwner(kind: .containerdSnapshot, layer: id)
+                    let snap = inventory.containerdSnapshots?[id]
+                    pool.thinVolumes[i].owner = VolumeOwner(kind: .containerdSnapshot, containerID: snap?.container, layer: id,
+                                                            snapshotKey: snap?.removed == true ? nil : snap?.key,
+                                                            namespace: snap?.namespace, image: snap?.image)
+                    active.insert(id)
                 }
+            }
+            if let snaps = inventory.containerdSnapshots {
+                var tallies: [SnapshotTally] = []
+                for (id, snap) in snaps {
+                    let isActive = active.contains(id)
+                    let bytes = snap.size ?? 0
+                    // Removed from containerd, not yet from the pool: counted apart from what ctr lists.
+                    let kind = snap.removed ? "removed" : snap.kind.rawValue
+                    if let t = tallies.firstIndex(where: { $0.kind == kind && $0.active == isActive }) {
+                        tallies[t].count += 1
+                        tallies[t].virtualBytes = tallies[t].virtualBytes.addingReportingOverflow(bytes).overflow ? .max : tallies[t].virtualBytes + bytes
+                    } else {
+                        tallies.append(SnapshotTally(kind: kind, active: isActive, count: 1, virtualBytes: bytes))
+                    }
+                }
+                owner?.containerdSnapshots = tallies.sorted { ($0.kind, $0.active ? 0 : 1) < ($1.kind, $1.active ? 0 : 1) }
             }
         }
         pool.owner = owner

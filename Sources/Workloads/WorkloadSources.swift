@@ -1,3 +1,5 @@
+import Bolt
+import FileIO
 import Foundation
 import Logging
 import Locking
@@ -43,6 +45,8 @@ public final class WorkloadSources: PoolAnnotator {
     private struct State: Sendable {
         var daemon: (stamp: FileStamp?, config: DockerDaemonConfig)?
         var containerd: (stamp: FileStamp?, config: ContainerdDevmapperConfig?)?
+        /// containerd's snapshots, read again when one of its three files changes.
+        var containerdMetadata: (config: ContainerdDevmapperConfig, stamps: [FileStamp?], snapshots: [String: ContainerdSnapshot]?)?
         var docker: DockerRootReader?
         /// The owners the last full read found, for the fast path.
         var owners: [String: PoolOwner] = [:]
@@ -76,15 +80,16 @@ public final class WorkloadSources: PoolAnnotator {
     /// Reads what changed and returns the whole inventory.
     public func inventory(volumeGroups vgs: Set<String> = []) -> WorkloadInventory {
         var messages: [String] = []
-        let (daemon, containerd, reader) = state.withLock { s in
+        let (daemon, containerd, snapshots, reader) = state.withLock { s in
             let daemon = refreshDaemon(&s, &messages)
             let containerd = refreshContainerd(&s, &messages)
+            let snapshots = refreshContainerdMetadata(&s, containerd, &messages)
             let root = options.dockerRoot ?? daemon.dataRoot ?? (options.detectDocker ? Self.defaultDockerRoot : nil)
             if let root, s.docker?.root != root { s.docker = DockerRootReader(root: root) }
             if root == nil { s.docker = nil }
-            return (daemon, containerd, s.docker)
+            return (daemon, containerd, snapshots, s.docker)
         }
-        var inventory = WorkloadInventory(containerd: containerd)
+        var inventory = WorkloadInventory(containerd: containerd, containerdSnapshots: snapshots)
         if let reader {
             if DockerRootReader.isDevicemapperRoot(reader.root) {
                 var docker = reader.read()
@@ -139,6 +144,37 @@ public final class WorkloadSources: PoolAnnotator {
         }
         s.containerd = (stamp, config)
         return config
+    }
+
+    private func refreshContainerdMetadata(_ s: inout State, _ config: ContainerdDevmapperConfig?,
+                                           _ messages: inout [String]) -> [String: ContainerdSnapshot]? {
+        guard let config else { return nil }
+        let paths = ContainerdMetadata.paths(config)
+        let stamps = paths.map { FileStamp($0) }
+        let now = Int(Date().timeIntervalSince1970)
+        if let m = s.containerdMetadata, m.config == config, m.stamps == stamps,
+           !stamps.contains(where: { $0?.isRecent(comparedTo: now) == true }) {
+            return m.snapshots
+        }
+        let inventory = ContainerdMetadata.inventory(config, read: Self.readBolt)
+        messages += inventory.problems.map { "containerd metadata \($0)" }
+        // Without the snapshotter's own metadata there is nothing to name or count by.
+        let snapshots = stamps[0] == nil ? nil : inventory.snapshots
+        s.containerdMetadata = (config, stamps, snapshots)
+        return snapshots
+    }
+
+    /// A bbolt file as one transaction left it: read whole, then its meta pages again; if a
+    /// commit finished meanwhile (containerd writes while we read), read again. nil: no file.
+    static func readBolt(_ path: String) throws -> [UInt8]? {
+        guard access(path, F_OK) == 0 else { return nil }
+        var bytes = try readFile(path, limit: 256 << 20)
+        for _ in 0..<2 {
+            let again = try readFile(path, limit: 256 << 20)
+            if BoltDB.transactionID(metaPages: bytes) == BoltDB.transactionID(metaPages: again) { break }
+            bytes = again
+        }
+        return bytes
     }
 
     /// Logs each message once while it keeps recurring; one that stops and comes back is

@@ -44,10 +44,11 @@ def pool_block(text, pool):
     return block
 
 
-def differ(c, where, what, docker, ours):
+def differ(c, where, what, theirs, ours):
     c.checks += 1
-    if docker != ours:
-        c.failures.append(f"{where}: {what}: docker says {docker!r}, we say {ours!r}")
+    if theirs != ours:
+        tool = where.split()[0]   # "docker ...", "ctr ...", "lvs ..."
+        c.failures.append(f"{where}: {what}: {tool} says {theirs!r}, we say {ours!r}")
 
 
 def docker_info(c, name, files, doc, metrics):
@@ -183,3 +184,83 @@ def docker_names(c, name, files, metrics):
     deleted = int(sum(v for (n, ls), v in metrics.items() if n == "thinpool_docker_devices" and dict(ls).get("pool") == pool
                       and dict(ls).get("state") == "deleted"))
     differ(c, where, "deferred deleted devices", int(files["deferred"].strip() or 0), deleted)
+
+
+def parse_ctr_snapshots(text):
+    """`ctr snapshots ls` (KEY PARENT KIND, parent may be blank) -> {key: (parent, kind)}"""
+    out = {}
+    for line in text.splitlines()[1:]:
+        f = line.split()
+        if len(f) >= 2:
+            out[f[0]] = (f[1] if len(f) == 3 else "", f[-1].lower())
+    return out
+
+
+def ctr_snapshots(c, name, files, metrics):
+    """containerd's snapshots as ctr lists them, against our names, counts and metrics."""
+    where = f"ctr {name}"
+    doc = json.loads(files["json"])
+    pools = [p for p in doc["pools"] if ((p.get("owner") or {}).get("kind")) == "containerd"]
+    if len(pools) != 1:
+        c.failures.append(f"{where}: we name {len(pools)} containerd pools, want 1")
+        return
+    p = pools[0]
+    pool = p["name"]
+    snaps = parse_ctr_snapshots(files["snapshots"])
+    # The device of each snapshot that has one, as `ctr snapshots mounts` names it.
+    device_of = {}
+    for line in files["mounts"].splitlines():
+        key, _, mount = line.partition(" ")
+        devs = [w for w in mount.split() if w.startswith("/dev/mapper/")]
+        if devs:
+            device_of[key] = devs[0][len("/dev/mapper/"):]
+    ours = {v["name"]: v for v in p["thin_volumes"]}
+    # Counts by kind, as ctr lists them.
+    want = {}
+    for _, kind in snaps.values():
+        want[kind] = want.get(kind, 0) + 1
+    # ("removed": containerd no longer lists them; their devices await the snapshotter's cleanup.)
+    got = {}
+    for t in (p["owner"].get("containerd_snapshots") or []):
+        if t["kind"] != "removed":
+            got[t["kind"]] = got.get(t["kind"], 0) + t["count"]
+    differ(c, where, "snapshots by kind (JSON)", want, got)
+    gotm = {}
+    for (n, ls), v in metrics.items():
+        labels = dict(ls)
+        if n == "thinpool_containerd_snapshots" and labels.get("pool") == pool and labels["kind"] != "removed":
+            gotm[labels["kind"]] = gotm.get(labels["kind"], 0) + int(v)
+    differ(c, where, "snapshots by kind (thinpool_containerd_snapshots)", want, {k: v for k, v in gotm.items() if v})
+    active = sum(t["count"] for t in (p["owner"].get("containerd_snapshots") or [])
+                 if t["state"] == "active" and t["kind"] != "removed")
+    differ(c, where, "snapshots with a device (active)", len(device_of), active)
+    # Each device is named by containerd's key, in the JSON and in thinpool_thin_info.
+    info = {dict(ls)["device"]: dict(ls) for (n, ls) in metrics if n == "thinpool_thin_info" and dict(ls).get("pool") == pool}
+    for key, dev in sorted(device_of.items()):
+        v = ours.get(dev)
+        if v is None:
+            c.failures.append(f"{where}: snapshot {key}'s device {dev} (ctr snapshots mounts) is not in our report")
+            continue
+        differ(c, where, f"{dev}: snapshot key", key, (v.get("owner") or {}).get("snapshot_key"))
+        differ(c, where, f"{dev}: thinpool_thin_info snapshot_key", key, info.get(dev, {}).get("snapshot_key"))
+    for dev, v in sorted(ours.items()):
+        k = (v.get("owner") or {}).get("snapshot_key")
+        if k is not None and k not in snaps:
+            c.failures.append(f"{where}: our {dev} is named {k!r}, a key ctr does not list")
+        if k is None and dev in device_of.values():
+            c.failures.append(f"{where}: our {dev} has no key, but ctr lists its snapshot")
+    # Containers: the container behind its snapshot, and its image.
+    blocks = files.get("containers", "").split("@@CONTAINER ")[1:]
+    for b in blocks:
+        cid, _, body = b.partition("\n")
+        record = json.loads(body)
+        if record.get("Snapshotter") != "devmapper":
+            continue
+        dev = device_of.get(record.get("SnapshotKey"))
+        if dev is None or dev not in ours:
+            c.failures.append(f"{where}: container {cid}'s snapshot {record.get('SnapshotKey')} has no device in our report")
+            continue
+        o = ours[dev].get("owner") or {}
+        differ(c, where, f"{dev}: container", cid.strip(), o.get("container_id"))
+        differ(c, where, f"{dev}: image", record.get("Image"), o.get("image"))
+        differ(c, where, f"{dev}: thinpool_thin_info image", record.get("Image"), info.get(dev, {}).get("image"))

@@ -54,6 +54,20 @@ loops() {
   done
 }
 
+# dm_files STATUS: the snapshot sections of dmsetup's view (STATUS: `dmsetup status` as taken).
+dm_files() {
+  echo "@@FILE table"; dmsetup table
+  echo "@@FILE status"; echo "$1"
+  echo "@@FILE info"; dmsetup info -c
+  echo "@@FILE loops"; loops
+}
+
+# await_scrape KEY: asks the host to scrape the exporter now and waits until it has.
+await_scrape() {
+  echo "@@SCRAPE $1"
+  until wget -q -O /dev/null "http://$CTRL/done/$1" 2>/dev/null; do sleep 0.1; done
+}
+
 # snapshot NAME: dmsetup output and the exporter's JSON at one moment. The dmsetup status is
 # read before and after the exporter; a moment where they differ is taken again.
 snapshot() {
@@ -66,10 +80,7 @@ snapshot() {
     try=$((try + 1)); [ $try -ge 5 ] && fail "snapshot $name: the pools kept changing"
   done
   echo "@@SNAPSHOT $name"
-  echo "@@FILE table"; dmsetup table
-  echo "@@FILE status"; echo "$after"
-  echo "@@FILE info"; dmsetup info -c
-  echo "@@FILE loops"; loops
+  dm_files "$after"
   echo "@@FILE json"; echo "$json"
   echo "@@FILE stderr"; cat /tmp/tpe.err
   echo "@@FILE rc"; echo "$rc"
@@ -107,18 +118,14 @@ host_scrape() {
   local name=$1 try=0 before after
   while :; do
     before=$(dmsetup status)
-    echo "@@SCRAPE $name.$try"
-    until wget -q -O /dev/null "http://$CTRL/done/$name.$try" 2>/dev/null; do sleep 0.1; done
+    await_scrape "$name.$try"
     after=$(dmsetup status)
     [ "$before" = "$after" ] && break
     try=$((try + 1)); [ $try -ge 5 ] && fail "host_scrape $name: the pools kept changing"
   done
   echo "@@SNAPSHOT $name"
   echo "@@SCRAPED $name.$try"
-  echo "@@FILE table"; dmsetup table
-  echo "@@FILE status"; echo "$after"
-  echo "@@FILE info"; dmsetup info -c
-  echo "@@FILE loops"; loops
+  dm_files "$after"
   echo "@@FILE json"; $TPE status --json 2>/tmp/tpe.err
   echo "@@FILE rc"; echo $?
   echo "@@END"
@@ -175,18 +182,14 @@ docker_compare() {
     before=$(dmsetup status)
     info=$(docker info 2>/dev/null); ds=$(docker info --format '{{json .DriverStatus}}' 2>/dev/null)
     text=$($TPE status $TPE_ARGS 2>/tmp/tpe.err); json=$($TPE status --json $TPE_ARGS 2>>/tmp/tpe.err)
-    echo "@@SCRAPE $name.$try"
-    until wget -q -O /dev/null "http://$CTRL/done/$name.$try" 2>/dev/null; do sleep 0.1; done
+    await_scrape "$name.$try"
     after=$(dmsetup status)
     [ "$before" = "$after" ] && break
     try=$((try + 1)); [ $try -ge 5 ] && fail "docker_compare $name: the pools kept changing"
   done
   echo "@@SNAPSHOT $name"
   echo "@@SCRAPED $name.$try"
-  echo "@@FILE table"; dmsetup table
-  echo "@@FILE status"; echo "$after"
-  echo "@@FILE info"; dmsetup info -c
-  echo "@@FILE loops"; loops
+  dm_files "$after"
   echo "@@FILE json"; echo "$json"
   echo "@@FILE stderr"; cat /tmp/tpe.err
   echo "@@FILE rc"; echo 0
@@ -222,8 +225,7 @@ docker_try_create() {
 # GraphDriver.Data of each) beside our JSON and a host scrape, for check.py to compare.
 docker_names() {
   local name=$1 c
-  echo "@@SCRAPE $name.names"
-  until wget -q -O /dev/null "http://$CTRL/done/$name.names" 2>/dev/null; do sleep 0.1; done
+  await_scrape "$name.names"
   echo "@@DOCKERNAMES $name"
   echo "@@SCRAPED $name.names"
   echo "@@FILE ps"; docker ps -a --no-trunc --format '{{.ID}} {{.Names}} {{.State}}'
@@ -241,4 +243,38 @@ fill_thin() {
   dmsetup message "$1" 0 "create_thin $2" || fail "create_thin $2 in $1"
   dmsetup create "$3" --table "0 $((4096 * MB)) thin /dev/mapper/$1 $2" || fail "create thin $3"
   write "/dev/mapper/$3" "$4"
+}
+
+# containerd_start CONFIG_TOML: writes /etc/containerd/config.toml and starts Debian's containerd.
+containerd_start() {
+  mkdir -p /etc/containerd
+  echo "$1" > /etc/containerd/config.toml
+  containerd > /tmp/containerd.log 2>&1 &
+  CONTAINERD_PID=$!
+  local i=0
+  until ctr version > /dev/null 2>&1; do
+    kill -0 $CONTAINERD_PID 2>/dev/null || fail "containerd exited: $(tail -5 /tmp/containerd.log)"
+    i=$((i + 1)); [ $i -gt 600 ] && fail "containerd did not answer in 60 s: $(tail -5 /tmp/containerd.log)"
+    sleep 0.1
+  done
+}
+
+# ctr_compare NAME: what `ctr` says of the devmapper snapshotter's snapshots (ls; for each one
+# that is not committed, the device `ctr snapshots mounts` names; each container's record)
+# beside our JSON and a host scrape, for check.py (clients.py) to compare.
+ctr_compare() {
+  local name=$1 k c
+  await_scrape "$name.ctr"
+  echo "@@CTR $name"
+  echo "@@SCRAPED $name.ctr"
+  echo "@@FILE snapshots"; ctr snapshots --snapshotter devmapper ls
+  echo "@@FILE mounts"
+  for k in $(ctr snapshots --snapshotter devmapper ls | awk 'NR > 1 && $NF != "Committed" {print $1}'); do
+    echo "$k $(ctr snapshots --snapshotter devmapper mounts /mnt "$k" | tr '\n' ' ')"
+  done
+  echo "@@FILE containers"
+  for c in $(ctr containers ls -q); do echo "@@CONTAINER $c"; ctr containers info "$c"; done
+  echo "@@FILE json"; $TPE status --json $TPE_ARGS 2>/dev/null
+  echo "@@FILE text"; $TPE status $TPE_ARGS 2>/dev/null
+  echo "@@END"
 }

@@ -1,4 +1,5 @@
 import AgentConfig
+import Bolt
 import ConfigFile
 import DeviceMapper
 import Exporter
@@ -50,7 +51,22 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
         _ = problems.description
     },
     "http": { b in http(b) },
+    // containerd's bbolt files: the reader walks every bucket; the containerd reader treats
+    // the same bytes as each of its three files.
+    "bolt": { b in
+        if let db = try? BoltDB(bytes: b) { _ = try? walk(db.root, depth: 0) }
+        _ = ContainerdMetadata.inventory(ContainerdDevmapperConfig(poolName: "p"), read: { _ in b })
+    },
 ]
+
+func walk(_ bucket: BoltBucket, depth: Int) throws -> Int {
+    var n = 0
+    for (_, e) in try bucket.entries() {
+        n += 1
+        if case .bucket(let nested) = e, depth < 100 { n += try walk(nested, depth: depth + 1) }
+    }
+    return n
+}
 
 func text(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
 
