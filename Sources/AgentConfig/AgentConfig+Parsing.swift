@@ -90,8 +90,10 @@ extension AgentConfig {
 
     static func parseAutoextend(_ n: ConfigNode, base: AutoextendPolicy, problems: inout ConfigProblems) -> AutoextendPolicy {
         var a = base
-        let m = n.mapping(allowed: ["enabled", "dry_run", "executor", "data", "metadata", "cooldown", "backoff_max"], &problems)
+        let m = n.mapping(allowed: ["enabled", "dry_run", "executor", "data", "metadata", "cooldown", "backoff_max", "leave_to_dmeventd"],
+                          &problems)
         if let e = m["enabled"], let b = e.bool(&problems) { a.enabled = b }
+        if let e = m["leave_to_dmeventd"], let b = e.bool(&problems) { a.leaveToDmeventd = b }
         if let e = m["dry_run"], let b = e.bool(&problems) { a.dryRun = b }
         if let e = m["executor"], let s = e.string(&problems) {
             if let x = AutoextendPolicy.Executor(rawValue: s) { a.executor = x } else {

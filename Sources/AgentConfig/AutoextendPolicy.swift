@@ -39,6 +39,9 @@ public struct AutoextendPolicy: Sendable, Equatable {
     public var enabled = false
     /// Plan and log, change nothing.
     public var dryRun = false
+    /// An LVM pool that LVM extends by itself (dmeventd monitors it, its autoextend threshold
+    /// is below 100) is left to LVM: two extenders would each add a step.
+    public var leaveToDmeventd = true
     public var executor = Executor.auto
     public var data = Space(threshold: 0.80, minHeadroom: 1 << 30)
     /// The kernel caps metadata at about 15.8 GiB.

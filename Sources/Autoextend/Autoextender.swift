@@ -12,7 +12,7 @@ import ThinPool
 /// every action and refusal in the log, the metrics and the receivers' notifications.
 public final class Autoextender: @unchecked Sendable {
     public struct Outcome: Sendable, Equatable {
-        public enum Result: String, Sendable { case extended, refused, failed, dryRun = "dry_run" }
+        public enum Result: String, Sendable { case extended, refused, failed, dryRun = "dry_run", leftToLVM = "left_to_lvm" }
         public var pool: String
         public var kind: SpaceKind
         public var result: Result
@@ -180,6 +180,16 @@ public final class Autoextender: @unchecked Sendable {
                 lock.unlock()
             }
             return Outcome(pool: name, kind: kind, result: .refused, message: "\(reason): next attempt after \(until)")
+        case .leave(let reason):
+            // Said (logged, counted) once while it stands, not at every reading.
+            lock.lock()
+            let told = refusalTold[key] == reason
+            refusalTold[key] = reason
+            lock.unlock()
+            if told { return Outcome(pool: name, kind: kind, result: .leftToLVM, message: reason) }
+            logger.notice("autoextend leaves the pool to LVM", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "reason": "\(reason)"])
+            alerting?.setExternal(pool: name, name: .autoextendFailed, nil)
+            return done(.leftToLVM, reason)
         case .refuse(let reason):
             let message = "autoextend refused for pool \(name): \(reason)"
             lock.lock()
@@ -276,7 +286,7 @@ public final class Autoextender: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var total = MetricFamily("thinpool_autoextend", .counter,
-                                 help: "Autoextend decisions by pool, kind (data, metadata) and result: extended, refused (not allowed: needs_check, maximum size, headroom, unknown backing), failed, dry_run.")
+                                 help: "Autoextend decisions by pool, kind (data, metadata) and result: extended, refused (not allowed: needs_check, maximum size, headroom, unknown backing), failed, dry_run, left_to_lvm (LVM's dmeventd grows the pool itself; counted once each time it starts to).")
         for (key, v) in counts.sorted(by: { $0.key < $1.key }) {
             let p = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
             total.add(["pool": p[0], "kind": p[1], "result": p[2]], .integer(v))

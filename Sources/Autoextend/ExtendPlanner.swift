@@ -40,6 +40,8 @@ public enum ExtendPlan: Sendable, Equatable {
     case wait(until: Date, reason: String)
     /// Over the threshold and not allowed to act: the reason says why.
     case refuse(reason: String)
+    /// Over the threshold, and someone else grows the pool: LVM's dmeventd.
+    case leave(reason: String)
     /// Grow from `from` to `to` bytes.
     case extend(from: UInt64, to: UInt64, reason: String)
 }
@@ -72,6 +74,9 @@ public enum ExtendPlanner {
         let ratio = sp.usedRatio
         if override == nil, ratio < space.threshold, !full { return .nothing }
         let why = full ? "out of data space" : "\(kind.rawValue) \(percent(ratio)) used (threshold \(percent(space.threshold)))"
+        if override == nil, policy.leaveToDmeventd, let lvm = s.owner?.lvmAutoextend, lvm.extendsItself {
+            return .leave(reason: "\(why), but LVM extends this pool itself: \(lvm.description); left to it (autoextend leave_to_dmeventd)")
+        }
         if s.needsCheck == true {
             return .refuse(reason: "\(why), but needs_check is set: the kernel refuses to resize until thin_check has run")
         }

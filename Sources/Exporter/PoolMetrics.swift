@@ -75,6 +75,9 @@ public enum PoolMetrics {
         var snapshots = gauge("thinpool_containerd_snapshots", "Snapshots of containerd's devmapper snapshotter in its pool, as `ctr snapshots ls` counts them, by kind (active, committed, view; removed: gone from containerd's metadata, its device not yet cleaned up by the snapshotter, which ctr does not list; unknown when containerd's metadata cannot be read) and state (active: its thin device <pool_name>-snap-<id> exists; inactive: only in the pool's metadata).")
         var vgSize = gauge("thinpool_lvm_vg_size_bytes", "Size of the LVM volume group holding a thin pool (lvm vgs, read at most every 30 s).")
         var vgFree = gauge("thinpool_lvm_vg_free_bytes", "Free space of the LVM volume group holding a thin pool: the room lvextend (autoextend) can grow the pool into.")
+        var lvmMonitored = gauge("thinpool_lvm_monitored", "1 if dmeventd monitors the LVM thin pool (lvs seg_monitor), 0 if not (dmeventd not running, monitoring off, or not registered).")
+        var lvmThreshold = gauge("thinpool_lvm_autoextend_threshold_ratio", "LVM's own autoextend threshold for the pool (activation/thin_pool_autoextend_threshold from its profile or lvm.conf, at least 0.5): dmeventd grows the pool once it is this full; 1 means LVM's autoextend is off.")
+        var lvmStep = gauge("thinpool_lvm_autoextend_step_ratio", "LVM's own autoextend step (activation/thin_pool_autoextend_percent): the fraction dmeventd grows the pool by.")
         var seenVGs: Set<String> = []
 
         for r in report.pools {
@@ -133,6 +136,11 @@ public enum PoolMetrics {
             }
             let owner = s.owner
             poolInfo.add(["pool": p, "owner": owner?.kind.rawValue ?? "other", "vg": owner?.lvm?.vg ?? "", "lv": owner?.lvm?.lv ?? ""], 1)
+            if let a = owner?.lvmAutoextend {
+                lvmMonitored.add(["pool": p], SampleValue(a.monitored))
+                lvmThreshold.add(["pool": p], .double(a.threshold >= 100 ? 1 : Double(a.effectiveThreshold) / 100))
+                lvmStep.add(["pool": p], .double(Double(a.percent) / 100))
+            }
             if let vg = owner?.lvm?.vg, seenVGs.insert(vg).inserted {
                 if let b = owner?.volumeGroupSize { vgSize.add(["vg": vg], .integer(b)) }
                 if let b = owner?.volumeGroupFree { vgFree.add(["vg": vg], .integer(b)) }
@@ -160,7 +168,7 @@ public enum PoolMetrics {
         return [devices, poolUp, mode, dataUsed, dataSize, dataAvail, metaUsed, metaSize, metaAvail, blockSize,
                 minFree, refuses, lwm, atLwm, metaLwm, needsCheck, policy, discard, held, txid, events, volumes,
                 virtual, mapped, thinSize, thinInfo, summed, poolInfo, dockerDevices, dockerBytes, dockerBase, dockerSkipped, snapshots,
-                vgSize, vgFree]
+                vgSize, vgFree, lvmMonitored, lvmThreshold, lvmStep]
     }
 
     /// The `limit` volumes using the most space (mapped bytes, then virtual size, then name) and

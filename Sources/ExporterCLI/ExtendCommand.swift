@@ -85,7 +85,7 @@ struct ExtendCommand: ParsableCommand {
             let outcome = extender.run(pool: pool, kind: kind, override: step, dryRun: dryRun)
             switch outcome.result {
             case .extended, .dryRun: print(outcome.message)
-            case .refused, .failed:
+            case .refused, .failed, .leftToLVM:   // (by hand the step is explicit: never left to LVM)
                 printError(outcome.message)
                 ok = false
             }

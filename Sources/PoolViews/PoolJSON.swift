@@ -41,7 +41,8 @@ public enum PoolJSON {
             JSONMember("metadata_low_watermark_bytes", .optional(c?.metadataLowWatermark) { .uint($0.rawValue) }),
             JSONMember("features", .optional(s?.table.features) { .array($0.map { .string($0.rawValue) }) }),
             JSONMember("owner", .optional(s?.owner) { owner($0, driverStatus: DockerDriverStatus.pairs(r, versions: versions)) }),
-            JSONMember("thin_volumes", .array((s?.thinVolumes ?? []).map(volume))),
+            JSONMember("lvm", .optional(s?.owner?.lvm) { _ in lvm(r) }),
+            JSONMember("thin_volumes", .array((s?.thinVolumes ?? []).map { volume($0, chunk: s?.table.blockSize) })),
             JSONMember("error", .optional(r.error) { .string($0.description) }),
         ]
         return .object(members)
@@ -121,7 +122,31 @@ public enum PoolJSON {
         ])
     }
 
-    static func volume(_ v: ThinVolume) -> JSONValue {
+    /// What `lvs` shows for an LVM thin pool, as LVM computes it (``LVMReport``).
+    static func lvm(_ r: PoolReading) -> JSONValue {
+        let s = r.snapshot!
+        let w = s.status.working
+        let a = s.owner?.lvmAutoextend
+        return .object([
+            "data_percent": .string(w.map { LVMReport.percent($0.usedData.rawValue, $0.totalData.rawValue) } ?? ""),
+            "metadata_percent": .string(w.map { LVMReport.percent($0.usedMetadata.rawValue, $0.totalMetadata.rawValue) } ?? ""),
+            "lv_size_bytes": .optional(s.length.bytes) { .uint($0.rawValue) },
+            "lv_metadata_size_bytes": .optional(r.capacity?.metadata.total) { .uint($0.rawValue) },
+            "health_status": .string(LVMReport.health(s.status)),
+            "when_full": .string(LVMReport.whenFull(s.table)),
+            "autoextend": .optional(a) { a in
+                .object([
+                    "monitored": .bool(a.monitored),
+                    "threshold_percent": .uint(UInt64(max(0, a.threshold))),
+                    "percent": .uint(UInt64(max(0, a.percent))),
+                    "profile": .optional(a.profile) { .string($0) },
+                    "extends_itself": .bool(a.extendsItself),
+                ])
+            },
+        ])
+    }
+
+    static func volume(_ v: ThinVolume, chunk: Sectors?) -> JSONValue {
         let mappedBytes = v.status?.mapped?.bytes
         var highest: Sectors?
         if case .active(_, let h)? = v.status { highest = h }
@@ -143,6 +168,13 @@ public enum PoolJSON {
             "highest_mapped_sector": .optional(highest) { .uint($0.rawValue) },
             "status": .optional(state) { .string($0) },
             "owner": .optional(v.owner, volumeOwner),
+            // lvs's data_percent and lv_size of an LVM thin LV.
+            "lvm": .optional(v.owner?.lvm) { _ in
+                .object([
+                    "data_percent": .string(v.status?.mapped.flatMap { m in chunk.map { LVMReport.thinPercent(mapped: m, size: v.size, chunk: $0) } } ?? ""),
+                    "lv_size_bytes": .optional(v.size.bytes) { .uint($0.rawValue) },
+                ])
+            },
             "error": .optional(v.statusError) { .string($0) },
         ])
     }

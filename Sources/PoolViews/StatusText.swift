@@ -61,6 +61,15 @@ public enum StatusText {
             lines.append(("Thin Volumes", "\(s.thinVolumes.count)"))
             if let docker { lines.append(("Docker Devices", devices(docker))) }
             if let tallies = s.owner?.containerdSnapshots { lines.append(("Containerd Snapshots", snapshots(tallies))) }
+            if s.owner?.lvm != nil {
+                // As lvs prints them (Data%, Meta%, Health, WhenFull).
+                let w = s.status.working
+                let health = LVMReport.health(s.status)
+                var l = w.map { "Data% \(LVMReport.percent($0.usedData.rawValue, $0.totalData.rawValue)), Meta% \(LVMReport.percent($0.usedMetadata.rawValue, $0.totalMetadata.rawValue)), " } ?? ""
+                l += "Health \(health.isEmpty ? "ok" : health), WhenFull \(LVMReport.whenFull(s.table))"
+                lines.append(("LVM Report", l))
+                if let a = s.owner?.lvmAutoextend { lines.append(("LVM Autoextend", a.description)) }
+            }
         }
         if let e = r.error { lines.append(("Error", e.description)) }
         var text = lines.map { "\($0.0): \($0.1)\n" }.joined()

@@ -83,11 +83,49 @@ public struct PoolOwner: Hashable, Sendable {
     /// containerd's snapshots in the pool, by kind and whether their device is active; nil
     /// when containerd's metadata could not be read.
     public var containerdSnapshots: [SnapshotTally]?
+    /// What LVM itself does when the pool fills (dmeventd, autoextend policy); nil when not an
+    /// LVM pool or LVM could not be asked.
+    public var lvmAutoextend: LVMAutoextend?
 
     public init(kind: Kind, lvm: LVMName? = nil, docker: DockerPool? = nil) {
         self.kind = kind
         self.lvm = lvm
         self.docker = docker
+    }
+}
+
+/// What LVM does by itself for a thin pool as it fills: dmeventd watches it (lvs seg_monitor)
+/// and runs `lvm lvextend --use-policies` at each 5% step past 50%, which grows the pool by
+/// `percent` once its usage passes `threshold` (activation/thin_pool_autoextend_threshold and
+/// _percent from the pool's metadata profile, else the VG's, else lvm.conf; 100: off).
+public struct LVMAutoextend: Hashable, Sendable {
+    /// dmeventd monitors the pool now. False when dmeventd is not running or monitoring is off.
+    public var monitored: Bool
+    /// activation/thin_pool_autoextend_threshold as configured (LVM treats below 50 as 50).
+    public var threshold: Int
+    /// activation/thin_pool_autoextend_percent.
+    public var percent: Int
+    /// The metadata profile in effect (the LV's, else the VG's), if any.
+    public var profile: String?
+
+    public init(monitored: Bool, threshold: Int, percent: Int, profile: String? = nil) {
+        self.monitored = monitored
+        self.threshold = threshold
+        self.percent = percent
+        self.profile = profile
+    }
+
+    /// The threshold LVM applies.
+    public var effectiveThreshold: Int { max(50, threshold) }
+    /// LVM will extend the pool by itself when it fills.
+    public var extendsItself: Bool { monitored && threshold < 100 && percent > 0 }
+
+    /// "dmeventd extends it at 70% by 20% (profile docker-thinpool)", "not monitored: ...".
+    public var description: String {
+        let settings = "thin_pool_autoextend_threshold \(threshold), _percent \(percent)" + (profile.map { ", profile \($0)" } ?? "")
+        if extendsItself { return "dmeventd extends it past \(effectiveThreshold)% by \(percent)% (\(settings))" }
+        if !monitored { return "not monitored by dmeventd: LVM will not extend it (\(settings))" }
+        return "monitored, but LVM autoextend is off (\(settings))"
     }
 }
 

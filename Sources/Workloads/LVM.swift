@@ -106,10 +106,105 @@ public struct VolumeGroupSpace: Sendable, Equatable {
     }
 }
 
-/// Where volume group sizes come from.
+/// Where volume group sizes, and what LVM does for its thin pools, come from.
 public protocol VolumeGroupSource: Sendable {
     /// The groups among `names` that could be read; problems are logged by the caller.
     func volumeGroups(_ names: Set<String>) -> (groups: [String: VolumeGroupSpace], problems: [String])
+    /// What LVM itself does as each of these thin pools fills (dmeventd, autoextend policy).
+    func autoextend(_ pools: Set<LVMName>) -> (pools: [LVMName: LVMAutoextend], problems: [String])
+    /// Forget what was cached: LVM changed something (a pool grew).
+    func invalidate()
+}
+
+extension VolumeGroupSource {
+    public func autoextend(_ pools: Set<LVMName>) -> (pools: [LVMName: LVMAutoextend], problems: [String]) { ([:], []) }
+    public func invalidate() {}
+}
+
+/// Reads LVM's own view of its thin pools' autoextend: which ones dmeventd monitors, their
+/// metadata profiles (`lvm lvs`), and the settings in effect (`lvm lvmconfig --type full`,
+/// with `--metadataprofile` per profile).
+public enum LVMAutoextendReader {
+    public static let lvsArguments = ["lvs", "--reportformat", "json", "-S", "segtype=thin-pool",
+                                      "-o", "vg_name,lv_name,lv_profile,vg_profile,seg_monitor"]
+    static let keys = ["activation/thin_pool_autoextend_threshold", "activation/thin_pool_autoextend_percent"]
+
+    /// Whether dmeventd runs (its pid file names a live dmeventd). Asking lvs for seg_monitor
+    /// when it does not would start it (libdevmapper-event forks it on first contact): an
+    /// exporter must not start daemons, so then lvs runs with monitoring off (`--config
+    /// 'activation { monitoring = 0 }'`: lvs has no --ignoremonitoring) and every pool is
+    /// unmonitored, which it is without dmeventd.
+    public static func dmeventdRunning(pidFile: String = "/run/dmeventd.pid", proc: String = "/proc") -> Bool {
+        guard let text = try? readTextFile(pidFile), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let comm = try? readTextFile("\(proc)/\(pid)/comm") else { return false }
+        return comm.trimmingCharacters(in: .whitespacesAndNewlines) == "dmeventd"
+    }
+
+    public static func read(_ pools: Set<LVMName>, run: (_ args: [String]) throws -> String,
+                            dmeventd: Bool) -> (pools: [LVMName: LVMAutoextend], problems: [String]) {
+        var problems: [String] = []
+        let rows: [Row]
+        do {
+            rows = try parseLVS(try run(lvsArguments + (dmeventd ? [] : ["--config", "activation { monitoring = 0 }"])))
+        } catch {
+            return ([:], ["lvm lvs: \(error)"])
+        }
+        var settings: [String?: (threshold: Int, percent: Int)] = [:]
+        func config(_ profile: String?) -> (threshold: Int, percent: Int)? {
+            if let s = settings[profile] { return s }
+            do {
+                let args = ["lvmconfig", "--type", "full"] + (profile.map { ["--metadataprofile", $0] } ?? []) + keys
+                let values = parseConfig(try run(args))
+                guard let t = values["thin_pool_autoextend_threshold"], let p = values["thin_pool_autoextend_percent"] else {
+                    problems.append("lvm lvmconfig\(profile.map { " --metadataprofile \($0)" } ?? ""): no autoextend settings in its output")
+                    return nil
+                }
+                settings[profile] = (t, p)
+                return (t, p)
+            } catch {
+                problems.append("lvm lvmconfig: \(error)")
+                return nil
+            }
+        }
+        var out: [LVMName: LVMAutoextend] = [:]
+        for r in rows {
+            let name = LVMName(vg: r.vg, lv: r.lv)
+            guard pools.contains(name) else { continue }
+            let profile = r.lvProfile.isEmpty ? (r.vgProfile.isEmpty ? nil : r.vgProfile) : r.lvProfile
+            guard let c = config(profile) else { continue }
+            out[name] = LVMAutoextend(monitored: r.monitor == "monitored", threshold: c.threshold, percent: c.percent, profile: profile)
+        }
+        return (out, problems)
+    }
+
+    struct Row: Equatable {
+        var vg, lv, lvProfile, vgProfile, monitor: String
+    }
+
+    /// `lvs --reportformat json` output: {"report": [{"lv": [{field: "value", ...}]}]}.
+    static func parseLVS(_ text: String) throws -> [Row] {
+        struct Failure: Error, CustomStringConvertible { var description: String }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              let report = object["report"] as? [[String: Any]] else {
+            throw Failure(description: "not lvs JSON: \(text.prefix(200))")
+        }
+        return report.flatMap { ($0["lv"] as? [[String: Any]]) ?? [] }.compactMap { lv in
+            func f(_ k: String) -> String { (lv[k] as? String) ?? "" }
+            guard !f("vg_name").isEmpty, !f("lv_name").isEmpty else { return nil }
+            return Row(vg: f("vg_name"), lv: f("lv_name"), lvProfile: f("lv_profile"), vgProfile: f("vg_profile"), monitor: f("seg_monitor"))
+        }
+    }
+
+    /// `lvmconfig` output: `name=value` lines (whatever the section), numbers only.
+    static func parseConfig(_ text: String) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let v = Int(parts[1].trimmingCharacters(in: .whitespaces)) else { continue }
+            out[parts[0].trimmingCharacters(in: .whitespaces)] = v
+        }
+        return out
+    }
 }
 
 /// `lvm vgs`, at most once per `maxAge`: it takes LVM's locks and tens of milliseconds, too
@@ -124,8 +219,26 @@ public final class LVMVolumeGroups: VolumeGroupSource {
         self.maxAge = maxAge
     }
 
-    /// Forget the cached sizes (after an lvextend).
-    public func invalidate() { cache.withLock { $0 = nil } }
+    private let policies = Locked<(at: ContinuousClock.Instant, asked: Set<LVMName>, pools: [LVMName: LVMAutoextend], problems: [String])?>(nil)
+
+    /// Forget the cached sizes and settings (after an lvextend, ours or LVM's).
+    public func invalidate() {
+        cache.withLock { $0 = nil }
+        policies.withLock { $0 = nil }
+    }
+
+    public func autoextend(_ pools: Set<LVMName>) -> (pools: [LVMName: LVMAutoextend], problems: [String]) {
+        if pools.isEmpty { return ([:], []) }
+        let now = ContinuousClock.now
+        // At most every maxAge (lvs and lvmconfig take LVM's locks), unless a new pool appeared.
+        if let c = policies.withLock({ $0 }), now - c.at < maxAge, pools.isSubset(of: c.asked) {
+            return (c.pools.filter { pools.contains($0.key) }, c.problems)
+        }
+        let r = LVMAutoextendReader.read(pools, run: { args throws(LVMCommand.Failure) in try command.run(args) },
+                                         dmeventd: LVMAutoextendReader.dmeventdRunning())
+        policies.withLock { $0 = (now, pools, r.pools, r.problems) }
+        return r
+    }
 
     public func volumeGroups(_ names: Set<String>) -> (groups: [String: VolumeGroupSpace], problems: [String]) {
         if names.isEmpty { return ([:], []) }

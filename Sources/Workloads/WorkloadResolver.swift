@@ -8,6 +8,8 @@ public struct WorkloadInventory: Sendable, Equatable {
     public var containerdSnapshots: [String: ContainerdSnapshot]?
     /// By VG name.
     public var volumeGroups: [String: VolumeGroupSpace]
+    /// What LVM itself does for its thin pools, by pool LV.
+    public var lvmAutoextend: [LVMName: LVMAutoextend] = [:]
 
     public init(docker: DockerInventory? = nil, containerd: ContainerdDevmapperConfig? = nil,
                 containerdSnapshots: [String: ContainerdSnapshot]? = nil,
@@ -45,6 +47,7 @@ public enum WorkloadResolver {
                 owner?.volumeGroupSize = vg.size
                 owner?.volumeGroupFree = vg.free
             }
+            owner?.lvmAutoextend = inventory.lvmAutoextend[lvm]
         }
         for i in pool.thinVolumes.indices { pool.thinVolumes[i].owner = lvmVolume(pool.thinVolumes[i]) }
 

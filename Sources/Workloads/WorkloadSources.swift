@@ -52,6 +52,9 @@ public final class WorkloadSources: PoolAnnotator {
         var owners: [String: PoolOwner] = [:]
         /// Messages already logged (each is logged once while it stands).
         var warned: Set<String> = []
+        /// The LVM pools and their lengths at the last read: when one changes, LVM has acted
+        /// (an lvextend, dmeventd's or anyone's) and its cached VG and settings are stale.
+        var lvmPools: [String: UInt64] = [:]
     }
 
     private let state = Locked(State())
@@ -65,8 +68,15 @@ public final class WorkloadSources: PoolAnnotator {
     public var dockerReader: DockerRootReader? { state.withLock { $0.docker } }
 
     public func annotate(_ pools: inout [PoolSnapshot]) {
-        let vgs = Set(pools.compactMap { WorkloadResolver.lvmName($0)?.vg })
-        let inventory = self.inventory(volumeGroups: vgs)
+        let lvm = Set(pools.compactMap { WorkloadResolver.lvmName($0) })
+        var lengths: [String: UInt64] = [:]
+        for p in pools where WorkloadResolver.lvmName(p) != nil { lengths[p.name] = p.length.rawValue }
+        let changed = state.withLock { s in
+            defer { s.lvmPools = lengths }
+            return s.lvmPools != lengths
+        }
+        if changed { options.volumeGroups?.invalidate() }
+        let inventory = self.inventory(volumeGroups: Set(lvm.map(\.vg)), lvmPools: lvm)
         WorkloadResolver.annotate(&pools, inventory)
         var owners: [String: PoolOwner] = [:]
         for p in pools { if let o = p.owner { owners[p.name] = o } }
@@ -78,7 +88,7 @@ public final class WorkloadSources: PoolAnnotator {
     }
 
     /// Reads what changed and returns the whole inventory.
-    public func inventory(volumeGroups vgs: Set<String> = []) -> WorkloadInventory {
+    public func inventory(volumeGroups vgs: Set<String> = [], lvmPools: Set<LVMName> = []) -> WorkloadInventory {
         var messages: [String] = []
         let (daemon, containerd, snapshots, reader) = state.withLock { s in
             let daemon = refreshDaemon(&s, &messages)
@@ -104,6 +114,9 @@ public final class WorkloadSources: PoolAnnotator {
             let (groups, problems) = source.volumeGroups(vgs)
             inventory.volumeGroups = groups
             messages += problems.map { "cannot read volume group sizes: \($0)" }
+            let (policies, policyProblems) = source.autoextend(lvmPools)
+            inventory.lvmAutoextend = policies
+            messages += policyProblems.map { "cannot read LVM's autoextend settings: \($0)" }
         }
         warnOnce(messages)
         return inventory

@@ -164,15 +164,17 @@ import TestSupport
               metadata: { step: 512MiB, max_size: unlimited }
             overrides:
               - match: ["vg-*"]
-                autoextend: { executor: lvm, data: { step: auto } }
+                autoextend: { executor: lvm, data: { step: auto }, leave_to_dmeventd: false }
             """])
         let c = try AgentConfig.load(path: "\(dir)/c.yml")
         let a = c.policy(for: "docker-x").autoextend
         #expect(a.enabled && a.dryRun && a.executor == .loop && a.cooldown == .seconds(120))
+        #expect(a.leaveToDmeventd, "by default a pool LVM extends itself is left to it")
         #expect(a.data == AutoextendPolicy.Space(threshold: 0.85, step: .fraction(0.25), maxSize: 2 << 40, minHeadroom: 5 << 30))
         #expect(a.metadata.step == .bytes(512 << 20) && a.metadata.maxSize == nil && a.metadata.threshold == 0.70)
         let v = c.policy(for: "vg-pool").autoextend
         #expect(v.executor == .lvm && v.data.step == .auto && v.data.threshold == 0.85 && v.enabled)
+        #expect(!v.leaveToDmeventd)
         #expect(AgentConfig().defaults.autoextend.enabled == false, "off unless enabled")
     }
 

@@ -35,6 +35,22 @@ import ThinPool
         ExtendPlanner.plan(kind, reading: r, policy: p, room: room, history: history, now: t0.addingTimeInterval(at), override: override)
     }
 
+    /// An LVM pool that LVM's dmeventd extends by itself is left to it (unless the operator
+    /// says otherwise, or asks by hand); a pool LVM does not extend is the agent's.
+    @Test func aPoolDmeventdExtendsIsLeftToIt() {
+        var r = Self.reading(used: 900, uuid: "LVM-x-tpool")
+        var owner = PoolOwner(kind: .lvm, lvm: LVMName(vg: "vg0", lv: "pool"))
+        owner.lvmAutoextend = LVMAutoextend(monitored: true, threshold: 70, percent: 20)
+        r.snapshot?.owner = owner
+        #expect(plan(r, policy()) == .leave(reason: "data 90.0% used (threshold 80.0%), but LVM extends this pool itself: dmeventd extends it past 70% by 20% (thin_pool_autoextend_threshold 70, _percent 20); left to it (autoextend leave_to_dmeventd)"))
+        #expect(plan(Self.reading(used: 700, uuid: "LVM-x-tpool"), policy()) == .nothing, "below our threshold: nothing to say")
+        if case .extend = plan(r, policy { $0.leaveToDmeventd = false }) {} else { Issue.record("leave_to_dmeventd: false extends") }
+        if case .extend = plan(r, policy(), override: .fraction(0.2)) {} else { Issue.record("by hand, the step is explicit") }
+        owner.lvmAutoextend?.monitored = false
+        r.snapshot?.owner = owner
+        if case .extend = plan(r, policy()) {} else { Issue.record("not monitored: LVM will not act") }
+    }
+
     @Test func belowTheThresholdNothing() {
         #expect(plan(Self.reading(used: 799), policy()) == .nothing)
     }

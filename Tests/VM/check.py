@@ -287,7 +287,7 @@ def main():
         if line.startswith("@@SCRAPED ") and current is not None:
             current["__scraped"] = line.split()[1]
             continue
-        if line.startswith(("@@SNAPSHOT ", "@@DOCKERCREATE ", "@@DOCKERNAMES ", "@@CTR ")):
+        if line.startswith(("@@SNAPSHOT ", "@@DOCKERCREATE ", "@@DOCKERNAMES ", "@@CTR ", "@@LVS ")):
             kind, name = line.split(None, 1)
             current = {"__name": name.strip(), "__kind": kind[2:]}
         elif line.startswith("@@FILE ") and current is not None:
@@ -319,6 +319,8 @@ def main():
     for files in others:
         if files["__kind"] == "DOCKERCREATE":
             clients.docker_create(c, files["__name"], files)
+        elif files["__kind"] == "LVS":
+            clients.lvs_report(c, files["__name"], files, parse_metrics(scrapes.get(files.get("__scraped"), "")))
         elif files["__kind"] == "CTR":
             scraped = scrapes.get(files.get("__scraped"))
             if scraped is None:

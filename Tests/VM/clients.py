@@ -264,3 +264,72 @@ def ctr_snapshots(c, name, files, metrics):
         differ(c, where, f"{dev}: container", cid.strip(), o.get("container_id"))
         differ(c, where, f"{dev}: image", record.get("Image"), o.get("image"))
         differ(c, where, f"{dev}: thinpool_thin_info image", record.get("Image"), info.get(dev, {}).get("image"))
+
+
+def lvs_report(c, name, files, metrics):
+    """lvs and vgs, taken just before and just after our reading: each of our values must be
+    what lvs printed on one side of it."""
+    where = f"lvs {name}"
+    doc = json.loads(files["json"])
+
+    def rows(key):
+        return json.loads(files[key])["report"][0]["lv"]
+    before, after = rows("before"), rows("after")
+    vgs = json.loads(files["vgs"])["report"][0]["vg"]
+
+    def either(what, field, b, a, ours):
+        c.checks += 1
+        if ours != b.get(field) and ours != a.get(field):
+            c.failures.append(f"{where}: {what}: lvs says {b.get(field)!r} (before) / {a.get(field)!r} (after), we say {ours!r}")
+
+    def config(text):
+        out = {}
+        for line in text.splitlines():
+            k, _, v = line.strip().partition("=")
+            if v:
+                out[k] = v
+        return out
+    lvmconf = config(files.get("lvmconfig", ""))
+    for b in before:
+        a = next((x for x in after if x["lv_name"] == b["lv_name"]), b)
+        vg, lv = b["vg_name"], b["lv_name"]
+        if b["pool_lv"] == "" and b["lv_metadata_size"] != "":
+            # A thin pool: our pool whose owner is this LV.
+            p = next((x for x in doc["pools"] if (x.get("owner") or {}).get("vg") == vg and x["owner"].get("lv") == lv), None)
+            if p is None or p.get("lvm") is None:
+                c.failures.append(f"{where}: no pool of ours is LV {vg}/{lv} with an lvm report")
+                continue
+            m = p["lvm"]
+            either(f"{vg}/{lv} data_percent", "data_percent", b, a, m["data_percent"])
+            either(f"{vg}/{lv} metadata_percent", "metadata_percent", b, a, m["metadata_percent"])
+            either(f"{vg}/{lv} lv_size", "lv_size", b, a, str(m["lv_size_bytes"]))
+            either(f"{vg}/{lv} lv_metadata_size", "lv_metadata_size", b, a, str(m["lv_metadata_size_bytes"]))
+            either(f"{vg}/{lv} lv_health_status", "lv_health_status", b, a, m["health_status"])
+            either(f"{vg}/{lv} lv_when_full", "lv_when_full", b, a, m["when_full"])
+            ae = m.get("autoextend") or {}
+            c.checks += 1
+            if ae.get("monitored") not in (b["seg_monitor"] == "monitored", a["seg_monitor"] == "monitored"):
+                c.failures.append(f"{where}: {vg}/{lv} seg_monitor: lvs says {b['seg_monitor']!r}/{a['seg_monitor']!r}, we say monitored={ae.get('monitored')}")
+            profile = b["lv_profile"] or b["vg_profile"]
+            conf = config(files.get(f"lvmconfig:{profile}", "")) if profile else lvmconf
+            differ(c, where, f"{vg}/{lv} autoextend threshold (lvmconfig)", conf.get("thin_pool_autoextend_threshold"),
+                   str(ae.get("threshold_percent")))
+            differ(c, where, f"{vg}/{lv} autoextend percent (lvmconfig)", conf.get("thin_pool_autoextend_percent"), str(ae.get("percent")))
+            differ(c, where, f"{vg}/{lv} profile", profile or None, ae.get("profile"))
+            mon = metrics.get(("thinpool_lvm_monitored", frozenset({"pool": p["name"]}.items())))
+            differ(c, where, f"{vg}/{lv} thinpool_lvm_monitored", 1.0 if ae.get("monitored") else 0.0, mon)
+            # The pool's thin LVs.
+            for tb in before:
+                if tb["pool_lv"] != lv:
+                    continue
+                ta = next((x for x in after if x["lv_name"] == tb["lv_name"]), tb)
+                v = next((x for x in p["thin_volumes"] if (x.get("owner") or {}).get("lv") == tb["lv_name"]), None)
+                if v is None or v.get("lvm") is None:
+                    c.failures.append(f"{where}: thin LV {vg}/{tb['lv_name']} is not in our report")
+                    continue
+                either(f"{vg}/{tb['lv_name']} data_percent", "data_percent", tb, ta, v["lvm"]["data_percent"])
+                either(f"{vg}/{tb['lv_name']} lv_size", "lv_size", tb, ta, str(v["lvm"]["lv_size_bytes"]))
+            for g in vgs:
+                if g["vg_name"] == vg:
+                    differ(c, where, f"vgs {vg} vg_size", g["vg_size"], str(p["owner"].get("vg_size_bytes")))
+                    differ(c, where, f"vgs {vg} vg_free", g["vg_free"], str(p["owner"].get("vg_free_bytes")))

@@ -278,3 +278,28 @@ ctr_compare() {
   echo "@@FILE text"; $TPE status $TPE_ARGS 2>/dev/null
   echo "@@END"
 }
+
+# lvs_compare NAME VG: `lvs` and `vgs` (JSON, bytes) just before and just after our JSON, a host
+# scrape and `lvmconfig`'s autoextend settings; check.py (clients.py) holds each of our values
+# to what lvs printed on one side of it (LVM's own figures move between two runs a moment
+# apart: the pool's metadata is committed as it works).
+LVS_FIELDS=vg_name,lv_name,lv_size,lv_metadata_size,data_percent,metadata_percent,lv_health_status,lv_when_full,seg_monitor,pool_lv,lv_profile,vg_profile
+lvs_compare() {
+  local name=$1 vg=$2 before json after
+  before=$(lvm lvs --reportformat json --units b --nosuffix -o $LVS_FIELDS "$vg")
+  json=$($TPE status --json $TPE_ARGS 2>/dev/null)
+  await_scrape "$name.lvs"
+  after=$(lvm lvs --reportformat json --units b --nosuffix -o $LVS_FIELDS "$vg")
+  echo "@@LVS $name"
+  echo "@@SCRAPED $name.lvs"
+  echo "@@FILE before"; echo "$before"
+  echo "@@FILE json"; echo "$json"
+  echo "@@FILE after"; echo "$after"
+  echo "@@FILE vgs"; lvm vgs --reportformat json --units b --nosuffix -o vg_name,vg_size,vg_free "$vg"
+  echo "@@FILE lvmconfig"; lvm lvmconfig --type full activation/monitoring activation/thin_pool_autoextend_threshold activation/thin_pool_autoextend_percent
+  local p
+  for p in $(lvm lvs --noheadings -o lv_profile -S segtype=thin-pool "$vg" | sort -u); do
+    echo "@@FILE lvmconfig:$p"; lvm lvmconfig --type full --metadataprofile "$p" activation/thin_pool_autoextend_threshold activation/thin_pool_autoextend_percent
+  done
+  echo "@@END"
+}

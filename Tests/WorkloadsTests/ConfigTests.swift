@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThinPool
 @testable import Workloads
 
 @Suite struct DockerDaemonConfigTests {
@@ -126,5 +127,43 @@ import Testing
         let (groups, problems) = source.volumeGroups(["vg0"])
         #expect(groups.isEmpty)
         #expect(problems.count == 1 && problems[0].contains("/nonexistent/lvm"))
+    }
+
+    /// What LVM does by itself, read as `lvm lvs` and `lvm lvmconfig` print it (2.03.16, seen
+    /// in the VM); the profile's settings for a pool that has one.
+    @Test func lvmsOwnAutoextend() {
+        var calls: [[String]] = []
+        let lvs = """
+              {
+                  "report": [
+                      {
+                          "lv": [
+                              {"vg_name":"vg0", "lv_name":"pool", "lv_profile":"pool-extend", "vg_profile":"", "seg_monitor":"monitored"},
+                              {"vg_name":"vg0", "lv_name":"other", "lv_profile":"", "vg_profile":"", "seg_monitor":"not monitored"},
+                              {"vg_name":"vg1", "lv_name":"skip", "lv_profile":"", "vg_profile":"", "seg_monitor":""}
+                          ]
+                      }
+                  ]
+              }
+            """
+        let r = LVMAutoextendReader.read([LVMName(vg: "vg0", lv: "pool"), LVMName(vg: "vg0", lv: "other")], run: { args in
+            calls.append(args)
+            if args.first == "lvs" { return lvs }
+            return args.contains("--metadataprofile") ? "thin_pool_autoextend_threshold=70\nthin_pool_autoextend_percent=20\n"
+                : "thin_pool_autoextend_threshold=100\nthin_pool_autoextend_percent=20\n"
+        }, dmeventd: true)
+        #expect(r.problems.isEmpty)
+        #expect(r.pools[LVMName(vg: "vg0", lv: "pool")] == LVMAutoextend(monitored: true, threshold: 70, percent: 20, profile: "pool-extend"))
+        #expect(r.pools[LVMName(vg: "vg0", lv: "other")] == LVMAutoextend(monitored: false, threshold: 100, percent: 20))
+        #expect(r.pools.count == 2)
+        #expect(calls.first == LVMAutoextendReader.lvsArguments, "dmeventd runs: lvs may ask it")
+        // Without dmeventd lvs must not ask for it (libdevmapper-event would start one).
+        calls = []
+        _ = LVMAutoextendReader.read([LVMName(vg: "vg0", lv: "pool")], run: { args in calls.append(args); return lvs }, dmeventd: false)
+        #expect(calls.first == LVMAutoextendReader.lvsArguments + ["--config", "activation { monitoring = 0 }"])
+        // lvs failing is one problem, not a crash.
+        let failed = LVMAutoextendReader.read([LVMName(vg: "vg0", lv: "pool")], run: { _ in "not json" }, dmeventd: true)
+        #expect(failed.pools.isEmpty && failed.problems == ["lvm lvs: not lvs JSON: not json"])
+        #expect(!LVMAutoextendReader.dmeventdRunning(pidFile: "/nonexistent/dmeventd.pid"))
     }
 }
