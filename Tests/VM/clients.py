@@ -72,8 +72,13 @@ def docker_info(c, name, files, doc, metrics):
         c.failures.append(f"{where}: our JSON has no pool {pool}")
         return
     status = json.loads(files["driverstatus"])
-    got = (((p.get("owner") or {}).get("docker")) or {}).get("driver_status")
-    differ(c, where, "DriverStatus (JSON)", status, got)
+    # The running exporter's /api/v1/pools is the same document as status --json.
+    api = next((x for x in json.loads(files["api"])["pools"] if x["name"] == pool), {})
+    for source, d in (("JSON", p), ("/api/v1/pools", api)):
+        got = (((d.get("owner") or {}).get("docker")) or {}).get("driver_status") or []
+        differ(c, where, f"DriverStatus ({source}): pairs", len(status), len(got))
+        for i, pair in enumerate(status):
+            differ(c, where, f"DriverStatus ({source}) pair {i + 1}", pair, got[i] if i < len(got) else None)
     # The numbers behind docker's strings, from our metrics.
     if not metrics:
         c.failures.append(f"{where}: no host scrape")

@@ -177,11 +177,12 @@ docker_pool() { docker info --format '{{range .DriverStatus}}{{if eq (index . 0)
 # move). check.py compares docker's storage-driver lines with ours line by line, its
 # DriverStatus with our JSON, and its numbers with our metrics.
 docker_compare() {
-  local name=$1 try=0 before after info ds text json
+  local name=$1 try=0 before after info ds text json api
   while :; do
     before=$(dmsetup status)
     info=$(docker info 2>/dev/null); ds=$(docker info --format '{{json .DriverStatus}}' 2>/dev/null)
     text=$($TPE status $TPE_ARGS 2>/tmp/tpe.err); json=$($TPE status --json $TPE_ARGS 2>>/tmp/tpe.err)
+    api=$(wget -q -O - http://127.0.0.1:10234/api/v1/pools)
     await_scrape "$name.$try"
     after=$(dmsetup status)
     [ "$before" = "$after" ] && break
@@ -196,6 +197,7 @@ docker_compare() {
   echo "@@FILE dockerinfo"; echo "$info"
   echo "@@FILE driverstatus"; echo "$ds"
   echo "@@FILE text"; echo "$text"
+  echo "@@FILE api"; echo "$api"
   echo "@@END"
 }
 
@@ -263,19 +265,29 @@ containerd_start() {
 # that is not committed, the device `ctr snapshots mounts` names; each container's record)
 # beside our JSON and a host scrape, for check.py (clients.py) to compare.
 ctr_compare() {
-  local name=$1 k c
-  await_scrape "$name.ctr"
+  local name=$1 k c try=0 before after json text
+  # containerd garbage-collects in the background (after a container or snapshot is removed):
+  # take ctr's list before and after ours, and again while it moves.
+  while :; do
+    before=$(ctr snapshots --snapshotter devmapper ls)
+    json=$($TPE status --json $TPE_ARGS 2>/dev/null); text=$($TPE status $TPE_ARGS 2>/dev/null)
+    await_scrape "$name.ctr.$try"
+    after=$(ctr snapshots --snapshotter devmapper ls)
+    [ "$before" = "$after" ] && break
+    try=$((try + 1)); [ $try -ge 10 ] && fail "ctr_compare $name: containerd's snapshots kept changing"
+    sleep 1
+  done
   echo "@@CTR $name"
-  echo "@@SCRAPED $name.ctr"
-  echo "@@FILE snapshots"; ctr snapshots --snapshotter devmapper ls
+  echo "@@SCRAPED $name.ctr.$try"
+  echo "@@FILE snapshots"; echo "$after"
   echo "@@FILE mounts"
-  for k in $(ctr snapshots --snapshotter devmapper ls | awk 'NR > 1 && $NF != "Committed" {print $1}'); do
+  for k in $(echo "$after" | awk 'NR > 1 && $NF != "Committed" {print $1}'); do
     echo "$k $(ctr snapshots --snapshotter devmapper mounts /mnt "$k" | tr '\n' ' ')"
   done
   echo "@@FILE containers"
   for c in $(ctr containers ls -q); do echo "@@CONTAINER $c"; ctr containers info "$c"; done
-  echo "@@FILE json"; $TPE status --json $TPE_ARGS 2>/dev/null
-  echo "@@FILE text"; $TPE status $TPE_ARGS 2>/dev/null
+  echo "@@FILE json"; echo "$json"
+  echo "@@FILE text"; echo "$text"
   echo "@@END"
 }
 

@@ -39,7 +39,7 @@ for s in "${scenarios[@]}"; do
     echo "PASS $name (${secs}s): $(tail -1 "$OUT/$name.check")"
   else
     echo "FAIL $name (${secs}s): guest exit $rc; $(tail -1 "$OUT/$name.check")"
-    grep -E '^FAIL|@@FAIL' "$OUT/$name.check" "$OUT/$name.out" | head -20 | sed 's/^/    /'
+    grep -E '^FAIL|@@FAIL' "$OUT/$name.check" "$OUT/$name.out" | awk 'NR <= 20 { print "    " $0 }'
     echo "    full output: $OUT/$name.out"
     failed+=("$name")
   fi
