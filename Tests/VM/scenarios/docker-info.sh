@@ -53,6 +53,11 @@ docker_start "$(daemon_json ',"dm.min_free_space=20%","dm.basesize=12G","dm.loop
 P=$(docker_pool)
 docker_compare capped
 docker import /opt/clients/images/rootfs.tar bb:test > /dev/null || fail "docker import"
+# Names with deferred deletion off: a container run, then removed outright.
+docker run -d --name cap bb:test sleep 100000 > /dev/null || fail "docker run cap"
+docker_names capped
+docker rm -f cap > /dev/null || fail "docker rm cap"
+docker_names capped-removed
 docker_try_create roomy created
 mount -o remount,size=1200M $LOOPS
 # Fill the pool with a thin volume of our own to 16 blocks above docker's minimum: docker
