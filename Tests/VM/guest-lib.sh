@@ -264,26 +264,35 @@ containerd_start() {
 # ctr_compare NAME: what `ctr` says of the devmapper snapshotter's snapshots (ls; for each one
 # that is not committed, the device `ctr snapshots mounts` names; each container's record)
 # beside our JSON and a host scrape, for check.py (clients.py) to compare.
+# ctr_mounts: "@@MOUNTS", then each snapshot that is not committed with `ctr snapshots mounts`
+# on one line (its device, for the devmapper snapshotter).
+ctr_mounts() {
+  local k
+  echo "@@MOUNTS"
+  for k in $(ctr snapshots --snapshotter devmapper ls | awk 'NR > 1 && $NF != "Committed" {print $1}'); do
+    echo "$k $(ctr snapshots --snapshotter devmapper mounts /mnt "$k" 2>&1 | tr '\n' ' ')"
+  done
+}
+
 ctr_compare() {
   local name=$1 k c try=0 before after json text
   # containerd garbage-collects in the background (after a container or snapshot is removed):
   # take ctr's list before and after ours, and again while it moves.
+  # ctr's mounts are part of what must hold still: a snapshot listed, then collected before
+  # its mounts are asked for, is a moving target, not a disagreement.
   while :; do
-    before=$(ctr snapshots --snapshotter devmapper ls)
+    before=$(ctr snapshots --snapshotter devmapper ls; ctr_mounts)
     json=$($TPE status --json $TPE_ARGS 2>/dev/null); text=$($TPE status $TPE_ARGS 2>/dev/null)
     await_scrape "$name.ctr.$try"
-    after=$(ctr snapshots --snapshotter devmapper ls)
+    after=$(ctr snapshots --snapshotter devmapper ls; ctr_mounts)
     [ "$before" = "$after" ] && break
     try=$((try + 1)); [ $try -ge 10 ] && fail "ctr_compare $name: containerd's snapshots kept changing"
     sleep 1
   done
   echo "@@CTR $name"
   echo "@@SCRAPED $name.ctr.$try"
-  echo "@@FILE snapshots"; echo "$after"
-  echo "@@FILE mounts"
-  for k in $(echo "$after" | awk 'NR > 1 && $NF != "Committed" {print $1}'); do
-    echo "$k $(ctr snapshots --snapshotter devmapper mounts /mnt "$k" | tr '\n' ' ')"
-  done
+  echo "@@FILE snapshots"; echo "$after" | sed '/^@@MOUNTS$/,$d'
+  echo "@@FILE mounts"; echo "$after" | sed '1,/^@@MOUNTS$/d'
   echo "@@FILE containers"
   for c in $(ctr containers ls -q); do echo "@@CONTAINER $c"; ctr containers info "$c"; done
   echo "@@FILE json"; echo "$json"
