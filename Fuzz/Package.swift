@@ -23,7 +23,7 @@ let package = Package(
             ],
             // libFuzzer provides main().
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,8 @@
-import FileIO
-import ConfigFile
 import Foundation
-import ThinPool
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `--config.file`: what the agent watches, when it alerts, and whom it tells.
 /// Every field has a documented default; `deploy/thinpool-exporter.yml` is the commented example.
@@ -63,120 +64,10 @@ public struct PoolOverride: Sendable, Equatable {
     public var match: [String]
     public var policy: PoolPolicy
 
+    public init(match: [String], policy: PoolPolicy) {
+        self.match = match
+        self.policy = policy
+    }
+
     public func matches(_ pool: String) -> Bool { match.contains { glob($0, pool) } }
-}
-
-/// What applies to one pool.
-public struct PoolPolicy: Sendable, Equatable {
-    /// docker's dm.min_free_space for this pool; nil: what docker's daemon.json says for its
-    /// pool, else docker's default (10).
-    public var minFreeSpacePercent: UInt64?
-    public var alerts = AlertThresholds()
-    public var autoextend = AutoextendPolicy()
-
-    public init() {}
-}
-
-/// A used-ratio rule: warning and critical thresholds, and the hysteresis an alert needs to fall
-/// below its threshold by before it resolves (so a value dancing at the line does not flap).
-public struct RatioRule: Sendable, Equatable {
-    public var warning: Double?
-    public var critical: Double?
-    public var hysteresis: Double
-
-    public init(warning: Double?, critical: Double?, hysteresis: Double = 0.02) {
-        self.warning = warning
-        self.critical = critical
-        self.hysteresis = hysteresis
-    }
-}
-
-/// Time-to-full: a linear fit of used space over `window`; alert when full is predicted sooner
-/// than the horizons.
-public struct ForecastRule: Sendable, Equatable {
-    public var warning: Duration? = .seconds(6 * 3600)
-    public var critical: Duration? = .seconds(3600)
-    public var window: Duration = .seconds(1800)
-    public var minSamples = 5
-
-    public init() {}
-}
-
-public struct AlertThresholds: Sendable, Equatable {
-    public var dataUsed = RatioRule(warning: 0.80, critical: 0.90)
-    /// Metadata exhaustion needs offline repair: lower defaults.
-    public var metadataUsed = RatioRule(warning: 0.70, critical: 0.85)
-    /// Alert (warning) when free data space is within this fraction of the pool's size above
-    /// docker's minimum free space; critical once docker refuses. nil disables it.
-    public var minFreeSpaceMargin: Double? = 0.05
-    public var timeToFull = ForecastRule()
-    public var lowWater = true
-    public var outOfDataSpace = true
-    public var readOnly = true
-    public var fail = true
-    public var needsCheck = true
-
-    public init() {}
-}
-
-public struct ReceiverConfig: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
-        /// Alertmanager's webhook v4 JSON, to any URL.
-        case webhook
-        /// Alertmanager API v2: POST /api/v2/alerts.
-        case alertmanager
-        /// Slack incoming webhook.
-        case slack
-        /// PagerDuty Events API v2.
-        case pagerduty
-    }
-
-    /// Where the URL comes from: the config, or a file (a secret, never logged).
-    public enum Secret: Sendable, Equatable {
-        case value(String)
-        case file(String)
-
-        /// The value (read from the file now), whitespace trimmed.
-        public func resolve() throws -> String {
-            switch self {
-            case .value(let v): return v
-            case .file(let path):
-                return try readTextFile(path).trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-        }
-    }
-
-    public var name: String
-    public var kind: Kind
-    public var url: Secret
-    /// Webhook only: HMAC-SHA256 of the body with this secret, in `X-Thinpool-Signature`.
-    public var hmacSecretFile: String?
-    /// PagerDuty only: the integration's routing key.
-    public var routingKey: Secret?
-    public var timeout: Duration = .seconds(10)
-    public var retryInitial: Duration = .seconds(1)
-    public var retryMax: Duration = .seconds(300)
-    /// A notification still undelivered after this long is dropped (and counted).
-    public var maxAge: Duration = .seconds(24 * 3600)
-    /// Alertmanager only: how often firing alerts are sent again (Alertmanager resolves alerts
-    /// it stops hearing about).
-    public var resendInterval: Duration = .seconds(60)
-    public var sendResolved = true
-    /// Route: only these severities (all when empty).
-    public var severities: Set<String> = []
-    /// Route: only pools matching these globs.
-    public var poolGlobs: [String] = ["*"]
-    /// Extra CA certificates (PEM) for https URLs.
-    public var caFile: String?
-
-    public init(name: String, kind: Kind, url: Secret) {
-        self.name = name
-        self.kind = kind
-        self.url = url
-    }
-
-    /// Whether an alert of `severity` on `pool` goes to this receiver.
-    public func routes(severity: String, pool: String) -> Bool {
-        (severities.isEmpty || severities.contains(severity)) && poolGlobs.contains { glob($0, pool) }
-    }
 }

@@ -1,6 +1,7 @@
-import FileIO
+import AgentConfig
 import ConfigFile
 import Foundation
+import SystemIO
 
 extension AgentConfig {
     /// Loads and validates `path`; every problem is reported at once, with its path and line.
@@ -11,11 +12,18 @@ extension AgentConfig {
     public static func parse(_ text: String, file: String, problems: inout ConfigProblems) -> AgentConfig? {
         guard let root = ConfigNode.parse(text, problems: &problems) else { return nil }
         var c = AgentConfig()
-        let m = root.mapping(allowed: ["poll_interval", "state_dir", "host", "repeat_interval", "pools", "min_free_space",
-                                       "alerts", "autoextend", "overrides", "receivers"], &problems)
+        let m = root.mapping(
+            allowed: [
+                "poll_interval", "state_dir", "host", "repeat_interval", "pools", "min_free_space",
+                "alerts", "autoextend", "overrides", "receivers",
+            ], &problems)
         if let n = m["poll_interval"], let d = n.duration(&problems, atLeast: .milliseconds(100)) { c.pollInterval = d }
         if let n = m["state_dir"], let s = n.string(&problems) {
-            if s.isEmpty { problems.add(n.path, line: n.line, "must not be empty") } else { c.stateDirectory = resolvePath(s, relativeTo: file) }
+            if s.isEmpty {
+                problems.add(n.path, line: n.line, "must not be empty")
+            } else {
+                c.stateDirectory = resolvePath(s, relativeTo: file)
+            }
         }
         if let n = m["host"], let s = n.string(&problems) { c.host = s }
         if let n = m["repeat_interval"], let d = n.duration(&problems, atLeast: .seconds(60)) { c.repeatInterval = d }
@@ -58,12 +66,19 @@ extension AgentConfig {
         }
         if let n = m["autoextend"] { p.autoextend = parseAutoextend(n, base: p.autoextend, problems: &problems) }
         guard let a = m["alerts"] else { return p }
-        let am = a.mapping(allowed: ["data_used", "metadata_used", "min_free_space_margin", "time_to_full", "low_water",
-                                     "out_of_data_space", "read_only", "fail", "needs_check"], &problems)
+        let am = a.mapping(
+            allowed: [
+                "data_used", "metadata_used", "min_free_space_margin", "time_to_full", "low_water",
+                "out_of_data_space", "read_only", "fail", "needs_check",
+            ], &problems)
         if let n = am["data_used"] { p.alerts.dataUsed = parseRatio(n, base: p.alerts.dataUsed, problems: &problems) }
         if let n = am["metadata_used"] { p.alerts.metadataUsed = parseRatio(n, base: p.alerts.metadataUsed, problems: &problems) }
         if let n = am["min_free_space_margin"] {
-            if n.isOff { p.alerts.minFreeSpaceMargin = nil } else if let f = n.fraction(&problems, in: 0...0.5) { p.alerts.minFreeSpaceMargin = f }
+            if n.isOff {
+                p.alerts.minFreeSpaceMargin = nil
+            } else if let f = n.fraction(&problems, in: 0...0.5) {
+                p.alerts.minFreeSpaceMargin = f
+            }
         }
         if let n = am["time_to_full"] {
             let tm = n.mapping(allowed: ["warning", "critical", "window", "min_samples"], &problems)
@@ -90,13 +105,16 @@ extension AgentConfig {
 
     static func parseAutoextend(_ n: ConfigNode, base: AutoextendPolicy, problems: inout ConfigProblems) -> AutoextendPolicy {
         var a = base
-        let m = n.mapping(allowed: ["enabled", "dry_run", "executor", "data", "metadata", "cooldown", "backoff_max", "leave_to_dmeventd"],
-                          &problems)
+        let m = n.mapping(
+            allowed: ["enabled", "dry_run", "executor", "data", "metadata", "cooldown", "backoff_max", "leave_to_dmeventd"],
+            &problems)
         if let e = m["enabled"], let b = e.bool(&problems) { a.enabled = b }
         if let e = m["leave_to_dmeventd"], let b = e.bool(&problems) { a.leaveToDmeventd = b }
         if let e = m["dry_run"], let b = e.bool(&problems) { a.dryRun = b }
         if let e = m["executor"], let s = e.string(&problems) {
-            if let x = AutoextendPolicy.Executor(rawValue: s) { a.executor = x } else {
+            if let x = AutoextendPolicy.Executor(rawValue: s) {
+                a.executor = x
+            } else {
                 problems.add(e.path, line: e.line, "unknown executor \"\(s)\" (auto, loop, lvm or dm-reload)")
             }
         }
@@ -108,9 +126,13 @@ extension AgentConfig {
             let sm = node.mapping(allowed: ["threshold", "step", "max_size", "min_headroom"], &problems)
             if let t = sm["threshold"], let f = t.fraction(&problems, in: 0.05...0.99) { s.threshold = f }
             if let st = sm["step"], let text = st.string(&problems) {
-                if text == "auto" { s.step = .auto } else if text.hasSuffix("%") {
+                if text == "auto" {
+                    s.step = .auto
+                } else if text.hasSuffix("%") {
                     if let f = st.fraction(&problems, in: 0.01...10) { s.step = .fraction(f) }
-                } else if let b = parseSize(text), b > 0 { s.step = .bytes(b) } else {
+                } else if let b = parseSize(text), b > 0 {
+                    s.step = .bytes(b)
+                } else {
                     problems.add(st.path, line: st.line, "\"\(text)\" is not a step (auto, a percentage like 20%, or a size like 10GiB)")
                 }
             }
@@ -141,15 +163,20 @@ extension AgentConfig {
     }
 
     static func parseReceiver(_ r: ConfigNode, file: String, problems: inout ConfigProblems) -> ReceiverConfig? {
-        let m = r.mapping(allowed: ["name", "type", "url", "url_file", "hmac_secret_file", "routing_key", "routing_key_file",
-                                    "timeout", "retry", "send_resolved", "match", "ca_file", "resend_interval"], &problems)
+        let m = r.mapping(
+            allowed: [
+                "name", "type", "url", "url_file", "hmac_secret_file", "routing_key", "routing_key_file",
+                "timeout", "retry", "send_resolved", "match", "ca_file", "resend_interval",
+            ], &problems)
         let name = m["name"].flatMap { $0.string(&problems) }
         if m["name"] == nil { problems.add(r.path + ".name", line: r.line, "required") }
         var kind: ReceiverConfig.Kind?
         if let t = m["type"], let s = t.string(&problems) {
             kind = ReceiverConfig.Kind(rawValue: s)
             if kind == nil {
-                problems.add(t.path, line: t.line, "unknown type \"\(s)\" (expected one of \(ReceiverConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                problems.add(
+                    t.path, line: t.line,
+                    "unknown type \"\(s)\" (expected one of \(ReceiverConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
         } else if m["type"] == nil {
             problems.add(r.path + ".type", line: r.line, "required: webhook, alertmanager, slack or pagerduty")
@@ -160,14 +187,13 @@ extension AgentConfig {
             // Read now as it will be read at delivery: a file that cannot be, or is not text (a
             // binary key), is a config problem, not a failure at the first alert. Only regular
             // files (symlinks followed): reading a FIFO or a device could block or never end.
-            var st = stat()
-            if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            if let st = try? FileStatus(path), st.kind != .regular {
                 problems.add(n.path, line: n.line, "\(path) is not a regular file")
                 return path
             }
             do {
                 if try readTextFile(path).isEmpty { problems.add(n.path, line: n.line, "\(path) is empty") }
-            } catch let e where e.notUTF8 {
+            } catch let e where e.reason == .notUTF8 {
                 problems.add(n.path, line: n.line, "\(path) is not valid UTF-8 text")
             } catch {
                 problems.add(n.path, line: n.line, "cannot read \(path)")
@@ -190,7 +216,9 @@ extension AgentConfig {
         // Every field is checked even when name, type or url is wrong: all problems at once.
         var rc = ReceiverConfig(name: name ?? "", kind: kind ?? .webhook, url: url ?? .value(""))
         if let n = m["hmac_secret_file"] {
-            if kind == nil || kind == .webhook { rc.hmacSecretFile = readableFile("hmac_secret_file") } else {
+            if kind == nil || kind == .webhook {
+                rc.hmacSecretFile = readableFile("hmac_secret_file")
+            } else {
                 problems.add(n.path, line: n.line, "only webhook receivers sign their bodies")
             }
         }

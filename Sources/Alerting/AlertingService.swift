@@ -1,31 +1,55 @@
 import AgentConfig
-import Exposition
 import Foundation
+import Locking
 import Logging
+import Planning
 import ThinPool
 
 /// Turns pool readings into alerts and alerts into delivered notifications.
 ///
 /// Readings go through the rules and the alert engine; every change becomes a notification per
-/// routed receiver, saved (with the alert state, in one atomic write) before anything is sent.
-/// One delivery thread per receiver sends its notifications in order, retrying with backoff.
-/// After a restart, firing alerts are not announced again and undelivered notifications are
-/// sent. If the state directory cannot be written, it goes on in memory and says so.
-public final class AlertingService: @unchecked Sendable {
-    private let lock = NSCondition()
-    private var config: AgentConfig
-    private var engine = AlertEngine()
-    private var outbox: [AlertNotification] = []
-    private var nextSequence: UInt64 = 1
-    private var lastResend: [String: Date] = [:]
-    private var trends: [String: (data: UsageTrend, metadata: UsageTrend)] = [:]
-    private var forecasts: [String: AlertRules.Forecasts] = [:]
-    private var results: [String: [String: UInt64]] = [:]
-    private var latency: [String: LatencyHistogram] = [:]
-    private var stateError: String?
-    private var workers: [String: Thread] = [:]
-    private var running = false
+/// routed receiver. A notification is sent only once the state that holds it is on disk (the
+/// alert state and the outbox are saved together, atomically); the save itself runs outside the
+/// lock, so a scrape reading the alerting's numbers never waits for an fsync. One delivery
+/// thread per receiver sends its notifications in order, retrying with backoff. After a
+/// restart, firing alerts are not announced again and undelivered notifications are sent. If
+/// the state directory cannot be written, it goes on in memory and says so.
+///
+/// All mutable state is one value behind one lock with a condition (``Locked``).
+public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
+    private struct State {
+        var config: AgentConfig
+        var engine = AlertEngine()
+        var outbox: [AlertNotification] = []
+        var nextSequence: UInt64 = 1
+        var lastResend: [String: Date] = [:]
+        var trends: [String: (data: UsageTrend, metadata: UsageTrend)] = [:]
+        var forecasts: [String: AlertRules.Forecasts] = [:]
+        var results: [String: [String: UInt64]] = [:]
+        var latency: [String: LatencyHistogram] = [:]
+        var stateError: String?
+        var running = false
+        /// Receivers with a delivery thread running.
+        var workers: Set<String> = []
+        /// Every change worth saving moves `revision`; `savedRevision` is the newest on disk (or
+        /// given up on: in memory); one thread saves at a time.
+        var revision: UInt64 = 0
+        var savedRevision: UInt64 = 0
+        var saving = false
+        /// The revision each queued notification was added at: it is sent once that is saved.
+        var queuedAt: [String: UInt64] = [:]
 
+        func persisted() -> PersistedState {
+            var s = PersistedState()
+            s.alerts = engine.active.values.sorted { $0.key < $1.key }
+            s.outbox = outbox
+            s.nextSequence = nextSequence
+            s.lastResend = lastResend
+            return s
+        }
+    }
+
+    private let state: Locked<State>
     private let store: StateStore?
     private let poster: any HTTPPoster
     private let context: Payloads.Context
@@ -33,10 +57,12 @@ public final class AlertingService: @unchecked Sendable {
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
 
-    public init(config: AgentConfig, store: StateStore?, poster: any HTTPPoster = CurlPoster(), context: Payloads.Context,
-                logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
-        self.config = config
+    public init(
+        config: AgentConfig, store: StateStore?, poster: any HTTPPoster, context: Payloads.Context,
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.state = Locked(State(config: config))
         self.store = store
         self.poster = poster
         self.context = context
@@ -49,61 +75,60 @@ public final class AlertingService: @unchecked Sendable {
 
     /// Loads the saved state and starts the delivery threads.
     public func start() {
-        lock.lock()
-        defer { lock.unlock() }
+        var saved: PersistedState?
         if let store {
-            do {
-                if let saved = try store.load() {
-                    engine = AlertEngine(active: Dictionary(saved.alerts.map { ($0.key, $0) }, uniquingKeysWith: { $1 }))
-                    outbox = saved.outbox.sorted { $0.sequence < $1.sequence }
-                    nextSequence = max(saved.nextSequence, (outbox.map(\.sequence).max() ?? 0) + 1)
-                    lastResend = saved.lastResend
-                    logger.info("state restored", metadata: ["firing": "\(saved.alerts.count)", "pending": "\(saved.outbox.count)",
-                                                             "path": "\(store.path)"])
-                }
-            } catch {
+            do { saved = try store.load() } catch {
                 // A corrupt file must not stop the agent: keep it aside and start afresh.
                 let aside = store.path + ".unreadable-\(Int(now().timeIntervalSince1970))"
                 rename(store.path, aside)
                 logger.error("state unreadable; kept aside, starting afresh", metadata: ["error": "\(error)", "kept": "\(aside)"])
             }
         }
-        dropUnknownReceiversLocked()
-        if !config.receivers.isEmpty {
-            // The first POST and the first save would otherwise pay for libcurl's and the
-            // Swift runtime's first-use costs (a second and more on a slow machine): the
-            // first alert must not wait for them.
-            CurlPoster.warmUp()
+        let hasReceivers = state.update { s in
+            if let saved {
+                s.engine = AlertEngine(active: Dictionary(saved.alerts.map { ($0.key, $0) }, uniquingKeysWith: { $1 }))
+                s.outbox = saved.outbox.sorted { $0.sequence < $1.sequence }
+                s.nextSequence = max(saved.nextSequence, (s.outbox.map(\.sequence).max() ?? 0) + 1)
+                s.lastResend = saved.lastResend
+            }
+            dropUnknownReceivers(&s)
+            s.running = true
+            return !s.config.receivers.isEmpty
+        }
+        if let saved, let store {
+            logger.info(
+                "state restored",
+                metadata: [
+                    "firing": "\(saved.alerts.count)", "pending": "\(saved.outbox.count)",
+                    "path": "\(store.path)",
+                ])
+        }
+        if hasReceivers {
+            // The first POST and the first save would otherwise pay first-use costs (a second
+            // and more on a slow machine): the first alert must not wait for them.
+            poster.warmUp()
             _ = try? JSONEncoder().encode(PersistedState())
         }
-        running = true
-        startWorkersLocked()
+        startWorkers()
     }
 
-    /// Stops the delivery threads (an attempt in flight finishes, up to its timeout).
+    /// Stops the delivery threads and waits for them (an attempt in flight finishes, up to its
+    /// timeout; at most 15 s).
     public func stop() {
-        lock.lock()
-        running = false
-        lock.broadcast()
-        let threads = Array(workers.values)
-        lock.unlock()
-        let deadline = Date().addingTimeInterval(15)
-        while threads.contains(where: { $0.isExecuting }), Date() < deadline { usleep(10_000) }
-        lock.lock()
-        workers.removeAll()
-        lock.unlock()
+        state.update { $0.running = false }
+        _ = state.wait(until: Locked<State>.deadline(after: 15)) { s in s.workers.isEmpty ? true : nil }
     }
 
     /// Applies a new configuration: rules at once; receivers started, changed or stopped
     /// (notifications pending for a receiver that is gone are dropped and counted).
     public func reload(_ newConfig: AgentConfig) {
-        lock.lock()
-        defer { lock.unlock() }
-        config = newConfig
-        dropUnknownReceiversLocked()
-        if running { startWorkersLocked() }
-        persistLocked()
-        lock.broadcast()
+        state.update { s in
+            s.config = newConfig
+            dropUnknownReceivers(&s)
+            s.revision += 1
+        }
+        persist()
+        startWorkers()
     }
 
     // MARK: - Readings
@@ -111,305 +136,328 @@ public final class AlertingService: @unchecked Sendable {
     /// Every pool at once (the poll loop): evaluates each, resolves the alerts of pools that
     /// are gone, repeats long-firing alerts, resends to Alertmanager.
     public func observe(_ report: PoolReport) {
-        lock.lock()
-        defer { lock.unlock() }
         let t = now()
-        var events: [AlertEvent] = []
-        var present: Set<String> = []
-        for r in report.pools where config.watches(r.name) {
-            present.insert(r.name)
-            events += evaluateLocked(r, at: t)
+        let changed = state.update { s in
+            var events: [AlertEvent] = []
+            var present: Set<String> = []
+            for r in report.pools where s.config.watches(r.name) {
+                present.insert(r.name)
+                events += evaluate(r, at: t, &s)
+            }
+            events += s.engine.keep(pools: present, now: t)
+            s.trends = s.trends.filter { present.contains($0.key) }
+            s.forecasts = s.forecasts.filter { present.contains($0.key) }
+            events += s.engine.repeats(now: t, interval: s.config.repeatInterval)
+            return commit(events, at: t, &s)
         }
-        events += engine.keep(pools: present, now: t)
-        trends = trends.filter { present.contains($0.key) }
-        forecasts = forecasts.filter { present.contains($0.key) }
-        events += engine.repeats(now: t, interval: config.repeatInterval)
-        commitLocked(events, at: t)
+        if changed { persist() }
     }
 
     /// One pool, re-read because its event number moved (the fast path).
     public func observe(pool reading: PoolReading) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard config.watches(reading.name) else { return }
         let t = now()
-        commitLocked(evaluateLocked(reading, at: t), at: t)
+        let changed = state.update { s in
+            guard s.config.watches(reading.name) else { return false }
+            return commit(evaluate(reading, at: t, &s), at: t, &s)
+        }
+        if changed { persist() }
     }
 
-    /// Sets or clears an alert that autoextend owns (``AlertName/autoextendFailed``).
-    public func setExternal(pool: String, name: AlertName, _ condition: Condition?) {
-        lock.lock()
-        defer { lock.unlock() }
+    /// Sets or clears an alert another service owns (autoextend's).
+    public func set(pool: String, name: AlertName, _ condition: Condition?) {
         let t = now()
-        commitLocked(engine.set(AlertKey(pool: pool, name: name), condition, now: t), at: t)
+        let changed = state.update { s in commit(s.engine.set(AlertKey(pool: pool, name: name), condition, now: t), at: t, &s) }
+        if changed { persist() }
     }
 
-    /// Tells the receivers something that happened once (autoextend grew a pool): a firing
+    /// Tells the receivers something that happened once (a pool was grown): a firing
     /// notification that no resolution follows.
     public func announce(pool: String, name: AlertName, _ condition: Condition) {
-        lock.lock()
-        defer { lock.unlock() }
         let t = now()
-        let a = ActiveAlert(key: AlertKey(pool: pool, name: name), severity: condition.severity, startsAt: t, lastNotifiedAt: t,
-                            summary: condition.summary, description: condition.description, value: condition.value)
-        commitLocked([AlertEvent(kind: .firing, alert: a)], at: t, announcement: true)
+        let a = ActiveAlert(
+            key: AlertKey(pool: pool, name: name), severity: condition.severity, startsAt: t, lastNotifiedAt: t,
+            summary: condition.summary, description: condition.description, value: condition.value)
+        let changed = state.update { s in commit([AlertEvent(kind: .firing, alert: a)], at: t, &s, announcement: true) }
+        if changed { persist() }
     }
 
-    private func evaluateLocked(_ r: PoolReading, at t: Date) -> [AlertEvent] {
-        let policy = config.policy(for: r.name)
+    private func evaluate(_ r: PoolReading, at t: Date, _ s: inout State) -> [AlertEvent] {
+        let policy = s.config.policy(for: r.name)
         if let c = r.capacity {
-            var trend = trends[r.name] ?? (UsageTrend(), UsageTrend())
+            var trend = s.trends[r.name] ?? (UsageTrend(), UsageTrend())
             let window = policy.alerts.timeToFull.window.seconds
             let time = t.timeIntervalSince1970
             trend.data.add(time: time, used: c.data.used.rawValue, total: c.data.total.rawValue, window: window)
             trend.metadata.add(time: time, used: c.metadata.used.rawValue, total: c.metadata.total.rawValue, window: window)
-            trends[r.name] = trend
+            s.trends[r.name] = trend
             let min = policy.alerts.timeToFull.minSamples
-            forecasts[r.name] = AlertRules.Forecasts(dataSecondsToFull: trend.data.secondsToFull(now: time, minSamples: min),
-                                                     metadataSecondsToFull: trend.metadata.secondsToFull(now: time, minSamples: min))
+            s.forecasts[r.name] = AlertRules.Forecasts(
+                dataSecondsToFull: trend.data.secondsToFull(now: time, minSamples: min),
+                metadataSecondsToFull: trend.metadata.secondsToFull(now: time, minSamples: min))
         }
-        return engine.evaluate(r, policy: policy, forecasts: forecasts[r.name] ?? .init(), now: t)
+        return s.engine.evaluate(r, policy: policy, forecasts: s.forecasts[r.name] ?? .init(), now: t)
     }
 
-    /// Queues the events for their receivers, saves, wakes the senders. An announcement is not
-    /// an alert the engine keeps (no resend to Alertmanager).
-    private func commitLocked(_ events: [AlertEvent], at t: Date, announcement: Bool = false) {
+    /// Queues the events for their receivers; true when there is something to save (and
+    /// then to send). An announcement is not an alert the engine keeps (no resend to
+    /// Alertmanager).
+    private func commit(_ events: [AlertEvent], at t: Date, _ s: inout State, announcement: Bool = false) -> Bool {
         var changed = !events.isEmpty
         for e in events {
             log(e)
             let notified = e.notified
-            for r in config.receivers {
+            for r in s.config.receivers {
                 guard notified.contains(where: { r.routes(severity: $0.severity.rawValue, pool: $0.pool) }) else { continue }
                 if e.kind == .resolved, !r.sendResolved { continue }
                 // Alertmanager repeats by itself; it gets the periodic resend instead.
                 if e.kind == .repeated, r.kind == .alertmanager { continue }
-                enqueueLocked(receiver: r.name, alerts: notified, at: t)
+                enqueue(receiver: r.name, alerts: notified, at: t, &s)
             }
         }
-        for r in config.receivers where r.kind == .alertmanager && !announcement {
-            let firing = engine.active.values.filter { r.routes(severity: $0.severity.rawValue, pool: $0.key.pool) }
+        for r in s.config.receivers where r.kind == .alertmanager && !announcement {
+            let firing = s.engine.active.values.filter { r.routes(severity: $0.severity.rawValue, pool: $0.key.pool) }
                 .sorted { $0.key < $1.key }
-            guard !firing.isEmpty, t.timeIntervalSince(lastResend[r.name] ?? .distantPast) >= r.resendInterval.seconds else { continue }
-            lastResend[r.name] = t
-            outbox.removeAll { $0.receiver == r.name && $0.isResend && $0.attempts == 0 }
-            enqueueLocked(receiver: r.name, alerts: firing.map { NotifiedAlert($0, status: .firing) }, at: t, resend: true)
+            guard !firing.isEmpty, t.timeIntervalSince(s.lastResend[r.name] ?? .distantPast) >= r.resendInterval.seconds else { continue }
+            s.lastResend[r.name] = t
+            s.outbox.removeAll { $0.receiver == r.name && $0.isResend && $0.attempts == 0 }
+            enqueue(receiver: r.name, alerts: firing.map { NotifiedAlert($0, status: .firing) }, at: t, &s, resend: true)
             changed = true
         }
-        if changed {
-            persistLocked()
-            logger.debug("saved and queued", metadata: ["pending": "\(outbox.count)"])
-            lock.broadcast()
-        }
+        if changed { s.revision += 1 }
+        return changed
     }
 
-    private func enqueueLocked(receiver: String, alerts: [NotifiedAlert], at t: Date, resend: Bool = false) {
-        outbox.append(AlertNotification(sequence: nextSequence, receiver: receiver, alerts: alerts, createdAt: t, isResend: resend))
-        nextSequence += 1
+    private func enqueue(receiver: String, alerts: [NotifiedAlert], at t: Date, _ s: inout State, resend: Bool = false) {
+        let n = AlertNotification(sequence: s.nextSequence, receiver: receiver, alerts: alerts, createdAt: t, isResend: resend)
+        s.outbox.append(n)
+        s.queuedAt[n.id] = s.revision + 1
+        s.nextSequence += 1
     }
 
     private func log(_ e: AlertEvent) {
         let level: Logger.Level = e.kind == .repeated ? .info : (e.alert.severity == .critical && e.kind != .resolved ? .warning : .info)
-        logger.log(level: level, "alert \(e.kind.rawValue)", metadata: [
-            "pool": "\(e.alert.key.pool)", "alertname": "\(e.alert.key.name.rawValue)",
-            "severity": "\(e.alert.severity.rawValue)", "summary": "\(e.alert.summary)",
-        ])
+        logger.log(
+            level: level, "alert \(e.kind.rawValue)",
+            metadata: [
+                "pool": "\(e.alert.key.pool)", "alertname": "\(e.alert.key.name.rawValue)",
+                "severity": "\(e.alert.severity.rawValue)", "summary": "\(e.alert.summary)",
+            ])
     }
 
     // MARK: - State
 
-    private func persistLocked() {
-        guard let store else { return }
-        var s = PersistedState()
-        s.alerts = engine.active.values.sorted { $0.key < $1.key }
-        s.outbox = outbox
-        s.nextSequence = nextSequence
-        s.lastResend = lastResend
-        do {
-            try store.save(s)
-            if stateError != nil {
-                logger.info("state directory writable again", metadata: ["path": "\(store.path)"])
-                stateError = nil
+    /// Saves the newest state, outside the lock: one thread writes at a time and takes the
+    /// newest state each time round, so no older state ever overwrites a newer one. Delivery
+    /// waits for the save of the revision a notification was queued at.
+    private func persist() {
+        while true {
+            let job = state.withLock { s -> (UInt64, PersistedState)? in
+                if s.saving || s.savedRevision >= s.revision { return nil }
+                guard store != nil else {
+                    s.savedRevision = s.revision
+                    return nil
+                }
+                s.saving = true
+                return (s.revision, s.persisted())
             }
-        } catch {
-            if stateError == nil {
-                logger.error("cannot save state; going on in memory (a restart would lose pending notifications)",
-                             metadata: ["error": "\(error)"])
+            guard let (revision, snapshot) = job, let store else {
+                state.update { _ in }  // wake the senders waiting for a save
+                return
             }
-            stateError = error.description
+            var failure: StateStore.Failure?
+            do { try store.save(snapshot) } catch { failure = error }
+            let (recovered, firstFailure) = state.update { s -> (Bool, Bool) in
+                s.saving = false
+                s.savedRevision = max(s.savedRevision, revision)
+                let had = s.stateError
+                s.stateError = failure?.description
+                return (had != nil && failure == nil, had == nil && failure != nil)
+            }
+            if recovered { logger.info("state directory writable again", metadata: ["path": "\(store.path)"]) }
+            if firstFailure, let failure {
+                logger.error(
+                    "cannot save state; going on in memory (a restart would lose pending notifications)",
+                    metadata: ["error": "\(failure)"])
+            }
         }
     }
 
-    private func dropUnknownReceiversLocked() {
-        let names = Set(config.receivers.map(\.name))
-        for n in outbox where !names.contains(n.receiver) {
-            count(n.receiver, "dropped")
-            logger.warning("dropping a notification for a receiver that is no longer configured",
-                           metadata: ["receiver": "\(n.receiver)", "id": "\(n.id)"])
+    private func dropUnknownReceivers(_ s: inout State) {
+        let names = Set(s.config.receivers.map(\.name))
+        for n in s.outbox where !names.contains(n.receiver) {
+            s.results[n.receiver, default: [:]]["dropped", default: 0] += 1
+            logger.warning(
+                "dropping a notification for a receiver that is no longer configured",
+                metadata: ["receiver": "\(n.receiver)", "id": "\(n.id)"])
         }
-        outbox.removeAll { !names.contains($0.receiver) }
+        s.outbox.removeAll { !names.contains($0.receiver) }
     }
 
     // MARK: - Delivery
 
-    private func startWorkersLocked() {
-        for r in config.receivers where workers[r.name] == nil {
-            let name = r.name
-            let thread = Thread { [weak self] in self?.deliveryLoop(receiver: name) }
-            thread.name = "deliver-\(name)"
-            workers[name] = thread
-            thread.start()
+    private func startWorkers() {
+        let new = state.withLock { s -> [String] in
+            guard s.running else { return [] }
+            let new = s.config.receivers.map(\.name).filter { !s.workers.contains($0) }
+            s.workers.formUnion(new)
+            return new
         }
+        for name in new {
+            startThread(named: "deliver-\(name)") { [self] in
+                deliveryLoop(receiver: name)
+                state.update { _ = $0.workers.remove(name) }
+            }
+        }
+    }
+
+    private enum Next {
+        case stop
+        case send(AlertNotification, ReceiverConfig)
     }
 
     private func deliveryLoop(receiver name: String) {
-        lock.lock()
-        defer {
-            workers[name] = nil
-            lock.unlock()
-        }
-        while running {
-            guard let receiver = config.receivers.first(where: { $0.name == name }) else { return }
-            guard let head = outbox.first(where: { $0.receiver == name }) else {
-                lock.wait()
-                continue
+        while true {
+            // A head that is not yet due sets how long to wait at most (a change wakes sooner).
+            let deadline = state.withLock { s -> timespec? in
+                guard let head = s.outbox.first(where: { $0.receiver == name }) else { return nil }
+                return Locked<State>.deadline(after: min(max(0, head.nextAttemptAt.timeIntervalSince(now())), 1))
             }
-            if head.nextAttemptAt > now() {
-                _ = lock.wait(until: min(head.nextAttemptAt, Date().addingTimeInterval(1)))
-                continue
+            let next = state.wait(until: deadline) { s -> Next? in
+                guard s.running, let receiver = s.config.receivers.first(where: { $0.name == name }) else { return .stop }
+                guard let head = s.outbox.first(where: { $0.receiver == name }),
+                    (s.queuedAt[head.id] ?? 0) <= s.savedRevision,  // on disk before it is sent
+                    head.nextAttemptAt <= now()
+                else { return nil }
+                return .send(head, receiver)
             }
-            lock.unlock()
-            let outcome: PostOutcome
-            do {
-                let request = try Payloads.render(head, receiver: receiver, context: context)
-                logger.debug("posting", metadata: ["receiver": "\(name)", "id": "\(head.id)", "bytes": "\(request.body.count)"])
-                outcome = poster.post(request, timeout: receiver.timeout, caFile: receiver.caFile)
-                logger.debug("posted", metadata: ["receiver": "\(name)", "id": "\(head.id)", "outcome": "\(outcome)"])
-            } catch {
-                outcome = .failed(message: "cannot prepare the request: \(error.localizedDescription)", seconds: 0)
+            switch next {
+            case .stop?: return
+            case nil: continue  // the deadline for the head's next attempt passed
+            case .send(let head, let receiver)?:
+                let outcome: PostOutcome
+                do {
+                    let request = try Payloads.render(head, receiver: receiver, context: context)
+                    logger.debug("posting", metadata: ["receiver": "\(name)", "id": "\(head.id)", "bytes": "\(request.body.count)"])
+                    outcome = poster.post(request, timeout: receiver.timeout, caFile: receiver.caFile)
+                    logger.debug("posted", metadata: ["receiver": "\(name)", "id": "\(head.id)", "outcome": "\(outcome)"])
+                } catch {
+                    outcome = .failed(message: "cannot prepare the request: \(error)", seconds: 0)
+                }
+                if state.update({ s in settle(head, outcome: outcome, receiver: receiver, &s) }) { persist() }
             }
-            lock.lock()
-            settleLocked(head, outcome: outcome, receiver: receiver)
         }
     }
 
-    private func settleLocked(_ head: AlertNotification, outcome: PostOutcome, receiver: ReceiverConfig) {
-        guard let i = outbox.firstIndex(where: { $0.id == head.id }) else { return }
+    /// Records an attempt's outcome; true when the state changed (it always does: saved).
+    private func settle(_ head: AlertNotification, outcome: PostOutcome, receiver: ReceiverConfig, _ s: inout State) -> Bool {
+        guard let i = s.outbox.firstIndex(where: { $0.id == head.id }) else { return false }
         let t = now()
-        var n = outbox[i]
+        var n = s.outbox[i]
         n.attempts += 1
         let age = Duration.milliseconds(Int64(max(0, t.timeIntervalSince(n.createdAt)) * 1000))
-        let meta: Logger.Metadata = ["receiver": "\(receiver.name)", "id": "\(n.id)", "attempts": "\(n.attempts)",
-                                     "alerts": "\(n.alerts.map { "\($0.pool)/\($0.name.rawValue)/\($0.status.rawValue)" }.joined(separator: ","))"]
+        let meta: Logger.Metadata = [
+            "receiver": "\(receiver.name)", "id": "\(n.id)", "attempts": "\(n.attempts)",
+            "alerts": "\(n.alerts.map { "\($0.pool)/\($0.name.rawValue)/\($0.status.rawValue)" }.joined(separator: ","))",
+        ]
+        func count(_ result: String) { s.results[receiver.name, default: [:]][result, default: 0] += 1 }
         switch DeliveryPolicy.decide(outcome, attempts: n.attempts, age: age, receiver: receiver, random: random()) {
         case .delivered:
-            outbox.remove(at: i)
-            count(receiver.name, "delivered")
-            latency[receiver.name, default: LatencyHistogram()].observe(t.timeIntervalSince(n.createdAt))
-            logger.info("notification delivered", metadata: meta.merging([
-                "unix_ns": "\(Int64(t.timeIntervalSince1970 * 1e9))",
-                "latency_ms": "\(Int(t.timeIntervalSince(n.createdAt) * 1000))"]) { $1 })
+            s.outbox.remove(at: i)
+            count("delivered")
+            s.latency[receiver.name, default: LatencyHistogram()].observe(t.timeIntervalSince(n.createdAt))
+            logger.info(
+                "notification delivered",
+                metadata: meta.merging([
+                    "unix_ns": "\(Int64(t.timeIntervalSince1970 * 1e9))",
+                    "latency_ms": "\(Int(t.timeIntervalSince(n.createdAt) * 1000))",
+                ]) { $1 })
         case .retry(let after, let reason):
             n.nextAttemptAt = t.addingTimeInterval(after.seconds)
             n.lastError = reason
-            outbox[i] = n
-            count(receiver.name, "retried")
-            logger.warning("notification not delivered; will retry", metadata: meta.merging(
-                ["error": "\(reason)", "retry_in": "\(Int(after.seconds * 1000))ms"]) { $1 })
+            s.outbox[i] = n
+            count("retried")
+            logger.warning(
+                "notification not delivered; will retry",
+                metadata: meta.merging(
+                    ["error": "\(reason)", "retry_in": "\(Int(after.seconds * 1000))ms"]) { $1 })
         case .rejected(let reason):
-            outbox.remove(at: i)
-            count(receiver.name, "rejected")
+            s.outbox.remove(at: i)
+            count("rejected")
             logger.error("notification rejected by the receiver; dropped", metadata: meta.merging(["error": "\(reason)"]) { $1 })
         case .expired(let reason):
-            outbox.remove(at: i)
-            count(receiver.name, "expired")
+            s.outbox.remove(at: i)
+            count("expired")
             logger.error("notification expired; dropped", metadata: meta.merging(["error": "\(reason)"]) { $1 })
         }
-        persistLocked()
-    }
-
-    private func count(_ receiver: String, _ result: String) {
-        results[receiver, default: [:]][result, default: 0] += 1
+        if !s.outbox.contains(where: { $0.id == n.id }) { s.queuedAt[n.id] = nil }
+        s.revision += 1
+        return true
     }
 
     // MARK: - Looking in
 
     /// The firing alerts, sorted.
     public var firing: [ActiveAlert] {
-        lock.lock()
-        defer { lock.unlock() }
-        return engine.active.values.sorted { $0.key < $1.key }
+        state.withLock { s in s.engine.active.values.sorted { $0.key < $1.key } }
     }
 
     /// Notifications not yet delivered, in order.
-    public var pending: [AlertNotification] {
-        lock.lock()
-        defer { lock.unlock() }
-        return outbox
-    }
+    public var pending: [AlertNotification] { state.withLock { $0.outbox } }
 
     /// Delivery results by receiver and result.
-    public var deliveryResults: [String: [String: UInt64]] {
-        lock.lock()
-        defer { lock.unlock() }
-        return results
-    }
+    public var deliveryResults: [String: [String: UInt64]] { state.withLock { $0.results } }
 
     /// Waits until nothing is pending (or `timeout` passes); true when nothing is.
     public func waitUntilDelivered(timeout: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            lock.lock()
-            let empty = outbox.isEmpty
-            lock.unlock()
-            if empty { return true }
-            usleep(10_000)
-        }
-        return false
+        state.wait(until: Locked<State>.deadline(after: timeout)) { s in s.outbox.isEmpty ? true : nil } ?? false
     }
 
-    /// The alerting metrics.
-    public func metrics() -> [MetricFamily] {
-        lock.lock()
-        defer { lock.unlock() }
-        var firing = MetricFamily("thinpool_alerts_firing", .gauge, help: "Alerts firing now, by pool, alert name and severity.")
-        for a in engine.active.values.sorted(by: { $0.key < $1.key }) {
-            firing.add(["pool": a.key.pool, "alertname": a.key.name.rawValue, "severity": a.severity.rawValue], 1)
-        }
-        var notifications = MetricFamily("thinpool_notifications", .counter,
-                                         help: "Notification attempts by receiver and result: delivered, retried (an attempt failed; it will be retried), rejected (a 4xx), expired (undelivered past max_age), dropped (receiver removed).")
-        var pending = MetricFamily("thinpool_notifications_pending", .gauge, help: "Notifications waiting to be delivered, by receiver.")
-        var delivery = MetricFamily("thinpool_notification_delivery_seconds", .histogram,
-                                    help: "Time from an alert's change to its notification's delivery (retries included), by receiver.")
-        for r in config.receivers.map(\.name).sorted() {
-            for result in ["delivered", "retried", "rejected", "expired", "dropped"] {
-                notifications.add(["receiver": r, "result": result], .integer(results[r]?[result] ?? 0))
+    /// What the alerting has done, for the exporter's metrics.
+    public var stats: AlertingStats {
+        state.withLock { s in
+            var stats = AlertingStats()
+            stats.firing = s.engine.active.values.sorted { $0.key < $1.key }
+            for r in s.config.receivers.map(\.name).sorted() {
+                stats.receivers.append(
+                    AlertingStats.Receiver(
+                        name: r, results: s.results[r] ?? [:], pending: s.outbox.filter { $0.receiver == r }.count,
+                        latency: s.latency[r] ?? LatencyHistogram()))
             }
-            pending.add(["receiver": r], .integer(UInt64(outbox.filter { $0.receiver == r }.count)))
-            let h = latency[r] ?? LatencyHistogram()
-            delivery.addHistogram([Label("receiver", r)], bounds: LatencyHistogram.bounds, cumulativeCounts: h.cumulative,
-                                  sum: h.sum, count: h.count)
+            stats.forecasts = s.forecasts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            stats.stateWritable = store == nil ? nil : s.stateError == nil
+            return stats
         }
-        var dataFull = MetricFamily("thinpool_data_full_seconds", .gauge,
-                                    help: "Seconds until the pool's data space is full at the current rate (a linear fit of used space); absent when it is not filling.")
-        var metaFull = MetricFamily("thinpool_metadata_full_seconds", .gauge,
-                                    help: "Seconds until the pool's metadata space is full at the current rate; absent when it is not filling.")
-        for (pool, f) in forecasts.sorted(by: { $0.key < $1.key }) {
-            if let s = f.dataSecondsToFull { dataFull.add(["pool": pool], .double(s.rounded())) }
-            if let s = f.metadataSecondsToFull { metaFull.add(["pool": pool], .double(s.rounded())) }
-        }
-        var writable = MetricFamily("thinpool_state_writable", .gauge,
-                                    help: "1 if the state directory could be written at the last save, 0 if the agent is going on in memory.")
-        if store != nil { writable.add([:], SampleValue(stateError == nil)) }
-        return [firing, notifications, pending, delivery, dataFull, metaFull, writable]
     }
 }
 
+/// The alerting's numbers at one moment: what the exporter turns into metrics.
+public struct AlertingStats: Sendable {
+    public struct Receiver: Sendable {
+        public var name: String
+        /// Attempts by result: delivered, retried, rejected, expired, dropped.
+        public var results: [String: UInt64]
+        public var pending: Int
+        public var latency: LatencyHistogram
+    }
+
+    public var firing: [ActiveAlert] = []
+    public var receivers: [Receiver] = []
+    /// Seconds to full by pool, where it is filling.
+    public var forecasts: [(pool: String, forecast: AlertRules.Forecasts)] = []
+    /// nil without a state directory.
+    public var stateWritable: Bool?
+
+    public init() {}
+}
+
 /// Delivery latencies in fixed buckets.
-struct LatencyHistogram {
-    static let bounds: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800]
-    var counts = [UInt64](repeating: 0, count: bounds.count)
-    var sum = 0.0
-    var count: UInt64 = 0
+public struct LatencyHistogram: Sendable, Equatable {
+    public static let bounds: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800]
+    public private(set) var counts = [UInt64](repeating: 0, count: bounds.count)
+    public private(set) var sum = 0.0
+    public private(set) var count: UInt64 = 0
+
+    public init() {}
 
     mutating func observe(_ seconds: Double) {
         for (i, b) in Self.bounds.enumerated() where seconds <= b { counts[i] += 1 }
@@ -417,5 +465,5 @@ struct LatencyHistogram {
         count += 1
     }
 
-    var cumulative: [UInt64] { counts }
+    public var cumulative: [UInt64] { counts }
 }

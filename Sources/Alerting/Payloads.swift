@@ -1,7 +1,8 @@
-import FileIO
 import AgentConfig
 import Foundation
 import JSON
+import Planning
+import SystemIO
 
 /// The request a receiver gets: URL, headers and body, rendered at send time (secrets are read
 /// then and never stored).
@@ -9,6 +10,12 @@ public struct OutgoingRequest: Sendable {
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]
+
+    public init(url: String, headers: [(String, String)], body: [UInt8]) {
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// Bodies in the formats existing consumers read.
@@ -26,8 +33,10 @@ public enum Payloads {
 
     public static func render(_ n: AlertNotification, receiver: ReceiverConfig, context: Context) throws -> OutgoingRequest {
         let url = try receiver.url.resolve()
-        var headers = [("Content-Type", "application/json"), ("User-Agent", "thinpool-exporter"),
-                       ("X-Thinpool-Notification-Id", n.id)]
+        var headers = [
+            ("Content-Type", "application/json"), ("User-Agent", "thinpool-exporter"),
+            ("X-Thinpool-Notification-Id", n.id),
+        ]
         let body: JSONValue
         var target = url
         switch receiver.kind {
@@ -98,33 +107,35 @@ public enum Payloads {
             "commonLabels": .object(common.map { JSONMember($0.0, .string($0.1)) }),
             "commonAnnotations": n.alerts.count == 1 ? annotations(first) : .object([]),
             "externalURL": .string(c.externalURL),
-            "alerts": .array(n.alerts.map { a in
-                .object([
-                    "status": .string(a.status.rawValue),
-                    "labels": labels(a, c),
-                    "annotations": annotations(a),
-                    "startsAt": .string(time(a.startsAt)),
-                    "endsAt": .string(a.endsAt.map(time) ?? zeroTime),
-                    "generatorURL": .string(c.externalURL),
-                    "fingerprint": .string(fingerprint(a, c)),
-                ])
-            }),
+            "alerts": .array(
+                n.alerts.map { a in
+                    .object([
+                        "status": .string(a.status.rawValue),
+                        "labels": labels(a, c),
+                        "annotations": annotations(a),
+                        "startsAt": .string(time(a.startsAt)),
+                        "endsAt": .string(a.endsAt.map(time) ?? zeroTime),
+                        "generatorURL": .string(c.externalURL),
+                        "fingerprint": .string(fingerprint(a, c)),
+                    ])
+                }),
         ])
     }
 
     /// Alertmanager API v2 (POST /api/v2/alerts): firing alerts without endsAt (Alertmanager
     /// resolves them if they stop coming), resolved ones with it.
     public static func alertmanagerV2(_ n: AlertNotification, context c: Context) -> JSONValue {
-        .array(n.alerts.map { a in
-            var m: [JSONMember] = [
-                JSONMember("labels", labels(a, c)),
-                JSONMember("annotations", annotations(a)),
-                JSONMember("startsAt", .string(time(a.startsAt))),
-                JSONMember("generatorURL", .string(c.externalURL)),
-            ]
-            if let e = a.endsAt { m.append(JSONMember("endsAt", .string(time(e)))) }
-            return .object(m)
-        })
+        .array(
+            n.alerts.map { a in
+                var m: [JSONMember] = [
+                    JSONMember("labels", labels(a, c)),
+                    JSONMember("annotations", annotations(a)),
+                    JSONMember("startsAt", .string(time(a.startsAt))),
+                    JSONMember("generatorURL", .string(c.externalURL)),
+                ]
+                if let e = a.endsAt { m.append(JSONMember("endsAt", .string(time(e)))) }
+                return .object(m)
+            })
     }
 
     /// A Slack incoming-webhook message.
@@ -133,14 +144,17 @@ public enum Payloads {
             let mark = a.status == .resolved ? "RESOLVED" : "FIRING:\(a.severity.rawValue)"
             return "[\(mark)] \(a.name.rawValue) on \(c.host): \(a.summary)"
         }
-        let color = n.status == .resolved ? "good" : (n.alerts.contains { $0.status == .firing && $0.severity == .critical } ? "danger" : "warning")
+        let color =
+            n.status == .resolved ? "good" : (n.alerts.contains { $0.status == .firing && $0.severity == .critical } ? "danger" : "warning")
         return .object([
             "text": .string(lines.joined(separator: "\n")),
-            "attachments": .array([.object([
-                "color": .string(color),
-                "text": .string(n.alerts.filter { $0.status == .firing }.map(\.description).joined(separator: "\n")),
-                "footer": .string("thinpool-exporter \(c.externalURL)"),
-            ])]),
+            "attachments": .array([
+                .object([
+                    "color": .string(color),
+                    "text": .string(n.alerts.filter { $0.status == .firing }.map(\.description).joined(separator: "\n")),
+                    "footer": .string("thinpool-exporter \(c.externalURL)"),
+                ])
+            ]),
         ])
     }
 

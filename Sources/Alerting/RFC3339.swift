@@ -35,7 +35,8 @@ enum RFC3339 {
             return v
         }
         guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
-              let se = num(17, 2) else { return nil }
+            let se = num(17, 2)
+        else { return nil }
         var fraction = 0.0
         if u.count > 21, u[19] == UInt8(ascii: ".") {
             let digits = u[20..<(u.count - 1)]

@@ -1,5 +1,6 @@
-import FileIO
 import Foundation
+import Planning
+import SystemIO
 
 /// The agent's state on disk, one JSON file written atomically (temporary file, fsync, rename,
 /// fsync of the folder): the firing alerts and the notifications not yet delivered, together,
@@ -23,75 +24,51 @@ public struct StateStore: Sendable {
         self.directory = directory
     }
 
+    /// Why the state could not be loaded or saved.
     public enum Failure: Error, CustomStringConvertible {
-        case cannotCreate(String, String)
-        case cannotWrite(String, String)
-        case cannotRead(String, String)
+        /// The state directory could not be created.
+        case cannotCreate(FileError)
+        /// The file could not be written (its folder full, read-only, gone...).
+        case cannotWrite(FileError)
+        /// The file could not be read.
+        case cannotRead(FileError)
+        /// The file is not a state this agent wrote.
+        case malformed(path: String, cause: any Error)
 
         public var description: String {
             switch self {
-            case .cannotCreate(let p, let e): return "cannot create state directory \(p): \(e)"
-            case .cannotWrite(let p, let e): return "cannot write \(p): \(e)"
-            case .cannotRead(let p, let e): return "cannot read \(p): \(e)"
+            case .cannotCreate(let e): return "cannot create state directory \(e)"
+            case .cannotWrite(let e): return "cannot write \(e)"
+            case .cannotRead(let e): return "cannot read \(e)"
+            case .malformed(let path, let cause): return "cannot read \(path): \(cause)"
             }
         }
     }
 
     /// The saved state, or nil when there is none yet.
     public func load() throws(Failure) -> PersistedState? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let data: Data
-        do { data = Data(try readFile(path)) } catch { throw .cannotRead(path, error.reason) }
+        let bytes: [UInt8]
+        do { bytes = try readFile(path) } catch {
+            if error.isMissing { return nil }
+            throw .cannotRead(error)
+        }
         do {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601withFractions
-            return try decoder.decode(PersistedState.self, from: data)
+            return try decoder.decode(PersistedState.self, from: Data(bytes))
         } catch {
-            throw .cannotRead(path, "\(error)")
+            throw .malformed(path: path, cause: error)
         }
     }
 
     public func save(_ state: PersistedState) throws(Failure) {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .cannotCreate(directory, error.localizedDescription)
-        }
+        do { try makeDirectories(directory, permissions: 0o700) } catch { throw .cannotCreate(error) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601withFractions
         let data: Data
-        do { data = try encoder.encode(state) } catch { throw .cannotWrite(path, "\(error)") }
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .cannotWrite(tmp, String(cString: strerror(errno))) }
-        var ok = data.withUnsafeBytes { buf -> Bool in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                off += n
-            }
-            return true
-        }
-        let writeErrno = errno
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok else {
-            unlink(tmp)
-            throw .cannotWrite(tmp, String(cString: strerror(writeErrno != 0 ? writeErrno : errno)))
-        }
-        guard rename(tmp, path) == 0 else {
-            let e = errno
-            unlink(tmp)
-            throw .cannotWrite(path, String(cString: strerror(e)))
-        }
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
-        }
+        do { data = try encoder.encode(state) } catch { throw .malformed(path: path, cause: error) }
+        do { try writeFileAtomically(path, Array(data), permissions: 0o600) } catch { throw .cannotWrite(error) }
     }
 }
 

@@ -1,148 +1,177 @@
 import AgentConfig
-import Alerting
-import DeviceMapper
-import Exposition
 import Foundation
+import Locking
 import Logging
+import Planning
 import PoolReader
+import SystemIO
 import ThinPool
+
+extension AlertName {
+    /// Autoextend grew the pool (a one-time announcement).
+    public static let autoextended = AlertName("ThinPoolAutoextended")
+    /// Autoextend should grow the pool but refused or failed; resolves once it succeeds or is no
+    /// longer needed.
+    public static let autoextendFailed = AlertName("ThinPoolAutoextendFailed")
+}
 
 /// Grows pools by themselves: plans on every reading the agent makes (dm events and polls),
 /// acts on a thread of its own, one action at a time, verifies by re-reading, and records
-/// every action and refusal in the log, the metrics and the receivers' notifications.
-public final class Autoextender: @unchecked Sendable {
+/// every action and refusal in the log, the metrics and -- through an ``AlertPublisher`` -- the
+/// receivers' notifications.
+///
+/// All mutable state is one value behind one lock with a condition (``Locked``).
+public final class Autoextender: PoolObserver, Sendable {
     public struct Outcome: Sendable, Equatable {
-        public enum Result: String, Sendable { case extended, refused, failed, dryRun = "dry_run", leftToLVM = "left_to_lvm" }
+        public enum Result: String, Sendable, CaseIterable {
+            case extended, refused, failed
+            case dryRun = "dry_run"
+            case leftToLVM = "left_to_lvm"
+        }
         public var pool: String
         public var kind: SpaceKind
         public var result: Result
         public var message: String
     }
 
-    private let lock = NSCondition()
+    private struct Job: Equatable {
+        var pool: String
+        var kind: SpaceKind
+    }
+
+    private struct State {
+        var policyFor: @Sendable (String) -> AutoextendPolicy
+        var history: [String: ExtendHistory] = [:]
+        var queue: [Job] = []
+        /// Jobs to run again when their cooldown or backoff ends (no event may come then).
+        var deferred: [(job: Job, at: Date)] = []
+        var busy: Set<String> = []
+        /// Decisions by "pool\0kind\0result".
+        var counts: [String: UInt64] = [:]
+        /// Refusals (and hand-overs to LVM) already told, so a pool stuck over its threshold is
+        /// not re-announced at each poll.
+        var told: [String: String] = [:]
+        var running = false
+        var workerDone = true
+    }
+
+    private let state: Locked<State>
     private let reader: PoolReader
-    private let dm: any DeviceMapper
-    private let devices: BlockDevices
-    private let alerting: AlertingService?
+    private let dm: any DeviceMapperClient
+    private let sysfs: Sysfs
+    private let alerts: (any AlertPublisher)?
     private let logger: Logger
     private let now: @Sendable () -> Date
-    private var policyFor: @Sendable (String) -> AutoextendPolicy
-    private var history: [String: ExtendHistory] = [:]
-    private var queue: [(pool: String, kind: SpaceKind)] = []
-    /// Jobs to run again when their cooldown or backoff ends (no event may come then).
-    private var deferred: [(pool: String, kind: SpaceKind, at: Date)] = []
-    private var busy: Set<String> = []
-    private var counts: [String: UInt64] = [:]
-    /// Refusals already told, so a pool stuck over its threshold is not re-announced each poll.
-    private var refusalTold: [String: String] = [:]
-    private var running = false
-    private var worker: Thread?
     /// Why nothing can be extended at all (pools read from fixtures), or nil.
     private let cannotAct: String?
 
-    public init(reader: PoolReader, dm: any DeviceMapper, devices: BlockDevices = BlockDevices(), alerting: AlertingService?,
-                policy: @escaping @Sendable (String) -> AutoextendPolicy, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }, cannotAct: String? = nil) {
+    public init(
+        reader: PoolReader, dm: any DeviceMapperClient, sysfs: Sysfs = Sysfs(), alerts: (any AlertPublisher)?,
+        policy: @escaping @Sendable (String) -> AutoextendPolicy, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }, cannotAct: String? = nil
+    ) {
+        self.state = Locked(State(policyFor: policy))
         self.cannotAct = cannotAct
         self.reader = reader
         self.dm = dm
-        self.devices = devices
-        self.alerting = alerting
-        self.policyFor = policy
+        self.sysfs = sysfs
+        self.alerts = alerts
         self.logger = logger
         self.now = now
     }
 
     public func start() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !running else { return }
-        running = true
-        let t = Thread { [weak self] in self?.loop() }
-        t.name = "autoextend"
-        worker = t
-        t.start()
+        let start = state.withLock { s -> Bool in
+            guard !s.running else { return false }
+            s.running = true
+            s.workerDone = false
+            return true
+        }
+        guard start else { return }
+        startThread(named: "autoextend") { [self] in
+            loop()
+            state.update { $0.workerDone = true }
+        }
     }
 
+    /// Stops the worker and waits for it: an extension in progress finishes (at most 130 s,
+    /// lvm's timeout and the verification).
     public func stop() {
-        lock.lock()
-        running = false
-        lock.broadcast()
-        let t = worker
-        lock.unlock()
-        let deadline = Date().addingTimeInterval(130)
-        while t?.isExecuting == true, Date() < deadline { usleep(10_000) }
+        state.update { $0.running = false }
+        _ = state.wait(until: Locked<State>.deadline(after: 130)) { s in s.workerDone ? true : nil }
     }
 
     public func update(policy: @escaping @Sendable (String) -> AutoextendPolicy) {
-        lock.lock()
-        policyFor = policy
-        lock.unlock()
+        state.withLock { $0.policyFor = policy }
+    }
+
+    public func observe(_ report: PoolReport) {
+        for r in report.pools { observe(pool: r) }
     }
 
     /// Called with every reading: queues an action when one is due. Never blocks on I/O.
-    public func observe(_ reading: PoolReading) {
-        let policy = currentPolicy(reading.name)
-        guard policy.enabled, let c = reading.capacity else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        // Counters exist from the start (at 0), so increase() sees the first action.
-        for kind in SpaceKind.allCases {
-            for result in [Outcome.Result.extended, .refused, .failed, .dryRun] {
-                counts["\(reading.name)\u{0}\(kind.rawValue)\u{0}\(result.rawValue)", default: 0] += 0
+    public func observe(pool reading: PoolReading) {
+        state.update { s in
+            let policy = s.policyFor(reading.name)
+            guard policy.enabled, let c = reading.capacity else { return }
+            // Counters exist from the start (at 0), so increase() sees the first action.
+            for kind in SpaceKind.allCases {
+                for result in Outcome.Result.allCases {
+                    s.counts[Self.countKey(reading.name, kind, result), default: 0] += 0
+                }
+            }
+            for kind in SpaceKind.allCases {
+                let space = kind == .data ? policy.data : policy.metadata
+                let ratio = kind == .data ? c.data.usedRatio : c.metadata.usedRatio
+                let full = kind == .data && reading.snapshot?.mode == .outOfDataSpace
+                guard ratio >= space.threshold || full else { continue }
+                let job = Job(pool: reading.name, kind: kind)
+                guard !s.busy.contains(reading.name), !s.queue.contains(job) else { continue }
+                s.queue.append(job)
             }
         }
-        for kind in SpaceKind.allCases {
-            let space = kind == .data ? policy.data : policy.metadata
-            let ratio = kind == .data ? c.data.usedRatio : c.metadata.usedRatio
-            let full = kind == .data && reading.snapshot?.mode == .outOfDataSpace
-            guard ratio >= space.threshold || full else { continue }
-            guard !busy.contains(reading.name), !queue.contains(where: { $0.pool == reading.name && $0.kind == kind }) else { continue }
-            queue.append((reading.name, kind))
-        }
-        lock.broadcast()
-    }
-
-    private func currentPolicy(_ pool: String) -> AutoextendPolicy {
-        lock.lock()
-        defer { lock.unlock() }
-        return policyFor(pool)
     }
 
     private func loop() {
-        lock.lock()
-        while running {
-            let t = now()
-            for d in deferred where d.at <= t && !queue.contains(where: { $0.pool == d.pool && $0.kind == d.kind }) {
-                queue.append((d.pool, d.kind))
+        while true {
+            // Wait for a job, a deferred job's time, or the stop; the earliest deferral bounds
+            // the wait.
+            let deadline = state.withLock { s in
+                s.deferred.map(\.at).min().map { Locked<State>.deadline(after: $0.timeIntervalSince(now())) }
             }
-            deferred.removeAll { $0.at <= t }
-            guard !queue.isEmpty else {
-                if let next = deferred.map(\.at).min() { _ = lock.wait(until: next) } else { lock.wait() }
-                continue
+            let next = state.wait(until: deadline) { s -> Job?? in
+                guard s.running else { return .some(nil) }
+                let t = now()
+                for d in s.deferred where d.at <= t && !s.queue.contains(d.job) { s.queue.append(d.job) }
+                s.deferred.removeAll { $0.at <= t }
+                guard !s.queue.isEmpty else { return nil }
+                let job = s.queue.removeFirst()
+                s.busy.insert(job.pool)
+                return .some(job)
             }
-            let job = queue.removeFirst()
-            busy.insert(job.pool)
-            lock.unlock()
+            guard let found = next else { continue }  // a deferral came due: look again
+            guard let job = found else { return }  // stopped
             _ = run(pool: job.pool, kind: job.kind, override: nil, dryRun: nil, automatic: true)
-            lock.lock()
-            busy.remove(job.pool)
+            state.update { _ = $0.busy.remove(job.pool) }
         }
-        lock.unlock()
+    }
+
+    static func countKey(_ pool: String, _ kind: SpaceKind, _ result: Outcome.Result) -> String {
+        "\(pool)\u{0}\(kind.rawValue)\u{0}\(result.rawValue)"
     }
 
     /// Plans and (unless dry-run or refused) extends one pool's data or metadata now: what the
     /// agent does on its own and what `thinpool-exporter extend` runs.
     @discardableResult
-    public func run(pool name: String, kind: SpaceKind, override: AutoextendPolicy.Step?, dryRun: Bool?,
-                    automatic: Bool = false) -> Outcome {
-        let policy = currentPolicy(name)
+    public func run(
+        pool name: String, kind: SpaceKind, override: AutoextendPolicy.Step?, dryRun: Bool?,
+        automatic: Bool = false
+    ) -> Outcome {
+        let policy = state.withLock { $0.policyFor(name) }
         let dry = dryRun ?? policy.dryRun
         let key = "\(name)/\(kind.rawValue)"
         func done(_ result: Outcome.Result, _ message: String) -> Outcome {
-            lock.lock()
-            counts["\(name)\u{0}\(kind.rawValue)\u{0}\(result.rawValue)", default: 0] += 1
-            lock.unlock()
+            state.withLock { $0.counts[Self.countKey(name, kind, result), default: 0] += 1 }
             return Outcome(pool: name, kind: kind, result: result, message: message)
         }
         let reading: PoolReading
@@ -152,13 +181,12 @@ public final class Autoextender: @unchecked Sendable {
         guard let snapshot = reading.snapshot else {
             return done(.refused, "pool \(name) cannot be read: \(reading.error.map { "\($0)" } ?? "")")
         }
-        lock.lock()
-        let hist = history[key] ?? ExtendHistory()
-        lock.unlock()
+        let hist = state.withLock { $0.history[key] ?? ExtendHistory() }
         let t = now()
-        let executor = chooseExecutor(policy.executor, kind: kind, pool: snapshot, dm: dm, devices: devices)
+        let executor = chooseExecutor(policy.executor, kind: kind, pool: snapshot, dm: dm, sysfs: sysfs)
         // Measure the backing store (statfs, `lvm vgs`) only when the cheap checks let it act.
-        let gate = cannotAct.map { ExtendPlan.refuse(reason: $0) }
+        let gate =
+            cannotAct.map { ExtendPlan.refuse(reason: $0) }
             ?? ExtendPlanner.gate(kind, reading: reading, policy: policy, history: hist, now: t, override: override)
         var room: BackingRoom?
         if gate == nil {
@@ -173,37 +201,40 @@ public final class Autoextender: @unchecked Sendable {
             return Outcome(pool: name, kind: kind, result: .refused, message: "nothing to do: \(kind.rawValue) is below its threshold")
         case .wait(let until, let reason):
             if automatic {
-                lock.lock()
-                deferred.removeAll { $0.pool == name && $0.kind == kind }
-                deferred.append((name, kind, until))
-                lock.broadcast()
-                lock.unlock()
+                state.update { s in
+                    s.deferred.removeAll { $0.job == Job(pool: name, kind: kind) }
+                    s.deferred.append((Job(pool: name, kind: kind), until))
+                }
             }
             return Outcome(pool: name, kind: kind, result: .refused, message: "\(reason): next attempt after \(until)")
         case .leave(let reason):
             // Said (logged, counted) once while it stands, not at every reading.
-            lock.lock()
-            let told = refusalTold[key] == reason
-            refusalTold[key] = reason
-            lock.unlock()
+            let told = state.withLock { s -> Bool in
+                defer { s.told[key] = reason }
+                return s.told[key] == reason
+            }
             if told { return Outcome(pool: name, kind: kind, result: .leftToLVM, message: reason) }
-            logger.notice("autoextend leaves the pool to LVM", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "reason": "\(reason)"])
-            alerting?.setExternal(pool: name, name: .autoextendFailed, nil)
+            logger.notice(
+                "autoextend leaves the pool to LVM", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "reason": "\(reason)"])
+            alerts?.set(pool: name, name: .autoextendFailed, nil)
             return done(.leftToLVM, reason)
         case .refuse(let reason):
             let message = "autoextend refused for pool \(name): \(reason)"
-            lock.lock()
-            var h = history[key] ?? ExtendHistory()
-            h.failures += 1
-            h.lastFailure = t
-            history[key] = h
-            let told = refusalTold[key] == reason
-            refusalTold[key] = reason
-            lock.unlock()
+            let told = state.withLock { s -> Bool in
+                var h = s.history[key] ?? ExtendHistory()
+                h.failures += 1
+                h.lastFailure = t
+                s.history[key] = h
+                defer { s.told[key] = reason }
+                return s.told[key] == reason
+            }
             if !told {
                 logger.error("autoextend refused", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "reason": "\(reason)"])
-                alerting?.setExternal(pool: name, name: .autoextendFailed, Condition(severity: .critical, summary: message,
-                    description: "The pool needs more \(kind.rawValue) space and autoextend cannot give it; extend it by hand."))
+                alerts?.set(
+                    pool: name, name: .autoextendFailed,
+                    Condition(
+                        severity: .critical, summary: message,
+                        description: "The pool needs more \(kind.rawValue) space and autoextend cannot give it; extend it by hand."))
             }
             return done(.refused, message)
         case .extend(let from, let to, let reason):
@@ -212,85 +243,102 @@ public final class Autoextender: @unchecked Sendable {
             let what = "grow pool \(name) \(kind.rawValue) from \(h(from)) to \(h(to)) with \(executor.name) (\(reason))"
             if dry {
                 logger.notice("autoextend dry run: would \(what)", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)"])
-                lock.lock()
-                var hh = history[key] ?? ExtendHistory()
-                hh.lastAction = t
-                history[key] = hh
-                lock.unlock()
+                state.withLock { s in s.history[key, default: ExtendHistory()].lastAction = t }
                 return done(.dryRun, "dry run: would \(what)")
             }
             logger.notice("autoextend: \(what)", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)"])
             do {
                 let did = try executor.extend(kind, pool: snapshot, to: to)
                 let after = try verify(name, kind: kind, from: from, to: to)
-                lock.lock()
-                var hh = history[key] ?? ExtendHistory()
-                hh.lastAction = now()
-                hh.failures = 0
-                hh.lastFailure = nil
-                history[key] = hh
-                refusalTold[key] = nil
-                lock.unlock()
+                let finished = now()
+                state.withLock { s in
+                    var hh = s.history[key] ?? ExtendHistory()
+                    hh.lastAction = finished
+                    hh.failures = 0
+                    hh.lastFailure = nil
+                    s.history[key] = hh
+                    s.told[key] = nil
+                }
                 let message = "pool \(name) \(kind.rawValue) grown from \(h(from)) to \(h(after)) by \(executor.name) (\(reason))"
-                logger.notice("autoextend done", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "did": "\(did)",
-                                                            "from": "\(from)", "to": "\(after)"])
-                alerting?.announce(pool: name, name: .autoextended, Condition(severity: .warning, summary: message, description: did))
-                alerting?.setExternal(pool: name, name: .autoextendFailed, nil)
+                logger.notice(
+                    "autoextend done",
+                    metadata: [
+                        "pool": "\(name)", "kind": "\(kind.rawValue)", "did": "\(did)",
+                        "from": "\(from)", "to": "\(after)",
+                    ])
+                alerts?.announce(pool: name, name: .autoextended, Condition(severity: .warning, summary: message, description: did))
+                alerts?.set(pool: name, name: .autoextendFailed, nil)
                 return done(.extended, message)
             } catch {
-                lock.lock()
-                var hh = history[key] ?? ExtendHistory()
-                hh.failures += 1
-                hh.lastFailure = now()
-                history[key] = hh
-                lock.unlock()
+                let failed = now()
+                state.withLock { s in
+                    var hh = s.history[key] ?? ExtendHistory()
+                    hh.failures += 1
+                    hh.lastFailure = failed
+                    s.history[key] = hh
+                }
                 let message = "autoextend failed for pool \(name): \(what): \(error)"
                 logger.error("autoextend failed", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "error": "\(error)"])
-                alerting?.setExternal(pool: name, name: .autoextendFailed, Condition(severity: .critical, summary: message,
-                    description: "The pool needs more \(kind.rawValue) space and the extension failed; it will be retried with backoff."))
+                alerts?.set(
+                    pool: name, name: .autoextendFailed,
+                    Condition(
+                        severity: .critical, summary: message,
+                        description: "The pool needs more \(kind.rawValue) space and the extension failed; it will be retried with backoff."
+                    ))
                 return done(.failed, message)
             }
         }
     }
 
     private func clearFailure(_ pool: String, _ key: String) {
-        lock.lock()
-        let had = refusalTold[key] != nil || (history[key]?.failures ?? 0) > 0
-        refusalTold[key] = nil
-        history[key]?.failures = 0
-        lock.unlock()
-        if had { alerting?.setExternal(pool: pool, name: .autoextendFailed, nil) }
+        let had = state.withLock { s -> Bool in
+            let had = s.told[key] != nil || (s.history[key]?.failures ?? 0) > 0
+            s.told[key] = nil
+            s.history[key]?.failures = 0
+            return had
+        }
+        if had { alerts?.set(pool: pool, name: .autoextendFailed, nil) }
     }
 
-    /// Re-reads the pool: the new total must be there and the pool writable.
-    private func verify(_ name: String, kind: SpaceKind, from: UInt64, to: UInt64) throws -> UInt64 {
+    /// Re-reads the pool until the new total shows and the pool is writable: the kernel (or
+    /// lvm) may take a moment; up to 5 s, 100 ms apart.
+    private func verify(_ name: String, kind: SpaceKind, from: UInt64, to: UInt64) throws(ExtendError) -> UInt64 {
         var last: PoolReading?
-        for _ in 0..<50 {
-            let r = try reader.read(pool: name)
+        for attempt in 0..<50 {
+            if attempt > 0 { usleep(100_000) }
+            let r: PoolReading
+            do { r = try reader.read(pool: name) } catch { throw .unreadable(pool: name, cause: error) }
             last = r
             if let c = r.capacity, r.snapshot?.suspended == false {
                 let total = (kind == .data ? c.data.total : c.metadata.total).rawValue
                 if total > from, total + (kind == .data ? 0 : MetadataBlocks.size) >= to || total >= to {
-                    guard r.snapshot?.mode == .readWrite else {
-                        throw ExtendError("the pool grew to \(total) bytes but its mode is \(r.snapshot?.mode?.rawValue ?? "unknown"), not rw")
-                    }
+                    guard r.snapshot?.mode == .readWrite else { throw .notWritable(bytes: total, mode: r.snapshot?.mode) }
                     return total
                 }
             }
-            usleep(100_000)
         }
-        throw ExtendError("after the extension the pool reads \((kind == .data ? last?.capacity?.data.total : last?.capacity?.metadata.total)?.rawValue ?? 0) bytes of \(kind.rawValue), not \(to)")
+        let c = last?.capacity
+        throw .notGrown(kind: kind, expected: to, actual: (kind == .data ? c?.data.total : c?.metadata.total)?.rawValue)
     }
 
-    public func metrics() -> [MetricFamily] {
-        lock.lock()
-        defer { lock.unlock() }
-        var total = MetricFamily("thinpool_autoextend", .counter,
-                                 help: "Autoextend decisions by pool, kind (data, metadata) and result: extended, refused (not allowed: needs_check, maximum size, headroom, unknown backing), failed, dry_run, left_to_lvm (LVM's dmeventd grows the pool itself; counted once each time it starts to).")
-        for (key, v) in counts.sorted(by: { $0.key < $1.key }) {
-            let p = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
-            total.add(["pool": p[0], "kind": p[1], "result": p[2]], .integer(v))
+    /// Decisions so far, for the exporter's metrics.
+    public var stats: AutoextendStats {
+        state.withLock { s in
+            AutoextendStats(
+                decisions: s.counts.sorted { $0.key < $1.key }.map { key, v in
+                    let p = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+                    return AutoextendStats.Decision(pool: p[0], kind: p[1], result: p[2], count: v)
+                })
         }
-        return [total]
     }
+}
+
+/// Autoextend's decisions by pool, kind and result.
+public struct AutoextendStats: Sendable, Equatable {
+    public struct Decision: Sendable, Equatable {
+        public var pool, kind, result: String
+        public var count: UInt64
+    }
+
+    public var decisions: [Decision]
 }

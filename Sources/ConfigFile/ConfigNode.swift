@@ -45,8 +45,9 @@ public struct ConfigNode {
                 continue
             }
             if let allowed, !allowed.contains(key.string) {
-                problems.add(child(key.string), line: k.mark?.line,
-                             "unknown setting (expected one of \(allowed.sorted().joined(separator: ", ")))")
+                problems.add(
+                    child(key.string), line: k.mark?.line,
+                    "unknown setting (expected one of \(allowed.sorted().joined(separator: ", ")))")
                 continue
             }
             if result[key.string] != nil {
@@ -75,7 +76,10 @@ public struct ConfigNode {
     }
 
     public func bool(_ problems: inout ConfigProblems) -> Bool? {
-        guard case .scalar(let s) = node else { problems.add(path, line: line, "must be true or false"); return nil }
+        guard case .scalar(let s) = node else {
+            problems.add(path, line: line, "must be true or false")
+            return nil
+        }
         switch s.string.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
@@ -107,6 +111,8 @@ extension YamlError {
         switch self {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return mark.line
+        case .duplicatedKeysInMapping(_, let context):
+            return context.mark.line
         default: return nil
         }
     }
@@ -115,6 +121,10 @@ extension YamlError {
         switch self {
         case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
             return problem
+        case .duplicatedKeysInMapping(let keys, _):
+            // Yams refuses the whole document; its own text repeats the document.
+            let names = keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return "\(keys.count == 1 ? "key" : "keys") \(names) given twice in the mapping that starts here"
         default: return "\(self)"
         }
     }
@@ -157,7 +167,8 @@ extension ConfigNode {
             return nil
         }
         guard range.contains(value) else {
-            problems.add(path, line: line, "must be between \(percentText(range.lowerBound)) and \(percentText(range.upperBound)), not \(s)")
+            problems.add(
+                path, line: line, "must be between \(percentText(range.lowerBound)) and \(percentText(range.upperBound)), not \(s)")
             return nil
         }
         return value
@@ -221,8 +232,10 @@ extension ConfigNode {
 /// Bytes from `1073741824`, `512MiB`, `10GiB`, `1.5TB`; nil when not a size.
 public func parseSize(_ text: String) -> UInt64? {
     let t = text.trimmingCharacters(in: .whitespaces)
-    let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776), ("PiB", 1_125_899_906_842_624),
-                                     ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("PB", 1e15), ("B", 1)]
+    let units: [(String, Double)] = [
+        ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776), ("PiB", 1_125_899_906_842_624),
+        ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("PB", 1e15), ("B", 1),
+    ]
     var number = Substring(t)
     var factor = 1.0
     if let u = units.first(where: { t.hasSuffix($0.0) }) {

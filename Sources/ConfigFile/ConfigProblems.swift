@@ -1,5 +1,6 @@
-import FileIO
 import Foundation
+import SystemIO
+
 /// Every problem found in a configuration file, each with its path in the file
 /// (`receivers[1].url`) and line, so one run of `config check` lists them all.
 public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
@@ -40,7 +41,7 @@ public func loadConfigFile<T>(_ path: String, parse: (String, inout ConfigProble
     var problems = ConfigProblems(file: path)
     let text: String
     do { text = try readTextFile(path) } catch {
-        problems.add("", line: nil, "cannot read: \(error.reason)")
+        problems.add("", line: nil, "cannot read: \(error.reasonText)")
         throw problems
     }
     let value = parse(text, &problems)

@@ -1,6 +1,8 @@
 import CDeviceMapperShims
+import ThinPool
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Watches every device-mapper device at once: DM_DEV_ARM_POLL on a control fd of our own,
@@ -9,14 +11,14 @@ import Glibc
 ///
 /// Use: ``arm()``, then read what you need, then ``wait(timeout:)``: an event after the arm is
 /// never missed. ``wake()`` ends a wait from another thread (shutdown).
-public final class DMEventWatcher: @unchecked Sendable {
+public final class DMEventWatcher: DeviceEventWatcher, @unchecked Sendable {
     private let fd: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32
 
     /// Opens the control device and arms it once; throws `.unsupported` when the kernel has no
     /// ARM_POLL (EINVAL/ENOTTY: dm ioctl < 4.37).
-    public init(controlPath: String = "/dev/mapper/control") throws {
+    public init(controlPath: String = "/dev/mapper/control") throws(DeviceMapperError) {
         let fd = cdm_control_open(controlPath)
         guard fd >= 0 else {
             throw DeviceMapperError(DeviceMapperError.code(forErrno: -fd), .armPoll, errno: -fd, detail: "\(controlPath): open failed")
@@ -44,7 +46,7 @@ public final class DMEventWatcher: @unchecked Sendable {
     }
 
     /// DM_DEV_ARM_POLL: the next event on any device makes the fd readable.
-    public func arm() throws {
+    public func arm() throws(DeviceMapperError) {
         let r = cdm_arm_poll(fd)
         guard r == 0 else {
             let code: DeviceMapperError.Code = (-r == EINVAL || -r == ENOTTY) ? .unsupported : DeviceMapperError.code(forErrno: -r)
@@ -52,16 +54,8 @@ public final class DMEventWatcher: @unchecked Sendable {
         }
     }
 
-    public enum Wake: Sendable, Equatable {
-        /// A dm event happened since the last arm.
-        case event
-        case timeout
-        /// ``wake()`` was called.
-        case woken
-    }
-
     /// Waits for a dm event, `timeout`, or ``wake()``.
-    public func wait(timeout: Duration) -> Wake {
+    public func wait(timeout: Duration) -> DeviceEventWake {
         let ms = max(0, Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
         let n = poll(&fds, 2, ms)

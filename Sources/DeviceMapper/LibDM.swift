@@ -1,9 +1,12 @@
 import CDeviceMapper
 import CDeviceMapperShims
-import Logging
 import Locking
+import Logging
+import SystemIO
+import ThinPool
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Every call into libdevmapper goes through this file: one owner per dm_task, failures turned
@@ -30,15 +33,15 @@ enum LibDM {
     private static let controlReady = Locked<Bool>(false)
 
     /// Runs `check` (a libdevmapper call) until it has succeeded once.
-    static func ensureControl(_ check: () throws -> Void) throws {
+    static func ensureControl(_ check: () throws(DeviceMapperError) -> Void) throws(DeviceMapperError) {
         if controlReady.withLock({ $0 }) { return }
         try check()
         controlReady.withLock { $0 = true }
     }
 
     /// Runs `body` with libdevmapper to ourselves; returns its result and what was logged.
-    static func locked<T>(_ body: () throws -> T) rethrows -> (T, [LibDMMessage]) {
-        try lock.withLock { installed in
+    static func locked<T, Failure: Error>(_ body: () throws(Failure) -> T) throws(Failure) -> (T, [LibDMMessage]) {
+        try lock.withLock { (installed) throws(Failure) in
             if !installed {
                 // Before the first dm_* call: otherwise libdevmapper prints straight to stderr.
                 cdm_log_install(libdmLogSink, 4)
@@ -58,8 +61,9 @@ private let libdmLogSink: cdm_log_sink = { level, _, _, errnoOrClass, message in
     // Errors (<= 3) may carry an errno (libdevmapper passes -1 for "none"); debug messages
     // carry a class we do not use.
     LibDM.pending.append(
-        LibDMMessage(level: level, errno: level <= 3 && errnoOrClass > 0 ? errnoOrClass : 0,
-                     text: String(cString: message))
+        LibDMMessage(
+            level: level, errno: level <= 3 && errnoOrClass > 0 ? errnoOrClass : 0,
+            text: String(cString: message))
     )
 }
 
@@ -74,24 +78,10 @@ extension LibDM {
             close(fd)
             return 0
         }
-        if -fd == ENOENT, let misc = try? String(contentsOfSmallFile: "/proc/misc"),
-           !misc.contains("device-mapper") {
+        if -fd == ENOENT, let misc = try? readTextFile("/proc/misc", lenient: true), !misc.contains("device-mapper") {
             return ENODEV
         }
         return -fd
-    }
-}
-
-extension String {
-    /// The contents of a small file (procfs, sysfs), read with one read(2).
-    init(contentsOfSmallFile path: String) throws(Errno) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Errno(rawValue: errno) }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n >= 0 else { throw Errno(rawValue: errno) }
-        self = String(decoding: buffer[0..<n], as: UTF8.self)
     }
 }
 
@@ -102,7 +92,7 @@ final class DMTask {
     let device: String?
 
     /// dm_task_create. Fails when libdevmapper cannot reach the kernel (no control device).
-    init(_ type: Int, _ operation: DeviceMapperError.Operation, device: String?) throws {
+    init(_ type: Int, _ operation: DeviceMapperError.Operation, device: String?) throws(DeviceMapperError) {
         self.operation = operation
         self.device = device
         guard let handle = dm_task_create(Int32(type)) else {
@@ -111,15 +101,16 @@ final class DMTask {
         self.handle = handle
         if let device, dm_task_set_name(handle, device) == 0 {
             dm_task_destroy(handle)
-            throw DeviceMapperError(.invalidArgument, operation, device: device,
-                                    detail: "libdevmapper refused the device name")
+            throw DeviceMapperError(
+                .invalidArgument, operation, device: device,
+                detail: "libdevmapper refused the device name")
         }
     }
 
     deinit { dm_task_destroy(handle) }
 
     /// dm_task_run; a failure becomes a typed error with the ioctl's errno.
-    func run() throws {
+    func run() throws(DeviceMapperError) {
         if dm_task_run(handle) == 0 {
             throw DMTask.failure(operation, device: device, taskErrno: dm_task_get_errno(handle))
         }
@@ -127,7 +118,7 @@ final class DMTask {
 
     /// dm_task_get_info + dm_task_get_uuid; throws `.noSuchDevice` when the kernel answered
     /// that the device does not exist (the ioctl itself succeeds in that case).
-    func info() throws -> DeviceInfo {
+    func info() throws(DeviceMapperError) -> DeviceInfo {
         var raw = dm_info()
         guard dm_task_get_info(handle, &raw) != 0 else {
             throw DeviceMapperError(.failed, operation, device: device, detail: "dm_task_get_info failed")
@@ -157,8 +148,10 @@ final class DMTask {
             next = dm_get_next_target(handle, next, &start, &length, &type, &params)
             // A device without a live table yields one "target" with a NULL type.
             guard let type else { break }
-            result.append(Target(start: start, length: length, type: String(cString: type),
-                                 params: params.map { String(cString: $0) } ?? ""))
+            result.append(
+                Target(
+                    start: start, length: length, type: String(cString: type),
+                    params: params.map { String(cString: $0) } ?? ""))
         } while next != nil
         return result
     }
@@ -178,7 +171,8 @@ final class DMTask {
         if code == .notAvailable, device != nil, operation != .list, operation != .version {
             code = .noSuchDevice
         }
-        return DeviceMapperError(code, operation, device: device, errno: e == 0 ? nil : e,
-                                 detail: lastError?.text)
+        return DeviceMapperError(
+            code, operation, device: device, errno: e == 0 ? nil : e,
+            detail: lastError?.text)
     }
 }

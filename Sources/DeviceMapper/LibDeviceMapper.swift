@@ -1,24 +1,27 @@
 import CDeviceMapper
 import CDeviceMapperShims
-import Logging
 import Locking
+import Logging
+import ThinPool
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 private let listSink: cdm_list_sink = { context, name, dev, eventNumber, hasEventNumber, uuid in
     guard let context, let name else { return }
-    context.assumingMemoryBound(to: [DeviceListEntry].self).pointee.append(DeviceListEntry(
-        name: String(cString: name), number: DeviceNumber(kernelEncoded: dev),
-        eventNumber: hasEventNumber != 0 ? eventNumber : nil,
-        uuid: uuid.map { String(cString: $0) }))
+    context.assumingMemoryBound(to: [DeviceListEntry].self).pointee.append(
+        DeviceListEntry(
+            name: String(cString: name), number: DeviceNumber(kernelEncoded: dev),
+            eventNumber: hasEventNumber != 0 ? eventNumber : nil,
+            uuid: uuid.map { String(cString: $0) }))
 }
 
 /// The real device-mapper, through libdevmapper. Needs root (CAP_SYS_ADMIN).
 ///
 /// libdevmapper is not thread-safe: every call here takes one process-wide lock. Waiting for
 /// events does not: it runs its ioctl on a control fd of its own (see ``waitEvent(_:after:)``).
-public struct LibDeviceMapper: DeviceMapper {
+public struct LibDeviceMapper: DeviceMapperClient {
     public let logger: Logger
     /// Path of the control device (tests point it elsewhere).
     public let controlPath: String
@@ -37,14 +40,17 @@ public struct LibDeviceMapper: DeviceMapper {
     }
 
     /// Runs one locked libdevmapper call and routes what it logged to the logger.
-    private func call<T>(_ body: () throws -> T) throws -> T {
-        let result: Result<T, any Error>
+    private func call<T>(_ body: () throws(DeviceMapperError) -> T) throws(DeviceMapperError) -> T {
+        let result: Result<T, DeviceMapperError>
         let messages: [LibDMMessage]
-        (result, messages) = LibDM.locked { Result { try body() } }
+        (result, messages) = LibDM.locked { () -> Result<T, DeviceMapperError> in
+            do throws(DeviceMapperError) { return .success(try body()) } catch { return .failure(error) }
+        }
         for m in messages {
             // Errors are carried by the thrown DeviceMapperError; log them at debug only.
-            logger.log(level: m.level <= 3 ? .debug : (m.level == 4 ? .warning : .debug),
-                       "libdevmapper: \(m.text)", metadata: m.errno != 0 ? ["errno": "\(m.errno)"] : [:])
+            logger.log(
+                level: m.level <= 3 ? .debug : (m.level == 4 ? .warning : .debug),
+                "libdevmapper: \(m.text)", metadata: m.errno != 0 ? ["errno": "\(m.errno)"] : [:])
         }
         return try result.get()
     }
@@ -56,7 +62,8 @@ public struct LibDeviceMapper: DeviceMapper {
         let driver = try? driverVersion()
         let v: DeviceMapperVersions = LibDM.locked {
             var buffer = [CChar](repeating: 0, count: 128)
-            let library = dm_get_library_version(&buffer, buffer.count) != 0
+            let library =
+                dm_get_library_version(&buffer, buffer.count) != 0
                 ? buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : nil
             return DeviceMapperVersions(library: library, driver: driver, udevSync: dm_udev_get_sync_support() != 0)
         }.0
@@ -65,8 +72,8 @@ public struct LibDeviceMapper: DeviceMapper {
     }
 
     /// The kernel's dm ioctl version, e.g. "4.47.0" (DM_DEVICE_VERSION).
-    public func driverVersion() throws -> String {
-        try call {
+    public func driverVersion() throws(DeviceMapperError) -> String {
+        try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_VERSION, .version, device: nil)
             try task.run()
             var buffer = [CChar](repeating: 0, count: 64)
@@ -79,12 +86,13 @@ public struct LibDeviceMapper: DeviceMapper {
 
     /// Every device, by DM_LIST_DEVICES on a control fd of our own (see cdm_list_devices for
     /// why not libdevmapper's LIST), with event numbers and uuids where the kernel gives them.
-    public func listDevices() throws -> [DeviceListEntry] {
-        try LibDM.ensureControl { _ = try driverVersion() }
+    public func listDevices() throws(DeviceMapperError) -> [DeviceListEntry] {
+        try LibDM.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
         let fd = cdm_control_open(controlPath)
         guard fd >= 0 else {
-            throw DeviceMapperError(DeviceMapperError.code(forErrno: -fd), .list, errno: -fd,
-                                    detail: "\(controlPath): open failed")
+            throw DeviceMapperError(
+                DeviceMapperError.code(forErrno: -fd), .list, errno: -fd,
+                detail: "\(controlPath): open failed")
         }
         defer { close(fd) }
         var entries: [DeviceListEntry] = []
@@ -95,24 +103,24 @@ public struct LibDeviceMapper: DeviceMapper {
         return entries
     }
 
-    public func info(_ name: String) throws -> DeviceInfo {
-        try call {
+    public func info(_ name: String) throws(DeviceMapperError) -> DeviceInfo {
+        try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_INFO, .info, device: name)
             try task.run()
             return try task.info()
         }
     }
 
-    public func table(_ name: String) throws -> DeviceTargets {
-        try call {
+    public func table(_ name: String) throws(DeviceMapperError) -> DeviceTargets {
+        try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_TABLE, .table, device: name)
             try task.run()
             return DeviceTargets(info: try task.info(), targets: task.targets())
         }
     }
 
-    public func status(_ name: String) throws -> DeviceTargets {
-        try call {
+    public func status(_ name: String) throws(DeviceMapperError) -> DeviceTargets {
+        try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_STATUS, .status, device: name)
             // Without this the kernel commits the pool's metadata on every read.
             guard dm_task_no_flush(task.handle) != 0 else {
@@ -123,8 +131,8 @@ public struct LibDeviceMapper: DeviceMapper {
         }
     }
 
-    public func dependencies(_ name: String) throws -> [DeviceNumber] {
-        try call {
+    public func dependencies(_ name: String) throws(DeviceMapperError) -> [DeviceNumber] {
+        try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_DEPS, .deps, device: name)
             try task.run()
             _ = try task.info()
@@ -139,60 +147,65 @@ public struct LibDeviceMapper: DeviceMapper {
 
     /// Blocks in DM_DEV_WAIT on a control fd opened for this wait alone, outside the
     /// libdevmapper lock, so other reads go on meanwhile.
-    public func waitEvent(_ name: String, after eventNumber: UInt32) throws -> UInt32 {
+    public func waitEvent(_ name: String, after eventNumber: UInt32) throws(DeviceMapperError) -> UInt32 {
         let fd = cdm_control_open(controlPath)
         guard fd >= 0 else {
-            throw DeviceMapperError(DeviceMapperError.code(forErrno: -fd), .waitEvent, device: name,
-                                    errno: -fd, detail: "\(controlPath): open failed")
+            throw DeviceMapperError(
+                DeviceMapperError.code(forErrno: -fd), .waitEvent, device: name,
+                errno: -fd, detail: "\(controlPath): open failed")
         }
         defer { close(fd) }
         var newEvent: UInt32 = 0
         var r: Int32
         repeat { r = cdm_wait_event(fd, name, eventNumber, &newEvent) } while r == -EINTR
         guard r == 0 else {
-            throw DeviceMapperError(DeviceMapperError.code(forErrno: -r) == .notAvailable ? .noSuchDevice
-                                        : DeviceMapperError.code(forErrno: -r),
-                                    .waitEvent, device: name, errno: -r)
+            throw DeviceMapperError(
+                DeviceMapperError.code(forErrno: -r) == .notAvailable
+                    ? .noSuchDevice
+                    : DeviceMapperError.code(forErrno: -r),
+                .waitEvent, device: name, errno: -r)
         }
         return newEvent
     }
 
-    public func reload(_ name: String, targets: [Target]) throws {
-        try call {
+    public func reload(_ name: String, targets: [Target]) throws(DeviceMapperError) {
+        try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_RELOAD, .reload, device: name)
             for t in targets {
                 guard dm_task_add_target(task.handle, t.start, t.length, t.type, t.params) != 0 else {
-                    throw DeviceMapperError(.invalidArgument, .reload, device: name,
-                                            detail: "libdevmapper refused target \(t)")
+                    throw DeviceMapperError(
+                        .invalidArgument, .reload, device: name,
+                        detail: "libdevmapper refused target \(t)")
                 }
             }
             try task.run()
         }
     }
 
-    public func suspend(_ name: String, noFlush: Bool) throws {
-        try call {
+    public func suspend(_ name: String, noFlush: Bool) throws(DeviceMapperError) {
+        try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_SUSPEND, .suspend, device: name)
             if noFlush { _ = dm_task_no_flush(task.handle) }
             try task.run()
         }
     }
 
-    public func resume(_ name: String) throws {
-        try call {
+    public func resume(_ name: String) throws(DeviceMapperError) {
+        try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_RESUME, .resume, device: name)
             try task.run()
         }
     }
 
-    public func message(_ name: String, sector: UInt64, _ message: String) throws -> String? {
-        try call {
+    public func message(_ name: String, sector: UInt64, _ message: String) throws(DeviceMapperError) -> String? {
+        try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_TARGET_MSG, .message, device: name)
             guard dm_task_set_sector(task.handle, sector) != 0,
-                  dm_task_set_message(task.handle, message) != 0
+                dm_task_set_message(task.handle, message) != 0
             else {
-                throw DeviceMapperError(.invalidArgument, .message, device: name,
-                                        detail: "libdevmapper refused the message")
+                throw DeviceMapperError(
+                    .invalidArgument, .message, device: name,
+                    detail: "libdevmapper refused the message")
             }
             try task.run()
             return dm_task_get_message_response(task.handle).flatMap {

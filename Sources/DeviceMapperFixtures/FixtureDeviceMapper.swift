@@ -1,7 +1,9 @@
-import FileIO
 import Locking
+import SystemIO
+import ThinPool
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Device-mapper read from a directory of saved `dmsetup` output, so the real binary runs
@@ -13,7 +15,7 @@ import Glibc
 /// shows; a fixture says nothing of udev unless the file has a line "Udev sync supported:
 /// true|false"). The files are re-read at every ``listDevices()``, so a test can change them between
 /// reads; the other calls answer from the files as last read. Writes are refused.
-public final class FixtureDeviceMapper: DeviceMapper {
+public final class FixtureDeviceMapper: DeviceMapperClient {
     /// Fixture files do not change under a running reader (tests that change them change the
     /// event numbers too): one generation.
     public func tableGeneration() -> UInt64? { 0 }
@@ -38,19 +40,19 @@ public final class FixtureDeviceMapper: DeviceMapper {
 
     /// Reads and validates the directory now (also what every ``listDevices()`` does).
     @discardableResult
-    public func load() throws -> [String] {
+    public func load() throws(DeviceMapperError) -> [String] {
         let set = try readSet()
         loaded.withLock { $0 = set }
         return set.names
     }
 
-    private func readSet() throws -> FixtureSet {
+    private func readSet() throws(DeviceMapperError) -> FixtureSet {
         let tableText = try readFixtureFile("table", what: "dmsetup table") ?? ""
         let statusText = try readFixtureFile("status", what: "dmsetup status") ?? ""
         let infoText = try readFixtureFile("info", what: "dmsetup info -c", optional: true)
         let tableLines = try DmsetupOutput.parseTargets(tableText, file: "\(directory)/table")
         let statusLines = try DmsetupOutput.parseTargets(statusText, file: "\(directory)/status")
-        let infos = try infoText.map { try DmsetupOutput.parseInfo($0, file: "\(directory)/info") } ?? []
+        let infos = try infoText.map { (t) throws(DeviceMapperError) in try DmsetupOutput.parseInfo(t, file: "\(directory)/info") } ?? []
         var infoByName: [String: DmsetupOutput.InfoRecord] = [:]
         for r in infos { infoByName[r.name] = r }
 
@@ -61,9 +63,10 @@ public final class FixtureDeviceMapper: DeviceMapper {
                 names.append(line.name)
                 let r = infoByName[line.name]
                 devices[line.name] = Device(
-                    info: DeviceInfo(name: line.name, uuid: r?.uuid, number: r?.number, eventNumber: r?.eventNumber,
-                                     openCount: r?.openCount ?? 0, targetCount: 0,
-                                     suspended: r?.suspended ?? false, readOnly: r?.readOnly ?? false),
+                    info: DeviceInfo(
+                        name: line.name, uuid: r?.uuid, number: r?.number, eventNumber: r?.eventNumber,
+                        openCount: r?.openCount ?? 0, targetCount: 0,
+                        suspended: r?.suspended ?? false, readOnly: r?.readOnly ?? false),
                     table: [], status: [])
             }
             if let t = line.target {
@@ -78,38 +81,33 @@ public final class FixtureDeviceMapper: DeviceMapper {
         return FixtureSet(names: names, devices: devices)
     }
 
-    private func readFixtureFile(_ name: String, what: String, optional: Bool = false) throws -> String? {
+    private func readFixtureFile(_ name: String, what: String, optional: Bool = false) throws(DeviceMapperError) -> String? {
         let path = "\(directory)/\(name)"
         do {
-            return try readWholeFile(path)
+            return try readTextFile(path, limit: 256 << 20, lenient: true)
         } catch {
-            if error.rawValue == ENOENT && optional { return nil }
-            let e = error
-            var detail = "\(path): \(e)"
-            if e.rawValue == ENOENT { detail += " (a fixture directory holds the output of `\(what)` in a file named '\(name)')" }
-            throw DeviceMapperError(.badFixture, .readFixture, errno: e.rawValue, detail: detail)
+            if error.isMissing && optional { return nil }
+            var detail = error.description
+            if error.isMissing { detail += " (a fixture directory holds the output of `\(what)` in a file named '\(name)')" }
+            throw DeviceMapperError(.badFixture, .readFixture, errno: error.errno?.rawValue ?? EFBIG, detail: detail)
         }
     }
 
-    private func readWholeFile(_ path: String) throws(Errno) -> String {
-        do { return try readTextFile(path, limit: 256 << 20, lenient: true) } catch { throw Errno(rawValue: error.errno == 0 ? EFBIG : error.errno) }
-    }
-
-    private func current() throws -> FixtureSet {
+    private func current() throws(DeviceMapperError) -> FixtureSet {
         if let set = loaded.withLock({ $0 }) { return set }
         let set = try readSet()
         loaded.withLock { $0 = set }
         return set
     }
 
-    private func device(_ name: String, _ op: DeviceMapperError.Operation) throws -> Device {
+    private func device(_ name: String, _ op: DeviceMapperError.Operation) throws(DeviceMapperError) -> Device {
         guard let d = try current().devices[name] else {
             throw DeviceMapperError(.noSuchDevice, op, device: name, errno: ENXIO)
         }
         return d
     }
 
-    public func listDevices() throws -> [DeviceListEntry] {
+    public func listDevices() throws(DeviceMapperError) -> [DeviceListEntry] {
         let set = try readSet()
         loaded.withLock { $0 = set }
         return set.names.map { name in
@@ -118,30 +116,31 @@ public final class FixtureDeviceMapper: DeviceMapper {
         }
     }
 
-    public func info(_ name: String) throws -> DeviceInfo { try device(name, .info).info }
+    public func info(_ name: String) throws(DeviceMapperError) -> DeviceInfo { try device(name, .info).info }
 
-    public func table(_ name: String) throws -> DeviceTargets {
+    public func table(_ name: String) throws(DeviceMapperError) -> DeviceTargets {
         let d = try device(name, .table)
         return DeviceTargets(info: d.info, targets: d.table)
     }
 
-    public func status(_ name: String) throws -> DeviceTargets {
+    public func status(_ name: String) throws(DeviceMapperError) -> DeviceTargets {
         let d = try device(name, .status)
         return DeviceTargets(info: d.info, targets: d.status)
     }
 
     /// From an optional `deps` file (`dmsetup deps` output); unsupported without one.
-    public func dependencies(_ name: String) throws -> [DeviceNumber] {
+    public func dependencies(_ name: String) throws(DeviceMapperError) -> [DeviceNumber] {
         guard let text = try readFixtureFile("deps", what: "dmsetup deps", optional: true) else {
-            throw DeviceMapperError(.unsupported, .deps, device: name,
-                                    detail: "the fixture \(directory) has no 'deps' file (`dmsetup deps`)")
+            throw DeviceMapperError(
+                .unsupported, .deps, device: name,
+                detail: "the fixture \(directory) has no 'deps' file (`dmsetup deps`)")
         }
         let deps = try DmsetupOutput.parseDeps(text, file: "\(directory)/deps")
         guard let d = deps[name] else { throw DeviceMapperError(.noSuchDevice, .deps, device: name, errno: ENXIO) }
         return d
     }
 
-    public func waitEvent(_ name: String, after eventNumber: UInt32) throws -> UInt32 {
+    public func waitEvent(_ name: String, after eventNumber: UInt32) throws(DeviceMapperError) -> UInt32 {
         throw refused(.waitEvent, name)
     }
 
@@ -153,22 +152,16 @@ public final class FixtureDeviceMapper: DeviceMapper {
         return DeviceMapperVersions.parse(dmsetupVersion: text)
     }
 
-    public func reload(_ name: String, targets: [Target]) throws { throw refused(.reload, name) }
-    public func suspend(_ name: String, noFlush: Bool) throws { throw refused(.suspend, name) }
-    public func resume(_ name: String) throws { throw refused(.resume, name) }
-    public func message(_ name: String, sector: UInt64, _ message: String) throws -> String? {
+    public func reload(_ name: String, targets: [Target]) throws(DeviceMapperError) { throw refused(.reload, name) }
+    public func suspend(_ name: String, noFlush: Bool) throws(DeviceMapperError) { throw refused(.suspend, name) }
+    public func resume(_ name: String) throws(DeviceMapperError) { throw refused(.resume, name) }
+    public func message(_ name: String, sector: UInt64, _ message: String) throws(DeviceMapperError) -> String? {
         throw refused(.message, name)
     }
 
     private func refused(_ op: DeviceMapperError.Operation, _ name: String) -> DeviceMapperError {
-        DeviceMapperError(.unsupported, op, device: name,
-                          detail: "the fixture source (\(directory)) is read-only")
+        DeviceMapperError(
+            .unsupported, op, device: name,
+            detail: "the fixture source (\(directory)) is read-only")
     }
-}
-
-/// An errno value from a system call in this module.
-struct Errno: Error, CustomStringConvertible {
-    var rawValue: Int32
-    init(rawValue: Int32) { self.rawValue = rawValue }
-    var description: String { String(cString: strerror(rawValue)) }
 }

@@ -28,9 +28,9 @@ public final class BasicAuth: Sendable {
         guard let authorization, authorization.count < 4096 else { return false }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-              let data = Data(base64Encoded: String(parts[1])),
-              let decoded = String(data: data, encoding: .utf8),
-              let colon = decoded.firstIndex(of: ":")
+            let data = Data(base64Encoded: String(parts[1])),
+            let decoded = String(data: data, encoding: .utf8),
+            let colon = decoded.firstIndex(of: ":")
         else { return false }
         let user = String(decoded[..<colon])
         let password = String(decoded[decoded.index(after: colon)...])

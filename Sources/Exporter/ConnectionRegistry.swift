@@ -1,5 +1,5 @@
-import NIOCore
 import Locking
+import NIOCore
 
 /// Caps open connections. When the cap is reached, the connection idle longest (no request
 /// being answered) is closed to admit the new one: idle or trickling clients cannot lock a

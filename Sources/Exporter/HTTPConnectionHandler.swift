@@ -99,15 +99,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
                 return router.respond(to: request)
             }
-                .whenComplete { result in
-                    let (handler, context) = bound.value
-                    switch result {
-                    case .success(let response):
-                        handler.write(context, response, keepAlive: keepAlive, isHead: isHead)
-                    case .failure:
-                        handler.write(context, .text(503, "Service Unavailable", "Shutting down.\n"), keepAlive: false, isHead: isHead)
-                    }
+            .whenComplete { result in
+                let (handler, context) = bound.value
+                switch result {
+                case .success(let response):
+                    handler.write(context, response, keepAlive: keepAlive, isHead: isHead)
+                case .failure:
+                    handler.write(context, .text(503, "Service Unavailable", "Shutting down.\n"), keepAlive: false, isHead: isHead)
                 }
+            }
         }
     }
 

@@ -29,8 +29,10 @@ public struct HTTPResponse: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
 
-    public init(status: Int, reason: String, contentType: String? = "text/plain; charset=utf-8",
-                headers: [(String, String)] = [], body: String) {
+    public init(
+        status: Int, reason: String, contentType: String? = "text/plain; charset=utf-8",
+        headers: [(String, String)] = [], body: String
+    ) {
         self.status = status
         self.reason = reason
         self.headers = (contentType.map { [("Content-Type", $0)] } ?? []) + headers

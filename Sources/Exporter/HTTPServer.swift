@@ -1,10 +1,10 @@
+import Locking
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
-import Locking
 
 /// The HTTP(S) server as a Service: binds every listen address, serves until graceful shutdown,
 /// then stops accepting, lets answers in flight finish (up to `drainTimeout`) and closes.
@@ -21,8 +21,10 @@ public final class HTTPServer: Service, Sendable {
     /// Fulfilled with the bound addresses once listening (tests use port 0).
     private let bound = Locked<[SocketAddress]?>(nil)
 
-    public init(listenAddresses: [ListenAddress], router: Router, limits: HTTPLimits = HTTPLimits(),
-                tls: NIOSSLContext? = nil, logger: Logger, drainTimeout: Duration = .seconds(5)) {
+    public init(
+        listenAddresses: [ListenAddress], router: Router, limits: HTTPLimits = HTTPLimits(),
+        tls: NIOSSLContext? = nil, logger: Logger, drainTimeout: Duration = .seconds(5)
+    ) {
         self.listenAddresses = listenAddresses
         self.router = router
         self.limits = limits
@@ -45,9 +47,10 @@ public final class HTTPServer: Service, Sendable {
             for address in listenAddresses {
                 let channel = try await bind(address)
                 channels.append(channel)
-                let local = channel.localAddress.map { a in
-                    a.ipAddress.map { ip in ip.contains(":") ? "[\(ip)]:\(a.port ?? 0)" : "\(ip):\(a.port ?? 0)" } ?? "\(a)"
-                } ?? "?"
+                let local =
+                    channel.localAddress.map { a in
+                        a.ipAddress.map { ip in ip.contains(":") ? "[\(ip)]:\(a.port ?? 0)" : "\(ip):\(a.port ?? 0)" } ?? "\(a)"
+                    } ?? "?"
                 logger.info("listening", metadata: ["address": "\(local)", "tls": "\(tls != nil)"])
             }
         } catch {
@@ -85,7 +88,7 @@ public final class HTTPServer: Service, Sendable {
         if let literal = try? SocketAddress(ipAddress: address.host, port: address.port) {
             do {
                 return try await bootstrap().bind(to: literal).get()
-            } catch where address.host == "::" {
+            } catch  where address.host == "::" {
                 logger.info("no IPv6 here; listening on IPv4 only", metadata: ["error": "\(error)"])
                 return try await bootstrap().bind(to: try SocketAddress(ipAddress: "0.0.0.0", port: address.port)).get()
             }
@@ -94,7 +97,11 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private func bootstrap() -> ServerBootstrap {
-        let router = router, limits = limits, tls = tls, registry = registry, threadPool = threadPool
+        let router = router
+        let limits = limits
+        let tls = tls
+        let registry = registry
+        let threadPool = threadPool
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -108,12 +115,15 @@ public final class HTTPServer: Service, Sendable {
                     decoderLimits.maxHeaderFieldSize = limits.maxHeaderFieldBytes
                     decoderLimits.maxHeaderListSize = limits.maxHeaderListBytes
                     decoderLimits.maxHeaderFieldCount = limits.maxHeaderCount
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false,
-                                                         withEncoderConfiguration: .init(),
-                                                         withDecoderLimitConfiguration: decoderLimits)
+                    try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: false,
+                        withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits)
                     try sync.addHandler(HTTPParseErrorResponder())
-                    try sync.addHandler(HTTPConnectionHandler(router: router, registry: registry,
-                                                              threadPool: threadPool, limits: limits))
+                    try sync.addHandler(
+                        HTTPConnectionHandler(
+                            router: router, registry: registry,
+                            threadPool: threadPool, limits: limits))
                 }
             }
     }
@@ -132,14 +142,14 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// Parses `:10234`, `0.0.0.0:10234`, `[::1]:10234`, `localhost:10234`.
     public init?(parsing text: String) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port)
+            (0...65535).contains(port)
         else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") {
             guard host.hasSuffix("]") else { return nil }
             host = String(host.dropFirst().dropLast())
         } else if host.contains(":") {
-            return nil   // IPv6 addresses need brackets
+            return nil  // IPv6 addresses need brackets
         }
         self.init(host: host.isEmpty ? "::" : host, port: port)
     }

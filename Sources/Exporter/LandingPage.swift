@@ -1,4 +1,3 @@
-import PoolReader
 import ThinPool
 
 /// `/`: every pool at a glance, server-rendered, no external assets. Data and metadata bars
@@ -44,9 +43,12 @@ public enum LandingPage {
 
     static func card(_ r: PoolReading) -> String {
         let modeText = r.snapshot?.mode?.rawValue ?? "unknown"
-        var html = "<div class=\"pool\" id=\"pool-\(escape(r.name))\"><h2>\(escape(r.name)) <span class=\"mode \(escape(modeText))\">\(escape(modeText))</span></h2>\n"
+        var html =
+            "<div class=\"pool\" id=\"pool-\(escape(r.name))\"><h2>\(escape(r.name)) <span class=\"mode \(escape(modeText))\">\(escape(modeText))</span></h2>\n"
         switch r.snapshot?.mode {
-        case .fail?: html += "<p class=\"err\">The pool has failed: the kernel reports no counters and its I/O errors. It needs repair (thin_check, thin_repair).</p>\n"
+        case .fail?:
+            html +=
+                "<p class=\"err\">The pool has failed: the kernel reports no counters and its I/O errors. It needs repair (thin_check, thin_repair).</p>\n"
         case .error?: html += "<p class=\"err\">The kernel could not read this pool's counters (status Error).</p>\n"
         default: break
         }
@@ -54,8 +56,12 @@ public enum LandingPage {
             let data = c.data
             let minFreeAt = data.totalBlocks == 0 ? 0 : 1 - Double(c.minFreeSpace.rawValue) / Double(data.total.rawValue)
             let lwmAt = 1 - min(1, Double(c.lowWaterMark.rawValue) / Double(data.total.rawValue))
-            html += bar("Data", data, marks: [("minfree", minFreeAt, "minimum free space \(DockerUnits.humanSize(c.minFreeSpace))"),
-                                               ("lwm", lwmAt, "low water mark \(DockerUnits.humanSize(c.lowWaterMark))")])
+            html += bar(
+                "Data", data,
+                marks: [
+                    ("minfree", minFreeAt, "minimum free space \(DockerUnits.humanSize(c.minFreeSpace))"),
+                    ("lwm", lwmAt, "low water mark \(DockerUnits.humanSize(c.lowWaterMark))"),
+                ])
             let metaLwmAt = c.metadataLowWatermark.map { 1 - min(1, Double($0.rawValue) / Double(c.metadata.total.rawValue)) }
             html += bar("Metadata", c.metadata, marks: metaLwmAt.map { [("lwm", $0, "metadata low watermark")] } ?? [])
             if c.dockerRefuses { html += "<p class=\"err\">Docker would refuse new containers now (below its minimum free space).</p>\n" }
@@ -76,8 +82,10 @@ public enum LandingPage {
     static func bar(_ title: String, _ s: Space, marks: [(String, Double, String)]) -> String {
         let pct = s.usedRatio * 100
         let level = pct >= 90 ? " crit" : (pct >= 80 ? " warn" : "")
-        var html = "<div>\(title): \(DockerUnits.humanSize(s.used)) of \(DockerUnits.humanSize(s.total)) used (\(percent(pct))), \(DockerUnits.humanSize(s.available)) available</div>\n"
-        html += "<div class=\"bar\" role=\"img\" aria-label=\"\(title) \(percent(pct)) used\"><div class=\"used\(level)\" style=\"width:\(percent(pct))\"></div>"
+        var html =
+            "<div>\(title): \(DockerUnits.humanSize(s.used)) of \(DockerUnits.humanSize(s.total)) used (\(percent(pct))), \(DockerUnits.humanSize(s.available)) available</div>\n"
+        html +=
+            "<div class=\"bar\" role=\"img\" aria-label=\"\(title) \(percent(pct)) used\"><div class=\"used\(level)\" style=\"width:\(percent(pct))\"></div>"
         for (cls, at, label) in marks {
             html += "<div class=\"mark \(cls)\" title=\"\(escape(label))\" style=\"left:\(percent(max(0, min(1, at)) * 100))\"></div>"
         }

@@ -1,7 +1,6 @@
 import Exposition
 import JSON
 import Logging
-import PoolReader
 import PoolViews
 import ThinPool
 
@@ -10,7 +9,8 @@ import ThinPool
 /// blocking thread pool: collecting pools makes ioctls, and bcrypt is slow by design.
 public struct Router: Sendable {
     public var telemetryPath: String
-    public var scraper: Scraper
+    /// The metric families, collected fresh.
+    public var metrics: @Sendable () -> [MetricFamily]
     /// The pools, read fresh (the same reader as `status` and the metrics).
     public var pools: @Sendable () throws -> PoolReport
     public var auth: BasicAuth
@@ -19,10 +19,12 @@ public struct Router: Sendable {
     public var version: String
     public var logger: Logger
 
-    public init(telemetryPath: String, scraper: Scraper, pools: @escaping @Sendable () throws -> PoolReport,
-                auth: BasicAuth, extraHeaders: [(String, String)] = [], version: String, logger: Logger) {
+    public init(
+        telemetryPath: String, metrics: @escaping @Sendable () -> [MetricFamily], pools: @escaping @Sendable () throws -> PoolReport,
+        auth: BasicAuth, extraHeaders: [(String, String)] = [], version: String, logger: Logger
+    ) {
         self.telemetryPath = telemetryPath
-        self.scraper = scraper
+        self.metrics = metrics
         self.pools = pools
         self.auth = auth
         self.extraHeaders = extraHeaders
@@ -46,19 +48,23 @@ public struct Router: Sendable {
         switch request.path {
         case telemetryPath:
             let format = ExpositionFormat.negotiate(accept: request.header("accept"))
-            return HTTPResponse(status: 200, reason: "OK", contentType: format.contentType,
-                                body: format.render(scraper.scrape()))
+            return HTTPResponse(
+                status: 200, reason: "OK", contentType: format.contentType,
+                body: format.render(metrics()))
         case "/":
             let report = Result { try pools() }
-            return HTTPResponse(status: 200, reason: "OK", contentType: "text/html; charset=utf-8",
-                                body: LandingPage.render(report, telemetryPath: telemetryPath, version: version))
+            return HTTPResponse(
+                status: 200, reason: "OK", contentType: "text/html; charset=utf-8",
+                body: LandingPage.render(report, telemetryPath: telemetryPath, version: version))
         case "/api/v1/pools":
             do {
-                return HTTPResponse(status: 200, reason: "OK", contentType: "application/json",
-                                    body: PoolJSON.report(try pools()).serialized(pretty: true))
+                return HTTPResponse(
+                    status: 200, reason: "OK", contentType: "application/json",
+                    body: PoolJSON.report(try pools()).serialized(pretty: true))
             } catch {
-                return HTTPResponse(status: 503, reason: "Service Unavailable", contentType: "application/json",
-                                    body: JSONValue.object(["error": .string("\(error)")]).serialized(pretty: true))
+                return HTTPResponse(
+                    status: 503, reason: "Service Unavailable", contentType: "application/json",
+                    body: JSONValue.object(["error": .string("\(error)")]).serialized(pretty: true))
             }
         case "/healthz":
             return .text(200, "OK", "ok\n")

@@ -8,7 +8,8 @@ extension WebConfig.TLS {
     /// verified against client_ca_file when asked.
     public func makeContext() throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMFile(certFile).map { NIOSSLCertificateSource.certificate($0) }
-        var c = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem)))
+        var c = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem)))
         c.minimumTLSVersion = minVersion == .tls13 ? .tlsv13 : .tlsv12
         if let maxVersion { c.maximumTLSVersion = maxVersion == .tls13 ? .tlsv13 : .tlsv12 }
         switch clientAuth {

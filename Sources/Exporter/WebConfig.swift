@@ -56,8 +56,10 @@ public struct WebConfig: Sendable, Equatable {
     public init() {}
 
     /// Headers exporter-toolkit allows in http_server_config.headers.
-    static let allowedHeaders: Set<String> = ["Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
-                                               "X-XSS-Protection", "Content-Security-Policy"]
+    static let allowedHeaders: Set<String> = [
+        "Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
+        "X-XSS-Protection", "Content-Security-Policy",
+    ]
 
     /// Loads and validates `path`; every problem is reported at once.
     public static func load(path: String) throws(ConfigProblems) -> WebConfig {
@@ -70,12 +72,16 @@ public struct WebConfig: Sendable, Equatable {
         let top = root.mapping(allowed: ["tls_server_config", "http_server_config", "basic_auth_users"], &problems)
 
         if let t = top["tls_server_config"] {
-            let m = t.mapping(allowed: ["cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
-                                        "max_version", "cipher_suites", "prefer_server_cipher_suites", "curve_preferences"],
-                              &problems)
+            let m = t.mapping(
+                allowed: [
+                    "cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
+                    "max_version", "cipher_suites", "prefer_server_cipher_suites", "curve_preferences",
+                ],
+                &problems)
             for unsupported in ["cipher_suites", "prefer_server_cipher_suites", "curve_preferences"] {
                 if let n = m[unsupported] {
-                    problems.add(n.path, line: n.line, "not supported: thinpool-exporter uses BoringSSL's defaults for TLS 1.2 and 1.3; remove it")
+                    problems.add(
+                        n.path, line: n.line, "not supported: thinpool-exporter uses BoringSSL's defaults for TLS 1.2 and 1.3; remove it")
                 }
             }
             func readableFile(_ key: String, required: Bool) -> String? {
@@ -94,10 +100,17 @@ public struct WebConfig: Sendable, Equatable {
             let key = readableFile("key_file", required: true)
             var tls = TLS(certFile: cert ?? "", keyFile: key ?? "")
             if let n = m["client_auth_type"], let s = n.string(&problems) {
-                if let a = TLS.ClientAuth(rawValue: s) { tls.clientAuth = a } else if ["RequestClientCert", "RequireAnyClientCert"].contains(s) {
-                    problems.add(n.path, line: n.line, "\(s) is not supported: a client certificate nobody verifies proves nothing; use RequireAndVerifyClientCert with client_ca_file")
+                if let a = TLS.ClientAuth(rawValue: s) {
+                    tls.clientAuth = a
+                } else if ["RequestClientCert", "RequireAnyClientCert"].contains(s) {
+                    problems.add(
+                        n.path, line: n.line,
+                        "\(s) is not supported: a client certificate nobody verifies proves nothing; use RequireAndVerifyClientCert with client_ca_file"
+                    )
                 } else {
-                    problems.add(n.path, line: n.line, "unknown \"\(s)\" (expected one of \(TLS.ClientAuth.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    problems.add(
+                        n.path, line: n.line,
+                        "unknown \"\(s)\" (expected one of \(TLS.ClientAuth.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
             }
             tls.clientCAFile = readableFile("client_ca_file", required: false)
@@ -107,9 +120,11 @@ public struct WebConfig: Sendable, Equatable {
             func version(_ key: String) -> TLS.Version? {
                 guard let n = m[key], let s = n.string(&problems) else { return nil }
                 if let v = TLS.Version(rawValue: s) { return v }
-                problems.add(n.path, line: n.line, ["TLS10", "TLS11"].contains(s)
-                             ? "\(s) is not allowed: thinpool-exporter serves TLS 1.2 and newer only"
-                             : "unknown \"\(s)\" (expected TLS12 or TLS13)")
+                problems.add(
+                    n.path, line: n.line,
+                    ["TLS10", "TLS11"].contains(s)
+                        ? "\(s) is not allowed: thinpool-exporter serves TLS 1.2 and newer only"
+                        : "unknown \"\(s)\" (expected TLS12 or TLS13)")
                 return nil
             }
             if let v = version("min_version") { tls.minVersion = v }
@@ -122,11 +137,13 @@ public struct WebConfig: Sendable, Equatable {
 
         if let h = top["http_server_config"] {
             let m = h.mapping(allowed: ["headers", "http2"], &problems)
-            if let n = m["http2"] { _ = n.bool(&problems) }   // accepted; this server speaks HTTP/1.1
+            if let n = m["http2"] { _ = n.bool(&problems) }  // accepted; this server speaks HTTP/1.1
             if let n = m["headers"] {
                 for (name, value) in n.mapping(&problems).sorted(by: { $0.key < $1.key }) {
                     guard allowedHeaders.contains(name) else {
-                        problems.add(value.path, line: value.line, "header not allowed (allowed: \(allowedHeaders.sorted().joined(separator: ", ")))")
+                        problems.add(
+                            value.path, line: value.line, "header not allowed (allowed: \(allowedHeaders.sorted().joined(separator: ", ")))"
+                        )
                         continue
                     }
                     if let v = value.string(&problems) { config.headers.append((name, v)) }
@@ -138,7 +155,9 @@ public struct WebConfig: Sendable, Equatable {
             for (user, hashNode) in u.mapping(&problems).sorted(by: { $0.key < $1.key }) {
                 guard let hash = hashNode.string(&problems) else { continue }
                 if !BasicAuth.isBcryptHash(hash) {
-                    problems.add(hashNode.path, line: hashNode.line, "not a bcrypt hash ($2y$, $2b$ or $2a$, 60 characters); make one with `htpasswd -nBC 10 \"\" | tr -d ':'`")
+                    problems.add(
+                        hashNode.path, line: hashNode.line,
+                        "not a bcrypt hash ($2y$, $2b$ or $2a$, 60 characters); make one with `htpasswd -nBC 10 \"\" | tr -d ':'`")
                     continue
                 }
                 if user.contains(":") {

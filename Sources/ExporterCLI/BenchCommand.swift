@@ -1,11 +1,11 @@
 import ArgumentParser
 import DeviceMapper
-import Exporter
 import PoolReader
 import ThinPool
 import Workloads
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `thinpool-exporter bench`: times the exporter's own reads in-process, for the benchmark
@@ -14,7 +14,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Time in-process reads (for the benchmark scripts).", shouldDisplay: false)
 
-    @Argument(help: "pool: re-read one pool's status (the alert path); collect: read every pool and thin volume; wait-event: block until POOL's event number passes --after, then print the time.")
+    @Argument(
+        help:
+            "pool: re-read one pool's status (the alert path); collect: read every pool and thin volume; wait-event: block until POOL's event number passes --after, then print the time."
+    )
     var what: String
 
     @Argument(help: "The pool, for `pool`.")
@@ -65,10 +68,11 @@ struct BenchCommand: ParsableCommand {
         }
         let logger = log.logger("bench")
         let percent = try source.minFreeSpacePercent()
-        let reader = PoolReader(client: source.client(logger: logger),
-                                backing: source.fixtures == nil && !noLoopProbe ? SysfsLoopBacking() : NoLoopBacking(),
-                                logger: logger, minFreeSpacePercent: { _, _ in percent },
-                                annotator: workloads.sources(fixtures: source.fixtures, logger: logger), cacheTables: !noTableCache)
+        let reader = PoolReader(
+            client: source.client(logger: logger),
+            backing: source.fixtures == nil && !noLoopProbe ? SysfsLoopBacking() : NoLoopBacking(),
+            logger: logger, minFreeSpacePercent: { _, _ in percent },
+            annotator: workloads.sources(fixtures: source.fixtures, logger: logger), cacheTables: !noTableCache)
         // One read first: it fills the table cache, as in a running exporter.
         let clock = ContinuousClock()
         let firstStart = clock.now
@@ -89,7 +93,8 @@ struct BenchCommand: ParsableCommand {
         let (s, atto) = elapsed.components
         let micros = (Double(s) * 1e6 + Double(atto) / 1e12) / Double(iterations)
         let label = what == "pool" ? "one pool status" : "full collection\(noTableCache ? " (no table cache)" : "")"
-        print("in-process \(label): \(Int(micros.rounded())) us per read (\(iterations) iterations, \(first.deviceCount) devices, checksum \(checksum)); "
-              + "first read \(Int((firstElapsed.seconds * 1e6).rounded())) us")
+        print(
+            "in-process \(label): \(Int(micros.rounded())) us per read (\(iterations) iterations, \(first.deviceCount) devices, checksum \(checksum)); "
+                + "first read \(Int((firstElapsed.seconds * 1e6).rounded())) us")
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
-import DeviceMapper
+import ThinPool
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Exit codes (sysexits.h where one fits), documented in README.md.
@@ -27,7 +28,10 @@ func printError(_ message: String) {
         var offset = 0
         while offset < buffer.count {
             let n = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-            if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                return
+            }
             offset += n
         }
     }
@@ -40,7 +44,7 @@ func exitStatus(reporting error: any Error) -> ExitCode {
         switch e.code {
         case .notAvailable: return ExitCode(ExitStatus.unavailable)
         case .permissionDenied: return ExitCode(ExitStatus.noPermission)
-        case .badFixture: return ExitCode(e.errno == ENOENT ? ExitStatus.missingFixture : ExitStatus.badFixture)
+        case .badFixture: return ExitCode(e.errno == .noSuchFileOrDirectory ? ExitStatus.missingFixture : ExitStatus.badFixture)
         case .noSuchDevice: return ExitCode(ExitStatus.poolProblem)
         default: return ExitCode(ExitStatus.other)
         }

@@ -1,4 +1,5 @@
 import AgentConfig
+import AgentConfigFile
 import ArgumentParser
 
 /// `thinpool-exporter config check FILE`.
@@ -18,7 +19,9 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             do {
                 let c = try AgentConfig.load(path: file)
-                print("\(file): ok (\(c.receivers.count) receiver\(c.receivers.count == 1 ? "" : "s"), \(c.overrides.count) override\(c.overrides.count == 1 ? "" : "s"), poll every \(c.pollInterval))")
+                print(
+                    "\(file): ok (\(c.receivers.count) receiver\(c.receivers.count == 1 ? "" : "s"), \(c.overrides.count) override\(c.overrides.count == 1 ? "" : "s"), poll every \(c.pollInterval))"
+                )
             } catch {
                 printError(error.description)
                 throw ExitCode(78)

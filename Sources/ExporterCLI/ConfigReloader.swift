@@ -1,4 +1,5 @@
 import AgentConfig
+import AgentConfigFile
 import Logging
 import ServiceLifecycle
 import UnixSignals

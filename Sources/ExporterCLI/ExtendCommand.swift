@@ -1,8 +1,10 @@
 import AgentConfig
+import AgentConfigFile
 import ArgumentParser
 import Autoextend
 import ConfigFile
 import DeviceMapper
+import Planning
 import PoolReader
 import Workloads
 
@@ -25,7 +27,9 @@ struct ExtendCommand: ParsableCommand {
     @Argument(help: "The pool's device-mapper name.")
     var pool: String
 
-    @Option(help: ArgumentHelp("Grow the data space by SIZE (e.g. 10GiB) or PCT of its size (e.g. 20%); 'auto' to use the policy.", valueName: "SIZE|PCT"))
+    @Option(
+        help: ArgumentHelp(
+            "Grow the data space by SIZE (e.g. 10GiB) or PCT of its size (e.g. 20%); 'auto' to use the policy.", valueName: "SIZE|PCT"))
     var data: String?
 
     @Option(help: ArgumentHelp("Grow the metadata space by SIZE or PCT.", valueName: "SIZE|PCT"))
@@ -74,18 +78,20 @@ struct ExtendCommand: ParsableCommand {
         if let executor, let e = AutoextendPolicy.Executor(rawValue: executor) { policy.executor = e }
         let dm = LibDeviceMapper(logger: logger)
         let agent = config
-        let reader = PoolReader(client: dm, logger: logger, minFreeSpacePercent: { pool, owner in
-            agent.policy(for: pool).minFreeSpacePercent ?? PoolReader.dockerMinFreeSpace(pool, owner)
-        }, annotator: workloads.sources(fixtures: nil, logger: logger))
+        let reader = PoolReader(
+            client: dm, logger: logger,
+            minFreeSpacePercent: { pool, owner in
+                agent.policy(for: pool).minFreeSpacePercent ?? PoolReader.dockerMinFreeSpace(pool, owner)
+            }, annotator: workloads.sources(fixtures: nil, logger: logger))
         let fixed = policy
-        let extender = Autoextender(reader: reader, dm: dm, alerting: nil, policy: { _ in fixed }, logger: logger)
+        let extender = Autoextender(reader: reader, dm: dm, alerts: nil, policy: { _ in fixed }, logger: logger)
         var ok = true
         for (kind, text) in [(SpaceKind.data, data), (.metadata, metadata)] {
             guard let text, let step = Self.step(text) else { continue }
             let outcome = extender.run(pool: pool, kind: kind, override: step, dryRun: dryRun)
             switch outcome.result {
             case .extended, .dryRun: print(outcome.message)
-            case .refused, .failed, .leftToLVM:   // (by hand the step is explicit: never left to LVM)
+            case .refused, .failed, .leftToLVM:  // (by hand the step is explicit: never left to LVM)
                 printError(outcome.message)
                 ok = false
             }

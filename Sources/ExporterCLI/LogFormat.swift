@@ -1,7 +1,8 @@
-import Logging
 import Locking
+import Logging
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes log records to stderr, one line each, as logfmt (`time=... level=info msg="..."
@@ -32,8 +33,10 @@ struct LineLogHandler: LogHandler {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { $1 } }
         if let extra = event.metadata { fields.merge(extra) { $1 } }
-        var pairs: [(String, String)] = [("time", LineLogHandler.timestamp()), ("level", event.level.shortName),
-                                         ("logger", label), ("msg", event.message.description)]
+        var pairs: [(String, String)] = [
+            ("time", LineLogHandler.timestamp()), ("level", event.level.shortName),
+            ("logger", label), ("msg", event.message.description),
+        ]
         pairs += fields.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") }
         if let error = event.error { pairs.append(("err", "\(error)")) }
         var line: String
@@ -50,7 +53,10 @@ struct LineLogHandler: LogHandler {
                 var off = 0
                 while off < b.count {
                     let n = write(STDERR_FILENO, b.baseAddress! + off, b.count - off)
-                    if n <= 0 { if n < 0 && errno == EINTR { continue }; break }
+                    if n <= 0 {
+                        if n < 0 && errno == EINTR { continue }
+                        break
+                    }
                     off += n
                 }
             }

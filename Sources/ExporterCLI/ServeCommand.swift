@@ -1,16 +1,19 @@
 import Agent
 import AgentConfig
+import AgentConfigFile
 import Alerting
 import ArgumentParser
 import Autoextend
 import ConfigFile
+import Curl
 import DeviceMapper
 import Exporter
-import Exposition
+import Locking
 import Logging
+import Metrics
 import PoolReader
 import ServiceLifecycle
-import Locking
+import ThinPool
 import Workloads
 
 /// `thinpool-exporter serve` (the default command): serves the pools to Prometheus over HTTP
@@ -29,37 +32,51 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("web.listen-address"), help: ArgumentHelp(
-        "Address to listen on, repeatable: :10234 (every address, IPv6 and IPv4), 127.0.0.1:10234, [::1]:10234.",
-        valueName: "ADDRESS"))
+    @Option(
+        name: .customLong("web.listen-address"),
+        help: ArgumentHelp(
+            "Address to listen on, repeatable: :10234 (every address, IPv6 and IPv4), 127.0.0.1:10234, [::1]:10234.",
+            valueName: "ADDRESS"))
     var listenAddresses: [String] = [":10234"]
 
     @Option(name: .customLong("web.telemetry-path"), help: ArgumentHelp("Path under which to serve metrics.", valueName: "PATH"))
     var telemetryPath = "/metrics"
 
-    @Option(name: .customLong("web.config.file"), help: ArgumentHelp(
-        "TLS and basic auth settings (Prometheus exporter-toolkit format).", valueName: "FILE"))
+    @Option(
+        name: .customLong("web.config.file"),
+        help: ArgumentHelp(
+            "TLS and basic auth settings (Prometheus exporter-toolkit format).", valueName: "FILE"))
     var webConfigFile: String?
 
-    @Option(name: .customLong("web.max-connections"), help: ArgumentHelp(
-        "Open connections at most; past it the connection idle longest is closed.", valueName: "N"))
+    @Option(
+        name: .customLong("web.max-connections"),
+        help: ArgumentHelp(
+            "Open connections at most; past it the connection idle longest is closed.", valueName: "N"))
     var maxConnections = 64
 
-    @Option(name: .customLong("web.external-url"), help: ArgumentHelp(
-        "The exporter's URL as receivers should link to it (default http://HOST:PORT/).", valueName: "URL"))
+    @Option(
+        name: .customLong("web.external-url"),
+        help: ArgumentHelp(
+            "The exporter's URL as receivers should link to it (default http://HOST:PORT/).", valueName: "URL"))
     var externalURL: String?
 
-    @Option(name: .customLong("config.file"), help: ArgumentHelp(
-        "Pools, alert rules and receivers (YAML; see deploy/thinpool-exporter.yml). SIGHUP reloads it.", valueName: "FILE"))
+    @Option(
+        name: .customLong("config.file"),
+        help: ArgumentHelp(
+            "Pools, alert rules and receivers (YAML; see deploy/thinpool-exporter.yml). SIGHUP reloads it.", valueName: "FILE"))
     var configFile: String?
 
-    @Option(name: .customLong("dm.events"), help: ArgumentHelp(
-        "How to learn that a pool changed: auto, arm-poll, wait-event or poll.", valueName: "SOURCE"))
+    @Option(
+        name: .customLong("dm.events"),
+        help: ArgumentHelp(
+            "How to learn that a pool changed: auto, arm-poll, wait-event or poll.", valueName: "SOURCE"))
     var events = "auto"
 
-    @Option(name: .customLong("thin.max-series"), help: ArgumentHelp(
-        "Per pool, how many thin volumes get their own series (the largest by mapped bytes); the rest are summed "
-            + "into device=\"__other__\". A number, or 'unlimited'.", valueName: "N"))
+    @Option(
+        name: .customLong("thin.max-series"),
+        help: ArgumentHelp(
+            "Per pool, how many thin volumes get their own series (the largest by mapped bytes); the rest are summed "
+                + "into device=\"__other__\". A number, or 'unlimited'.", valueName: "N"))
     var thinMaxSeries = "\(PoolMetrics.defaultMaxThinSeries)"
 
     @OptionGroup var source: SourceOptions
@@ -115,14 +132,19 @@ struct ServeCommand: AsyncParsableCommand {
         // The config's dm.min_free_space per pool, unless --min-free-space says otherwise.
         let current = Locked(agentConfig)
         let flag = source.minFreeSpace == nil ? nil : try source.minFreeSpacePercent()
-        let reader = try source.reader(logger: logger, annotator: workloads.sources(fixtures: source.fixtures, logger: logger),
-                                       percent: { pool, owner in
-            flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent } ?? PoolReader.dockerMinFreeSpace(pool, owner)
-        })
+        let reader = try source.reader(
+            logger: logger, annotator: workloads.sources(fixtures: source.fixtures, logger: logger),
+            percent: { pool, owner in
+                flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent } ?? PoolReader.dockerMinFreeSpace(pool, owner)
+            })
         do {
             let report = try reader.read()
-            logger.info("reading device-mapper", metadata: ["pools": "\(report.pools.count)", "devices": "\(report.deviceCount)",
-                                                            "source": "\(source.fixtures.map { "fixtures \($0)" } ?? "kernel")"])
+            logger.info(
+                "reading device-mapper",
+                metadata: [
+                    "pools": "\(report.pools.count)", "devices": "\(report.deviceCount)",
+                    "source": "\(source.fixtures.map { "fixtures \($0)" } ?? "kernel")",
+                ])
         } catch {
             logger.error("cannot read device-mapper; serving thinpool_up 0 until it can", metadata: ["error": "\(error)"])
         }
@@ -131,46 +153,57 @@ struct ServeCommand: AsyncParsableCommand {
         let first = addresses[0]
         let everywhere = first.host == "::" || first.host == "0.0.0.0"
         let external = externalURL ?? (everywhere ? "http://\(agentConfig.host):\(first.port)/" : "http://\(first)/")
-        let alerting = AlertingService(config: agentConfig, store: configFile == nil ? nil : StateStore(directory: agentConfig.stateDirectory),
-                                       context: Payloads.Context(host: agentConfig.host, externalURL: external),
-                                       logger: logger)
+        let alerting = AlertingService(
+            config: agentConfig, store: configFile == nil ? nil : StateStore(directory: agentConfig.stateDirectory),
+            poster: CurlPoster(), context: Payloads.Context(host: agentConfig.host, externalURL: external),
+            logger: logger)
         alerting.start()
         defer { alerting.stop() }
-        var makeEventWatcher: (@Sendable () throws -> DMEventWatcher)?
-        if source.fixtures == nil { makeEventWatcher = { @Sendable in try DMEventWatcher() } }
+        var makeEventWatcher: (@Sendable () throws(DeviceMapperError) -> any DeviceEventWatcher)?
+        if source.fixtures == nil { makeEventWatcher = { () throws(DeviceMapperError) -> any DeviceEventWatcher in try DMEventWatcher() } }
         // Autoextend acts through the kernel's device-mapper, never on a fixture: there it
         // refuses, with that reason, where it would act.
-        let autoextender = Autoextender(reader: reader, dm: reader.client, alerting: alerting,
-                                        policy: { pool in current.withLock { $0.policy(for: pool).autoextend } }, logger: logger,
-                                        cannotAct: source.fixtures.map { "pools read from --dm.fixtures \($0) cannot be extended" })
+        let autoextender = Autoextender(
+            reader: reader, dm: reader.client, alerts: alerting,
+            policy: { pool in current.withLock { $0.policy(for: pool).autoextend } }, logger: logger,
+            cannotAct: source.fixtures.map { "pools read from --dm.fixtures \($0) cannot be extended" })
         autoextender.start()
         defer { autoextender.stop() }
-        let watcher = PoolWatcher(reader: reader, alerting: alerting, autoextender: autoextender, pollInterval: agentConfig.pollInterval,
-                                  events: EventSource(rawValue: events) ?? .auto,
-                                  makeEventWatcher: makeEventWatcher, logger: logger)
+        let watcher = PoolWatcher(
+            reader: reader, observers: [alerting, autoextender], pollInterval: agentConfig.pollInterval,
+            events: EventSource(rawValue: events) ?? .auto,
+            makeEventWatcher: makeEventWatcher, logger: logger)
 
-        let scraper = Scraper(collectors: [
-            PoolCollector(maxThinSeries: try maxThinSeries(), read: { try reader.read() }),
-            FamiliesCollector(name: "alerting") { alerting.metrics() },
-            FamiliesCollector(name: "watcher") { watcher.metrics() },
-            FamiliesCollector(name: "autoextend") { autoextender.metrics() },
-        ], version: BuildInfo.version)
-        let router = Router(telemetryPath: telemetryPath, scraper: scraper, pools: { try reader.read() },
-                            auth: BasicAuth(users: webConfig.basicAuthUsers), extraHeaders: webConfig.headers,
-                            version: BuildInfo.version, logger: logger)
+        let scraper = Scraper(
+            collectors: [
+                PoolCollector(maxThinSeries: try maxThinSeries(), read: { try reader.read() }),
+                ReaderCollector { reader.stats },
+                AlertingCollector { alerting.stats },
+                WatcherCollector { watcher.stats },
+                AutoextendCollector { autoextender.stats },
+            ], version: BuildInfo.version)
+        let router = Router(
+            telemetryPath: telemetryPath, metrics: { scraper.scrape() }, pools: { try reader.read() },
+            auth: BasicAuth(users: webConfig.basicAuthUsers), extraHeaders: webConfig.headers,
+            version: BuildInfo.version, logger: logger)
         var limits = HTTPLimits()
         limits.maxConnections = maxConnections
         let server = HTTPServer(listenAddresses: addresses, router: router, limits: limits, tls: tls, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server), .init(service: watcher)]
         if let configFile {
-            services.append(.init(service: ConfigReloader(path: configFile, apply: { config in
-                current.withLock { $0 = config }
-                alerting.reload(config)
-                watcher.update(pollInterval: config.pollInterval)
-            }, logger: logger)))
+            services.append(
+                .init(
+                    service: ConfigReloader(
+                        path: configFile,
+                        apply: { config in
+                            current.withLock { $0 = config }
+                            alerting.reload(config)
+                            watcher.update(pollInterval: config.pollInterval)
+                        }, logger: logger)))
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         do {
             try await group.run()
         } catch let e as HTTPServerError {

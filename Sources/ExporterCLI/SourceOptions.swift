@@ -1,23 +1,29 @@
 import ArgumentParser
 import DeviceMapper
+import DeviceMapperFixtures
 import Foundation
 import Logging
 import PoolReader
+import SystemIO
 import ThinPool
 import Workloads
 
 /// Where pools are read from: the kernel, or a fixture directory of saved dmsetup output.
 struct SourceOptions: ParsableArguments {
-    @Option(name: .customLong("dm.fixtures"), help: ArgumentHelp(
-        "Read pools from DIR (files 'table', 'status' and optionally 'info': the output of "
-            + "`dmsetup table`, `dmsetup status`, `dmsetup info -c`) instead of the kernel.",
-        valueName: "DIR"))
+    @Option(
+        name: .customLong("dm.fixtures"),
+        help: ArgumentHelp(
+            "Read pools from DIR (files 'table', 'status' and optionally 'info': the output of "
+                + "`dmsetup table`, `dmsetup status`, `dmsetup info -c`) instead of the kernel.",
+            valueName: "DIR"))
     var fixtures: String?
 
-    @Option(name: .customLong("min-free-space"), help: ArgumentHelp(
-        "Docker's dm.min_free_space: the percentage of data and metadata space docker keeps free (0-99; default: the config "
-            + "file's, else docker's daemon.json for docker's pool, else 10).",
-        valueName: "PCT"))
+    @Option(
+        name: .customLong("min-free-space"),
+        help: ArgumentHelp(
+            "Docker's dm.min_free_space: the percentage of data and metadata space docker keeps free (0-99; default: the config "
+                + "file's, else docker's daemon.json for docker's pool, else 10).",
+            valueName: "PCT"))
     var minFreeSpace: String?
 
     func validate() throws {
@@ -36,20 +42,23 @@ struct SourceOptions: ParsableArguments {
     }
 
     /// The device-mapper client these options name.
-    func client(logger: Logger) -> any DeviceMapper {
+    func client(logger: Logger) -> any DeviceMapperClient {
         if let fixtures { return FixtureDeviceMapper(directory: fixtures) }
         return LibDeviceMapper(logger: logger)
     }
 
     /// A reader; `percent` gives a pool's dm.min_free_space (by default the flag's value, else
     /// docker's for its pool, else 10).
-    func reader(logger: Logger, annotator: (any PoolAnnotator)? = nil,
-                percent: (@Sendable (String, PoolOwner?) -> UInt64)? = nil) throws -> PoolReader {
+    func reader(
+        logger: Logger, annotator: (any PoolAnnotator)? = nil,
+        percent: (@Sendable (String, PoolOwner?) -> UInt64)? = nil
+    ) throws -> PoolReader {
         let flag = minFreeSpace == nil ? nil : try minFreeSpacePercent()
-        return PoolReader(client: client(logger: logger),
-                          backing: fixtures == nil ? SysfsLoopBacking() : NoLoopBacking(),
-                          logger: logger, minFreeSpacePercent: percent ?? { pool, owner in flag ?? PoolReader.dockerMinFreeSpace(pool, owner) },
-                          annotator: annotator)
+        return PoolReader(
+            client: client(logger: logger),
+            backing: fixtures == nil ? SysfsLoopBacking() : NoLoopBacking(),
+            logger: logger, minFreeSpacePercent: percent ?? { pool, owner in flag ?? PoolReader.dockerMinFreeSpace(pool, owner) },
+            annotator: annotator)
     }
 }
 
@@ -87,20 +96,26 @@ struct LogOptions: ParsableArguments {
 
 /// Where to learn what uses the pools (docker, containerd, LVM).
 struct WorkloadOptions: ParsableArguments {
-    @Option(name: .customLong("docker.root"), help: ArgumentHelp(
-        "docker's data root, to name containers and layers on its devicemapper pool (default: daemon.json's data-root, "
-            + "else /var/lib/docker when it holds devicemapper metadata; 'none': do not look).",
-        valueName: "DIR"))
+    @Option(
+        name: .customLong("docker.root"),
+        help: ArgumentHelp(
+            "docker's data root, to name containers and layers on its devicemapper pool (default: daemon.json's data-root, "
+                + "else /var/lib/docker when it holds devicemapper metadata; 'none': do not look).",
+            valueName: "DIR"))
     var dockerRoot: String?
 
-    @Option(name: .customLong("docker.config"), help: ArgumentHelp(
-        "dockerd's daemon.json, for dm.min_free_space, dm.thinpooldev and data-root (default /etc/docker/daemon.json; 'none').",
-        valueName: "FILE"))
+    @Option(
+        name: .customLong("docker.config"),
+        help: ArgumentHelp(
+            "dockerd's daemon.json, for dm.min_free_space, dm.thinpooldev and data-root (default /etc/docker/daemon.json; 'none').",
+            valueName: "FILE"))
     var dockerConfig: String?
 
-    @Option(name: .customLong("containerd.config"), help: ArgumentHelp(
-        "containerd's config.toml, for the devmapper snapshotter's pool_name (default /etc/containerd/config.toml; 'none').",
-        valueName: "FILE"))
+    @Option(
+        name: .customLong("containerd.config"),
+        help: ArgumentHelp(
+            "containerd's config.toml, for the devmapper snapshotter's pool_name (default /etc/containerd/config.toml; 'none').",
+            valueName: "FILE"))
     var containerdConfig: String?
 
     /// The sources these options name. With fixtures, only what is named explicitly is read
@@ -111,7 +126,7 @@ struct WorkloadOptions: ParsableArguments {
             return value == "none" || value.isEmpty ? nil : value
         }
         for (flag, value) in [("--docker.root", dockerRoot), ("--docker.config", dockerConfig), ("--containerd.config", containerdConfig)] {
-            if let value, value != "none", !value.isEmpty, !FileManager.default.fileExists(atPath: value) {
+            if let value, value != "none", !value.isEmpty, !fileExists(value) {
                 logger.warning("\(flag) \(value): no such file or directory (looked for again at every collection)")
             }
         }

@@ -3,8 +3,9 @@ import PoolReader
 import PoolViews
 import ThinPool
 import Workloads
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `thinpool-exporter status [POOL] [--json]`: one look at every pool, in docker info's words.
@@ -42,8 +43,9 @@ struct StatusCommand: ParsableCommand {
             shown.pools = report.pools.filter { $0.name == pool }
             if shown.pools.isEmpty {
                 let names = report.pools.map(\.name)
-                printError("no thin pool named '\(pool)'"
-                           + (names.isEmpty ? " (there are no thin pools)" : " (pools: \(names.joined(separator: ", ")))"))
+                printError(
+                    "no thin pool named '\(pool)'"
+                        + (names.isEmpty ? " (there are no thin pools)" : " (pools: \(names.joined(separator: ", ")))"))
                 throw ExitCode(ExitStatus.poolProblem)
             }
         }

@@ -16,6 +16,8 @@ public struct MetricFamily: Sendable, Hashable {
     public var kind: Kind
     public var help: String
     public var samples: [Sample]
+    /// The label names of a family made from a ``MetricDescriptor`` (``add(values:_:)``).
+    public var labelNames: [String] = []
 
     public init(_ name: String, _ kind: Kind, help: String, samples: [Sample] = []) {
         precondition(MetricFamily.isValidName(name), "invalid metric name \(name)")

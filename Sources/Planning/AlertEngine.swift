@@ -13,14 +13,16 @@ public struct AlertEngine: Sendable, Equatable {
     }
 
     /// Evaluates one pool at `now`. Returns what changed.
-    public mutating func evaluate(_ reading: PoolReading, policy: PoolPolicy, forecasts: AlertRules.Forecasts = .init(),
-                                  now: Date) -> [AlertEvent] {
+    public mutating func evaluate(
+        _ reading: PoolReading, policy: PoolPolicy, forecasts: AlertRules.Forecasts = .init(),
+        now: Date
+    ) -> [AlertEvent] {
         let pool = reading.name
         let conditions = AlertRules.evaluate(reading, policy: policy, forecasts: forecasts) {
             active[AlertKey(pool: pool, name: $0)]?.severity
         }
         var events: [AlertEvent] = []
-        for name in AlertName.allCases where !name.isExternal {
+        for name in AlertName.rules {
             events += transition(AlertKey(pool: pool, name: name), conditions[name], now: now)
         }
         return events
@@ -36,8 +38,9 @@ public struct AlertEngine: Sendable, Equatable {
     private mutating func transition(_ key: AlertKey, _ condition: Condition?, now: Date) -> [AlertEvent] {
         switch (active[key], condition) {
         case (nil, let c?):
-            let a = ActiveAlert(key: key, severity: c.severity, startsAt: now, lastNotifiedAt: now,
-                                summary: c.summary, description: c.description, value: c.value)
+            let a = ActiveAlert(
+                key: key, severity: c.severity, startsAt: now, lastNotifiedAt: now,
+                summary: c.summary, description: c.description, value: c.value)
             active[key] = a
             return [AlertEvent(kind: .firing, alert: a)]
         case (var a?, let c?):

@@ -13,58 +13,73 @@ public enum AlertRules {
         }
     }
 
-    public static func evaluate(_ r: PoolReading, policy: PoolPolicy, forecasts: Forecasts = Forecasts(),
-                                current: (AlertName) -> Severity?) -> [AlertName: Condition] {
+    public static func evaluate(
+        _ r: PoolReading, policy: PoolPolicy, forecasts: Forecasts = Forecasts(),
+        current: (AlertName) -> Severity?
+    ) -> [AlertName: Condition] {
         let a = policy.alerts
         var out: [AlertName: Condition] = [:]
         let pool = r.name
         guard let s = r.snapshot else {
-            out[.unreadable] = Condition(severity: .warning, summary: "pool \(pool) cannot be read: \(r.error.map { "\($0)" } ?? "unknown error")",
-                                         description: "thinpool-exporter could not read or parse this pool's table or status, so no other alert about it can fire.",
-                                         value: nil)
+            out[.unreadable] = Condition(
+                severity: .warning, summary: "pool \(pool) cannot be read: \(r.error.map { "\($0)" } ?? "unknown error")",
+                description: "thinpool-exporter could not read or parse this pool's table or status, so no other alert about it can fire.",
+                value: nil)
             return out
         }
         switch s.mode {
         case .fail?:
             if a.fail {
-                out[.failed] = Condition(severity: .critical, summary: "pool \(pool) has failed (status Fail): its I/O errors",
-                                         description: "The thin-pool target switched to fail mode; every container on it stalls or fails. It needs repair with thin_check/thin_repair.", value: nil)
+                out[.failed] = Condition(
+                    severity: .critical, summary: "pool \(pool) has failed (status Fail): its I/O errors",
+                    description:
+                        "The thin-pool target switched to fail mode; every container on it stalls or fails. It needs repair with thin_check/thin_repair.",
+                    value: nil)
             }
         case .error?:
             if a.fail {
-                out[.failed] = Condition(severity: .critical, summary: "pool \(pool) reports Error: the kernel cannot read its counters",
-                                         description: "The thin-pool status could not be computed by the kernel; the pool is likely failing.", value: nil)
+                out[.failed] = Condition(
+                    severity: .critical, summary: "pool \(pool) reports Error: the kernel cannot read its counters",
+                    description: "The thin-pool status could not be computed by the kernel; the pool is likely failing.", value: nil)
             }
         case .outOfDataSpace?:
             if a.outOfDataSpace {
                 let policyText = s.noSpacePolicy == .queue ? "writes are queued (they fail after no_space_timeout)" : "writes fail"
-                out[.outOfDataSpace] = Condition(severity: .critical, summary: "pool \(pool) is out of data space: \(policyText)",
-                                                 description: "The pool has no free data blocks. Extend its data device and reload the pool, or free space.", value: nil)
+                out[.outOfDataSpace] = Condition(
+                    severity: .critical, summary: "pool \(pool) is out of data space: \(policyText)",
+                    description: "The pool has no free data blocks. Extend its data device and reload the pool, or free space.", value: nil)
             }
         case .readOnly?:
             if a.readOnly {
-                out[.readOnly] = Condition(severity: .critical, summary: "pool \(pool) is read-only",
-                                           description: "The pool switched to read-only mode (metadata space exhausted or a metadata I/O error); writes fail.", value: nil)
+                out[.readOnly] = Condition(
+                    severity: .critical, summary: "pool \(pool) is read-only",
+                    description: "The pool switched to read-only mode (metadata space exhausted or a metadata I/O error); writes fail.",
+                    value: nil)
             }
         default: break
         }
         if a.needsCheck, s.needsCheck == true {
-            out[.needsCheck] = Condition(severity: .critical, summary: "pool \(pool) needs a metadata check (needs_check)",
-                                         description: "The metadata must be checked offline with thin_check (and repaired) before the pool can be written again.", value: nil)
+            out[.needsCheck] = Condition(
+                severity: .critical, summary: "pool \(pool) needs a metadata check (needs_check)",
+                description: "The metadata must be checked offline with thin_check (and repaired) before the pool can be written again.",
+                value: nil)
         }
         guard let c = r.capacity else { return out }
         let h: (Bytes) -> String = DockerUnits.humanSize
         let minFree = "docker's minimum free space \(h(c.minFreeSpace))"
 
         if let sev = ratioSeverity(c.data.usedRatio, a.dataUsed, current(.dataUsage)) {
-            out[.dataUsage] = Condition(severity: sev,
+            out[.dataUsage] = Condition(
+                severity: sev,
                 summary: "pool \(pool) data \(percent(c.data.usedRatio)) used, \(h(c.data.available)) available, \(minFree)",
                 description: "Data space: \(h(c.data.used)) of \(h(c.data.total)) used.", value: c.data.usedRatio)
         }
         if let sev = ratioSeverity(c.metadata.usedRatio, a.metadataUsed, current(.metadataUsage)) {
-            out[.metadataUsage] = Condition(severity: sev,
+            out[.metadataUsage] = Condition(
+                severity: sev,
                 summary: "pool \(pool) metadata \(percent(c.metadata.usedRatio)) used, \(h(c.metadata.available)) available",
-                description: "Metadata space: \(h(c.metadata.used)) of \(h(c.metadata.total)) used. Running out of metadata turns the pool read-only and needs offline repair.",
+                description:
+                    "Metadata space: \(h(c.metadata.used)) of \(h(c.metadata.total)) used. Running out of metadata turns the pool read-only and needs offline repair.",
                 value: c.metadata.usedRatio)
         }
         if let margin = a.minFreeSpaceMargin {
@@ -74,30 +89,41 @@ public enum AlertRules {
             let resolveLine = line + (current(.nearMinFreeSpace) != nil ? a.dataUsed.hysteresis * total : 0)
             if c.dockerRefuses {
                 let which = c.dockerRefusesData ? "data" : "metadata"
-                out[.nearMinFreeSpace] = Condition(severity: .critical,
-                    summary: "pool \(pool): docker refuses new containers now (free \(which) below its minimum), \(h(c.data.available)) available, \(minFree)",
-                    description: "Free \(which) blocks are below max(1, total x dm.min_free_space / 100): docker will not create containers or image layers.",
+                out[.nearMinFreeSpace] = Condition(
+                    severity: .critical,
+                    summary:
+                        "pool \(pool): docker refuses new containers now (free \(which) below its minimum), \(h(c.data.available)) available, \(minFree)",
+                    description:
+                        "Free \(which) blocks are below max(1, total x dm.min_free_space / 100): docker will not create containers or image layers.",
                     value: free)
             } else if free < resolveLine {
-                out[.nearMinFreeSpace] = Condition(severity: .warning,
+                out[.nearMinFreeSpace] = Condition(
+                    severity: .warning,
                     summary: "pool \(pool) data \(h(c.data.available)) available, close to \(minFree)",
                     description: "Docker refuses new containers once free data space falls below its minimum free space.", value: free)
             }
         }
         if a.lowWater, c.atLowWaterMark, s.table.lowWaterMark.rawValue > 0, s.mode != .outOfDataSpace {
-            out[.lowWaterMark] = Condition(severity: .warning,
-                summary: "pool \(pool) reached its low water mark: \(c.data.freeBlocks) free data blocks (\(h(c.data.available))) <= \(s.table.lowWaterMark.rawValue)",
-                description: "The kernel raises a dm event when free data space falls to the table's low water mark.", value: Double(c.data.freeBlocks))
+            out[.lowWaterMark] = Condition(
+                severity: .warning,
+                summary:
+                    "pool \(pool) reached its low water mark: \(c.data.freeBlocks) free data blocks (\(h(c.data.available))) <= \(s.table.lowWaterMark.rawValue)",
+                description: "The kernel raises a dm event when free data space falls to the table's low water mark.",
+                value: Double(c.data.freeBlocks))
         }
         let ttf = a.timeToFull
         if let secs = forecasts.dataSecondsToFull, let sev = forecastSeverity(secs, ttf) {
-            out[.dataFullSoon] = Condition(severity: sev,
-                summary: "pool \(pool) data predicted full in \(durationText(secs)) at the current rate (\(percent(c.data.usedRatio)) used)",
+            out[.dataFullSoon] = Condition(
+                severity: sev,
+                summary:
+                    "pool \(pool) data predicted full in \(durationText(secs)) at the current rate (\(percent(c.data.usedRatio)) used)",
                 description: "A linear fit of used data space over the last \(durationText(ttf.window.seconds)).", value: secs)
         }
         if let secs = forecasts.metadataSecondsToFull, let sev = forecastSeverity(secs, ttf) {
-            out[.metadataFullSoon] = Condition(severity: sev,
-                summary: "pool \(pool) metadata predicted full in \(durationText(secs)) at the current rate (\(percent(c.metadata.usedRatio)) used)",
+            out[.metadataFullSoon] = Condition(
+                severity: sev,
+                summary:
+                    "pool \(pool) metadata predicted full in \(durationText(secs)) at the current rate (\(percent(c.metadata.usedRatio)) used)",
                 description: "A linear fit of used metadata space over the last \(durationText(ttf.window.seconds)).", value: secs)
         }
         return out
@@ -132,12 +158,5 @@ public enum AlertRules {
         if s < 7200 { return "\(s / 60)m" }
         if s < 172_800 { return "\(s / 3600)h\(s % 3600 / 60 > 0 ? "\(s % 3600 / 60)m" : "")" }
         return "\(s / 86400)d"
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
     }
 }

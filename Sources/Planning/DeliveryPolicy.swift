@@ -15,8 +15,10 @@ public enum DeliveryDecision: Sendable, Equatable {
 public enum DeliveryPolicy {
     /// `attempts` counts the attempt just made; `age` is the notification's age; `random` is in
     /// [0, 1) (jitter).
-    public static func decide(_ outcome: PostOutcome, attempts: Int, age: Duration, receiver: ReceiverConfig,
-                              random: Double) -> DeliveryDecision {
+    public static func decide(
+        _ outcome: PostOutcome, attempts: Int, age: Duration, receiver: ReceiverConfig,
+        random: Double
+    ) -> DeliveryDecision {
         let reason: String
         switch outcome {
         case .response(let status, let body, _) where (200..<300).contains(status):
@@ -25,7 +27,8 @@ public enum DeliveryPolicy {
         case .response(let status, let body, _) where status == 408 || status == 429 || status >= 500:
             reason = "HTTP \(status)\(snippet(body))"
         case .response(let status, let body, _):
-            return .rejected(reason: "HTTP \(status)\(snippet(body))\(status >= 300 && status < 400 ? " (redirects are not followed)" : "")")
+            return .rejected(
+                reason: "HTTP \(status)\(snippet(body))\(status >= 300 && status < 400 ? " (redirects are not followed)" : "")")
         case .failed(let message, _):
             reason = message
         }

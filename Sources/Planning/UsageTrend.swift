@@ -18,7 +18,7 @@ public struct UsageTrend: Sendable, Equatable, Codable {
             self.total = Double(total)
         }
         if let last = samples.last, time <= last.time {
-            samples[samples.count - 1].used = Double(used)   // same instant: the newer reading wins
+            samples[samples.count - 1].used = Double(used)  // same instant: the newer reading wins
         } else {
             samples.append(Sample(time: time, used: Double(used)))
         }
@@ -29,11 +29,13 @@ public struct UsageTrend: Sendable, Equatable, Codable {
     /// a time, or not growing.
     public func secondsToFull(now: Double, minSamples: Int) -> Double? {
         guard samples.count >= max(2, minSamples), let first = samples.first, let last = samples.last,
-              last.time - first.time > 0 else { return nil }
+            last.time - first.time > 0
+        else { return nil }
         let n = Double(samples.count)
         let meanT = samples.reduce(0) { $0 + $1.time } / n
         let meanU = samples.reduce(0) { $0 + $1.used } / n
-        var sxx = 0.0, sxy = 0.0
+        var sxx = 0.0
+        var sxy = 0.0
         for s in samples {
             sxx += (s.time - meanT) * (s.time - meanT)
             sxy += (s.time - meanT) * (s.used - meanU)

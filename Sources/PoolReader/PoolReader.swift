@@ -1,18 +1,24 @@
-import DeviceMapper
-import Logging
 import Locking
+import Logging
 import ThinPool
 
-/// Reads every thin pool through a ``DeviceMapper`` client.
+/// Reads every thin pool through a ``DeviceMapperClient``: the one way pool readings are made,
+/// for scrapes, `status`, the watcher and autoextend alike.
 ///
-/// One collection is a LIST, a STATUS (no-flush) of each pool and thin volume, and a TABLE
-/// only of devices whose table may have changed since it was last read: a live table changes
-/// only when a device is created or resumed, which moves the kernel's global event counter
-/// (``DeviceMapper/tableGeneration()``), so tables are cached while it stands still -- for
-/// pools with their parsed form and the loop files behind them. (A device's own event number
-/// is not enough: a resume with a new table, or a new device's first table, leaves it alone.)
+/// - **A full read** (``read()``) is a LIST, a STATUS (no-flush) of each pool and thin volume,
+///   and a TABLE only of devices whose table may have changed since it was last read: a live
+///   table changes only when a device is created or resumed, which moves the kernel's global
+///   event counter (``DeviceMapperClient/tableGeneration()``), so tables are cached while it
+///   stands still -- for pools with their parsed form and the loop files behind them. Full reads
+///   are coalesced: one runs at a time, and callers that arrive while one runs wait for the next
+///   and share its result, so no caller gets a reading older than its arrival and the kernel is
+///   read once for all of them.
+/// - **One pool** (``read(pool:)``): one STATUS (and a TABLE only when it may have changed),
+///   assembled exactly as a full read assembles it, without its thin volumes.
+/// - **What changed** (``changes(since:afterWake:)``): the watcher's view -- the pools whose
+///   event number moved since its cursor, or everything when devices came or went.
 public final class PoolReader: Sendable {
-    public let client: any DeviceMapper
+    public let client: any DeviceMapperClient
     public let backing: any LoopBackingProbe
     public let logger: Logger
     /// dm.min_free_space for a pool, by name and owner (docker's own setting for its pool).
@@ -39,12 +45,25 @@ public final class PoolReader: Sendable {
         var metadataBackingFile: BackingFile?
     }
 
-    private let tables = Locked<[String: CachedTable]>([:])
+    private struct State: Sendable {
+        var tables: [String: CachedTable] = [:]
+        /// Full reads started and finished (each is numbered), whether one runs, and the last
+        /// result with its number: what callers that waited for it take.
+        var started: UInt64 = 0
+        var finished: UInt64 = 0
+        var running = false
+        var last: (number: UInt64, result: Result<PoolReport, DeviceMapperError>)?
+        var stats = ReaderStats()
+    }
 
-    public init(client: any DeviceMapper, backing: any LoopBackingProbe = SysfsLoopBacking(),
-                logger: Logger = Logger(label: "thinpool.reader"),
-                minFreeSpacePercent: @escaping @Sendable (String, PoolOwner?) -> UInt64 = PoolReader.dockerMinFreeSpace,
-                annotator: (any PoolAnnotator)? = nil, cacheTables: Bool = true) {
+    private let state = Locked(State())
+
+    public init(
+        client: any DeviceMapperClient, backing: any LoopBackingProbe = SysfsLoopBacking(),
+        logger: Logger = Logger(label: "thinpool.reader"),
+        minFreeSpacePercent: @escaping @Sendable (String, PoolOwner?) -> UInt64 = PoolReader.dockerMinFreeSpace,
+        annotator: (any PoolAnnotator)? = nil, cacheTables: Bool = true
+    ) {
         self.annotator = annotator
         self.cacheTables = cacheTables
         self.client = client
@@ -59,13 +78,52 @@ public final class PoolReader: Sendable {
         owner?.docker?.minFreeSpacePercent ?? PoolCapacity.defaultMinFreeSpacePercent
     }
 
-    /// Every pool on the host. Throws only when device-mapper as a whole cannot be read
-    /// (not available, not permitted, a malformed fixture); one pool's failure is reported in
-    /// its ``PoolReading``.
-    public func read() throws -> PoolReport {
+    /// How many full reads were made and how many callers shared one.
+    public var stats: ReaderStats { state.withLock { $0.stats } }
+
+    // MARK: - Full reads, coalesced
+
+    /// Every pool on the host, read after this call began. Throws only when device-mapper as a
+    /// whole cannot be read (not available, not permitted, a malformed fixture); one pool's
+    /// failure is reported in its ``PoolReading``.
+    public func read() throws(DeviceMapperError) -> PoolReport {
+        enum Turn {
+            case lead(UInt64)
+            case take(Result<PoolReport, DeviceMapperError>)
+        }
+        // The read that serves this caller is the next one to start: if one runs, it began
+        // before this call and may predate what the caller must see.
+        let wanted = state.withLock { s in s.started + 1 }
+        let turn = state.wait { s -> Turn? in
+            if let last = s.last, last.number >= wanted {
+                s.stats.shared += 1
+                return .take(last.result)
+            }
+            guard !s.running else { return nil }
+            s.running = true
+            s.started += 1
+            return .lead(s.started)
+        }!
+        switch turn {
+        case .take(let result):
+            return try result.get()
+        case .lead(let number):
+            let result = Result { () throws(DeviceMapperError) -> PoolReport in try readAll() }
+            state.update { s in
+                s.running = false
+                s.finished = number
+                s.last = (number, result)
+                s.stats.fullReads += 1
+            }
+            return try result.get()
+        }
+    }
+
+    /// One full read, uncoalesced: only ``read()`` calls it.
+    private func readAll() throws(DeviceMapperError) -> PoolReport {
         let generation = client.tableGeneration()
         let entries = try client.listDevices()
-        let cache = cacheTables ? tables.withLock { $0 } : [:]
+        let cache = cacheTables ? state.withLock { $0.tables } : [:]
         var fresh: [String: CachedTable] = [:]
         var readings: [DeviceReading] = []
         var deviceErrors: [String: String] = [:]
@@ -73,7 +131,8 @@ public final class PoolReader: Sendable {
             do {
                 var table: CachedTable
                 if let cached = cache[entry.name], let generation, cached.generation == generation,
-                   let event = entry.eventNumber, cached.eventNumber == event, cached.number == entry.number {
+                    let event = entry.eventNumber, cached.eventNumber == event, cached.number == entry.number
+                {
                     table = cached
                 } else {
                     table = try readTable(entry.name, generation: generation)
@@ -87,8 +146,8 @@ public final class PoolReader: Sendable {
                             table = try readTable(entry.name, generation: generation)
                         }
                         reading = DeviceReading(info: status.info, table: table.targets, status: status.targets)
-                    } catch let e as DeviceMapperError where e.code != .noSuchDevice && !e.isGlobal {
-                        reading.statusError = e
+                    } catch  where error.code != .noSuchDevice && !error.isGlobal {
+                        reading.statusError = error
                     }
                 }
                 if reading.isThinWithFailedTable {
@@ -96,12 +155,12 @@ public final class PoolReader: Sendable {
                 }
                 fresh[entry.name] = table
                 readings.append(reading)
-            } catch let e as DeviceMapperError where e.code == .noSuchDevice {
+            } catch  where error.code == .noSuchDevice {
                 // Removed between LIST and this read: it is simply gone.
                 logger.debug("device vanished during collection", metadata: ["device": "\(entry.name)"])
-            } catch let e as DeviceMapperError where !e.isGlobal {
-                deviceErrors[entry.name] = e.description
-                logger.warning("cannot read device", metadata: ["device": "\(entry.name)", "error": "\(e)"])
+            } catch  where !error.isGlobal {
+                deviceErrors[entry.name] = error.description
+                logger.warning("cannot read device", metadata: ["device": "\(entry.name)", "error": "\(error)"])
             }
         }
         let assembly = PoolAssembler.assemble(readings)
@@ -122,60 +181,94 @@ public final class PoolReader: Sendable {
         var pools = snapshots.map { PoolReading(snapshot: $0, minFreeSpacePercent: minFreeSpacePercent($0.name, $0.owner)) }
         pools += failed.map { PoolReading(name: $0.0, error: $0.1, minFreeSpacePercent: minFreeSpacePercent($0.0, nil)) }
         pools.sort { $0.name < $1.name }
-        tables.withLock { $0 = fresh }
-        return PoolReport(pools: pools, deviceCount: entries.count,
-                          unattributedThinVolumes: assembly.unattributedThinVolumes, deviceErrors: deviceErrors,
-                          versions: client.versions())
+        if cacheTables { state.withLock { $0.tables = fresh } }
+        return PoolReport(
+            pools: pools, deviceCount: entries.count,
+            unattributedThinVolumes: assembly.unattributedThinVolumes, deviceErrors: deviceErrors,
+            versions: client.versions())
     }
 
-    /// One pool, re-read with a single STATUS (and a TABLE only if its event number moved):
-    /// the fast path for alerts and autoextend. Thin volumes are not read (the snapshot has
-    /// none). Throws `.noSuchDevice` when the pool is gone.
-    public func read(pool name: String) throws -> PoolReading {
+    // MARK: - One pool
+
+    /// One pool, re-read with a single STATUS (and a TABLE only when it may have changed): the
+    /// fast path for alerts and autoextend. Thin volumes are not read (the snapshot has none).
+    /// Throws `.noSuchDevice` when the pool is gone; a device that is no longer a pool, or whose
+    /// status disagrees with its table, is a reading with that error.
+    public func read(pool name: String) throws(DeviceMapperError) -> PoolReading {
         let generation = client.tableGeneration()
         let status = try client.status(name)
         var table: CachedTable
-        var fromCache = false
-        if cacheTables, let generation, let cached = tables.withLock({ $0[name] }), cached.generation == generation,
-           cached.eventNumber == status.info.eventNumber, cached.number == status.info.number {
+        if cacheTables, let generation, let cached = state.withLock({ $0.tables[name] }), cached.generation == generation,
+            cached.eventNumber == status.info.eventNumber, cached.number == status.info.number
+        {
             table = cached
-            fromCache = true
         } else {
             table = try readTable(name, generation: generation)
+            if cacheTables { state.withLock { [table] in $0.tables[name] = table } }
         }
-        guard table.targets.count == 1, table.targets[0].type == "thin-pool" else {
-            throw DeviceMapperError(.noSuchDevice, .status, device: name, detail: "\(name) is not a thin pool")
+        let assembly = PoolAssembler.assemble([DeviceReading(info: status.info, table: table.targets, status: status.targets)])
+        guard let result = assembly.pools.first?.result else {
+            let error = PoolError.notAPool(device: name, tableTypes: table.targets.map(\.type))
+            return PoolReading(name: name, error: error, minFreeSpacePercent: minFreeSpacePercent(name, nil))
         }
-        if table.pool == nil {
-            // The table itself is malformed: report it as a full read would.
-            let result = PoolAssembler.assemble([DeviceReading(info: status.info, table: table.targets, status: status.targets)]).pools[0].result
-            guard case .success(let snapshot) = result else { return reading(name: name, result: result) }
-            table.pool = backingFiles(snapshot.table, cached: nil)
-            fromCache = false
+        switch result {
+        case .failure(let e):
+            return PoolReading(name: name, error: e, minFreeSpacePercent: minFreeSpacePercent(name, nil))
+        case .success(var snapshot):
+            attachBacking(&snapshot, table.pool ?? backingFiles(snapshot.table, cached: nil))
+            annotator?.annotate(pool: &snapshot)
+            return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))
         }
-        if cacheTables, !fromCache { tables.withLock { [table] in $0[name] = table } }
-        let pool = table.pool!
-        guard status.targets.count == 1, status.targets[0].type == "thin-pool" else {
-            return PoolReading(name: name, error: .invalid("device \(name) has a thin-pool table but its status is not a thin-pool status"),
-                               minFreeSpacePercent: minFreeSpacePercent(name, nil))
-        }
-        let parsed: ThinPoolStatus
-        do { parsed = try ThinPoolStatus(parsing: status.targets[0].params) } catch {
-            return PoolReading(name: name, error: .parse(error.at(status.targets[0].origin)), minFreeSpacePercent: minFreeSpacePercent(name, nil))
-        }
-        var snapshot = PoolSnapshot(name: name, uuid: status.info.uuid, number: status.info.number,
-                                    eventNumber: status.info.eventNumber, length: Sectors(table.targets[0].length),
-                                    table: pool.table, status: parsed, suspended: status.info.suspended)
-        attachBacking(&snapshot, pool)
-        annotator?.annotate(pool: &snapshot)
-        return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))
     }
 
+    // MARK: - What changed
+
+    /// A full read (``read()``) that also moves `cursor` to it.
+    public func read(updating cursor: inout ChangeCursor) throws(DeviceMapperError) -> PoolReport {
+        let report = try read()
+        cursor = ChangeCursor(report)
+        cursor.deviceCount = report.deviceCount
+        return report
+    }
+
+    /// Re-reads what changed since `cursor` and moves it on: the pools whose event number moved
+    /// (one STATUS each). A wake that moved no pool's event number was a global dm event -- a
+    /// reload and resume (a resize changes a pool's size without a pool event), a create or a
+    /// remove: `afterWake` then re-reads every known pool. A change in the number of devices (a
+    /// new pool, or a container's thin volumes), or a first look, makes a full read.
+    public func changes(since cursor: inout ChangeCursor, afterWake: Bool) throws(DeviceMapperError) -> PoolChanges {
+        let entries = try client.listDevices()
+        if cursor.deviceCount != entries.count { return .all(try read(updating: &cursor)) }
+        let moved = entries.filter { e in
+            guard let last = cursor.known[e.name] else { return false }
+            return e.eventNumber == nil || e.eventNumber != last
+        }
+        let toRead = moved.isEmpty && afterWake ? entries.filter { cursor.known[$0.name] != nil } : moved
+        var changes = PoolChanges.Pools()
+        for e in toRead {
+            do {
+                let reading = try read(pool: e.name)
+                cursor.known[e.name] = .some(reading.snapshot?.eventNumber ?? e.eventNumber)
+                changes.readings.append(reading)
+            } catch  where error.code == .noSuchDevice {
+                cursor.known[e.name] = nil
+                changes.vanished.append(e.name)
+            } catch {
+                changes.failures.append((e.name, error))
+            }
+        }
+        state.withLock { $0.stats.poolReads += UInt64(changes.readings.count) }
+        return .pools(changes)
+    }
+
+    // MARK: - Tables and loop files
+
     /// Reads a table; `generation` is the one taken before (nil: never reused).
-    private func readTable(_ name: String, generation: UInt64?) throws -> CachedTable {
+    private func readTable(_ name: String, generation: UInt64?) throws(DeviceMapperError) -> CachedTable {
         let t = try client.table(name)
-        var cached = CachedTable(generation: generation ?? .max, number: t.info.number, eventNumber: t.info.eventNumber ?? 0,
-                                 info: t.info, targets: t.targets)
+        var cached = CachedTable(
+            generation: generation ?? .max, number: t.info.number, eventNumber: t.info.eventNumber ?? 0,
+            info: t.info, targets: t.targets)
         if t.targets.count == 1, t.targets[0].type == "thin-pool", let parsed = try? ThinPoolTable(parsing: t.targets[0].params) {
             cached.pool = backingFiles(parsed, cached: nil)
         }
@@ -185,8 +278,9 @@ public final class PoolReader: Sendable {
     /// The loop files behind a pool's devices: from the cache when its table is the same.
     private func backingFiles(_ table: ThinPoolTable, cached: PoolTable?) -> PoolTable {
         if let cached, cached.table == table { return cached }
-        return PoolTable(table: table, dataBackingFile: backing.backingFile(of: table.dataDevice),
-                         metadataBackingFile: backing.backingFile(of: table.metadataDevice))
+        return PoolTable(
+            table: table, dataBackingFile: backing.backingFile(of: table.dataDevice),
+            metadataBackingFile: backing.backingFile(of: table.metadataDevice))
     }
 
     /// The loop files and their filesystems' free space, measured now (once when both files
@@ -197,21 +291,54 @@ public final class PoolReader: Sendable {
             LoopBacking(path: $0.path, filesystemFree: dataFree ?? nil, device: $0.device, file: $0.file)
         }
         snapshot.metadataBacking = files.metadataBackingFile.map { m in
-            let free = m.filesystem == files.dataBackingFile?.filesystem && dataFree != nil
+            let free =
+                m.file.device == files.dataBackingFile?.file.device && dataFree != nil
                 ? dataFree! : backing.filesystemFree(of: m.path)
             return LoopBacking(path: m.path, filesystemFree: free, device: m.device, file: m.file)
         }
     }
+}
 
-    private func reading(name: String, result: Result<PoolSnapshot, PoolError>) -> PoolReading {
-        switch result {
-        case .failure(let e):
-            return PoolReading(name: name, error: e, minFreeSpacePercent: minFreeSpacePercent(name, nil))
-        case .success(var snapshot):
-            annotator?.annotate(pool: &snapshot)
-            return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))
-        }
+/// What the watcher has seen: each pool with the event number it was last read at, and how many
+/// devices there were. ``PoolReader/changes(since:afterWake:)`` reads it and moves it on.
+public struct ChangeCursor: Sendable, Equatable {
+    var known: [String: UInt32?] = [:]
+    var deviceCount: Int?
+
+    public init() {}
+
+    init(_ report: PoolReport) {
+        for r in report.pools { known[r.name] = .some(r.snapshot?.eventNumber) }
     }
+
+    /// The pools known, by name, with the event number each was read at (nil: not reported).
+    public var pools: [String: UInt32?] { known }
+}
+
+/// What ``PoolReader/changes(since:afterWake:)`` found.
+public enum PoolChanges: Sendable {
+    /// Devices came or went, or it was the first look: every pool was read.
+    case all(PoolReport)
+    /// Only these pools were read again.
+    case pools(Pools)
+
+    public struct Pools: Sendable {
+        public var readings: [PoolReading] = []
+        /// Pools that are gone.
+        public var vanished: [String] = []
+        /// Pools that could not be read, with why.
+        public var failures: [(name: String, error: DeviceMapperError)] = []
+    }
+}
+
+/// The reader's own counts, for the exporter's metrics.
+public struct ReaderStats: Sendable, Equatable {
+    /// Full reads made (each a LIST and a STATUS per pool and thin volume).
+    public var fullReads: UInt64 = 0
+    /// Callers served by a full read another caller made (they arrived while it waited to start).
+    public var shared: UInt64 = 0
+    /// Single pools re-read for the watcher.
+    public var poolReads: UInt64 = 0
 }
 
 extension DeviceMapperError {

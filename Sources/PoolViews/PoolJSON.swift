@@ -1,4 +1,3 @@
-import DeviceMapper
 import JSON
 import ThinPool
 
@@ -30,12 +29,18 @@ public enum PoolJSON {
             JSONMember("metadata", space(c?.metadata, device: s?.table.metadataDevice, backing: s?.metadataBacking)),
             JSONMember("min_free_space_percent", .uint(r.minFreeSpacePercent)),
             JSONMember("min_free_space_bytes", .optional(c?.minFreeSpace) { .uint($0.rawValue) }),
-            JSONMember("docker_would_refuse", .optional(c) { c in
-                .object(["data": .bool(c.dockerRefusesData), "metadata": .bool(c.dockerRefusesMetadata)])
-            }),
+            JSONMember(
+                "docker_would_refuse",
+                .optional(c) { c in
+                    .object(["data": .bool(c.dockerRefusesData), "metadata": .bool(c.dockerRefusesMetadata)])
+                }),
             JSONMember("docker_refusal", .optional(c?.dockerRefusal) { .string($0) }),
             JSONMember("low_water_mark_blocks", .optional(s?.table.lowWaterMark) { .uint($0.rawValue) }),
-            JSONMember("low_water_mark_bytes", .optional(c?.lowWaterMark ?? s.flatMap { $0.table.lowWaterMark.bytes(blockSize: $0.table.blockSize) }) { .uint($0.rawValue) }),
+            JSONMember(
+                "low_water_mark_bytes",
+                .optional(c?.lowWaterMark ?? s.flatMap { $0.table.lowWaterMark.bytes(blockSize: $0.table.blockSize) }) {
+                    .uint($0.rawValue)
+                }),
             JSONMember("at_low_water_mark", .optional(c) { .bool($0.atLowWaterMark) }),
             JSONMember("metadata_low_watermark_blocks", .optional(w?.metadataLowWatermark) { .uint($0.rawValue) }),
             JSONMember("metadata_low_watermark_bytes", .optional(c?.metadataLowWatermark) { .uint($0.rawValue) }),
@@ -55,8 +60,10 @@ public enum PoolJSON {
             JSONMember("loop_device", .optional(backing?.device) { .string($0) }),
         ]
         guard let space else {
-            return .object(members + ["used_blocks", "total_blocks", "used_bytes", "total_bytes", "available_bytes", "used_ratio"]
-                .map { JSONMember($0, .null) })
+            return .object(
+                members
+                    + ["used_blocks", "total_blocks", "used_bytes", "total_bytes", "available_bytes", "used_ratio"]
+                    .map { JSONMember($0, .null) })
         }
         members += [
             JSONMember("used_blocks", .uint(space.usedBlocks)),
@@ -77,10 +84,13 @@ public enum PoolJSON {
             "vg_size_bytes": .optional(o.volumeGroupSize) { .uint($0) },
             "vg_free_bytes": .optional(o.volumeGroupFree) { .uint($0) },
             "containerd_snapshots": .optional(o.containerdSnapshots) { tallies in
-                .array(tallies.map { t in
-                    .object(["kind": .string(t.kind), "state": .string(t.active ? "active" : "inactive"), "count": .uint(UInt64(t.count)),
-                             "virtual_bytes": .uint(t.virtualBytes)])
-                })
+                .array(
+                    tallies.map { t in
+                        .object([
+                            "kind": .string(t.kind), "state": .string(t.active ? "active" : "inactive"), "count": .uint(UInt64(t.count)),
+                            "virtual_bytes": .uint(t.virtualBytes),
+                        ])
+                    })
             },
             "docker": .optional(o.docker) { d in
                 .object([
@@ -88,10 +98,13 @@ public enum PoolJSON {
                     "min_free_space_percent": .optional(d.minFreeSpacePercent) { .uint($0) },
                     "base_device_size_bytes": .optional(d.baseDeviceSize) { .uint($0) },
                     "base_filesystem": .optional(d.baseFilesystem) { .string($0) },
-                    "devices": .array(d.devices.map { t in
-                        .object(["kind": .string(t.kind.rawValue), "state": .string(t.state.rawValue), "count": .uint(UInt64(t.count)),
-                                 "virtual_bytes": .uint(t.virtualBytes)])
-                    }),
+                    "devices": .array(
+                        d.devices.map { t in
+                            .object([
+                                "kind": .string(t.kind.rawValue), "state": .string(t.state.rawValue), "count": .uint(UInt64(t.count)),
+                                "virtual_bytes": .uint(t.virtualBytes),
+                            ])
+                        }),
                     "deferred_deleted": .uint(UInt64(d.deferredDeleted)),
                     "skipped_files": .uint(UInt64(d.skippedFiles)),
                     "thin_pool_device": .optional(d.thinPoolDevice) { .string($0) },
@@ -171,7 +184,8 @@ public enum PoolJSON {
             // lvs's data_percent and lv_size of an LVM thin LV.
             "lvm": .optional(v.owner?.lvm) { _ in
                 .object([
-                    "data_percent": .string(v.status?.mapped.flatMap { m in chunk.map { LVMReport.thinPercent(mapped: m, size: v.size, chunk: $0) } } ?? ""),
+                    "data_percent": .string(
+                        v.status?.mapped.flatMap { m in chunk.map { LVMReport.thinPercent(mapped: m, size: v.size, chunk: $0) } } ?? ""),
                     "lv_size_bytes": .optional(v.size.bytes) { .uint($0.rawValue) },
                 ])
             },

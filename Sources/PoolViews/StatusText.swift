@@ -1,4 +1,3 @@
-import DeviceMapper
 import ThinPool
 
 /// The human view of `thinpool-exporter status`. For a pool docker uses: first exactly the
@@ -65,7 +64,10 @@ public enum StatusText {
                 // As lvs prints them (Data%, Meta%, Health, WhenFull).
                 let w = s.status.working
                 let health = LVMReport.health(s.status)
-                var l = w.map { "Data% \(LVMReport.percent($0.usedData.rawValue, $0.totalData.rawValue)), Meta% \(LVMReport.percent($0.usedMetadata.rawValue, $0.totalMetadata.rawValue)), " } ?? ""
+                var l =
+                    w.map {
+                        "Data% \(LVMReport.percent($0.usedData.rawValue, $0.totalData.rawValue)), Meta% \(LVMReport.percent($0.usedMetadata.rawValue, $0.totalMetadata.rawValue)), "
+                    } ?? ""
                 l += "Health \(health.isEmpty ? "ok" : health), WhenFull \(LVMReport.whenFull(s.table))"
                 lines.append(("LVM Report", l))
                 if let a = s.owner?.lvmAutoextend { lines.append(("LVM Autoextend", a.description)) }
@@ -88,7 +90,9 @@ public enum StatusText {
         switch o.kind {
         case .docker:
             var d = "docker"
-            if let root = o.docker?.root { d += " (data root \(root)" + (o.docker?.minFreeSpacePercent.map { "; daemon.json dm.min_free_space=\($0)%" } ?? "") + ")" }
+            if let root = o.docker?.root {
+                d += " (data root \(root)" + (o.docker?.minFreeSpacePercent.map { "; daemon.json dm.min_free_space=\($0)%" } ?? "") + ")"
+            }
             parts.append(d)
         case .containerd: parts.append("containerd devmapper snapshotter")
         case .lvm: break
@@ -108,7 +112,9 @@ public enum StatusText {
         let total = tallies.reduce(0) { $0 + $1.count }
         var kinds: [String: Int] = [:]
         for t in tallies { kinds[t.kind, default: 0] += t.count }
-        var text = "\(total)" + (kinds.isEmpty ? "" : " (" + kinds.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")")
+        var text =
+            "\(total)"
+            + (kinds.isEmpty ? "" : " (" + kinds.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")")
         let inactive = tallies.filter { !$0.active }
         let n = inactive.reduce(0) { $0 + $1.count }
         if n > 0 {
@@ -134,7 +140,8 @@ public enum StatusText {
     /// mapped space is known.
     static func topSpaceUsers(_ volumes: [ThinVolume]) -> String {
         let ranked = volumes.filter { $0.status?.mapped != nil }.sorted { a, b in
-            let ma = a.status?.mapped?.rawValue ?? 0, mb = b.status?.mapped?.rawValue ?? 0
+            let ma = a.status?.mapped?.rawValue ?? 0
+            let mb = b.status?.mapped?.rawValue ?? 0
             return ma != mb ? ma > mb : a.name < b.name
         }.prefix(topUsers)
         if ranked.isEmpty { return "" }

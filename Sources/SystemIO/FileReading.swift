@@ -1,34 +1,15 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-
-/// Why a file could not be read.
-public struct FileReadError: Error, CustomStringConvertible, Equatable, Sendable {
-    public var path: String
-    /// errno from open or read; 0 when the file was over the limit or not UTF-8 text.
-    public var errno: Int32
-    public var limit: Int
-    /// Read whole, but asked for as text and not valid UTF-8.
-    public var notUTF8 = false
-
-    /// What went wrong, without the path: the system's words for errno, the limit, or the
-    /// encoding.
-    public var reason: String {
-        if notUTF8 { return "not valid UTF-8 text" }
-        return errno == 0 ? "larger than \(limit) bytes" : String(cString: strerror(errno))
-    }
-
-    public var description: String { "\(path): \(reason)" }
-}
 
 /// A whole file's bytes, read with open/read. Every file the exporter reads goes through here:
 /// Foundation's readers (String(contentsOfFile:), Data(contentsOf:), FileManager.contents)
 /// leak 4 KiB per call on an empty file in this toolchain (AddressSanitizer showed it), which a
 /// daemon reading the same files for months cannot afford. `limit` keeps a corrupt or hostile
 /// file from costing memory.
-public func readFile(_ path: String, limit: Int = 16 << 20, followSymlinks: Bool = true) throws(FileReadError) -> [UInt8] {
+public func readFile(_ path: String, limit: Int = 16 << 20, followSymlinks: Bool = true) throws(FileError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC | (followSymlinks ? 0 : O_NOFOLLOW))
-    guard fd >= 0 else { throw FileReadError(path: path, errno: errno, limit: limit) }
+    guard fd >= 0 else { throw .current(.open, path) }
     defer { close(fd) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 16384)
@@ -36,22 +17,22 @@ public func readFile(_ path: String, limit: Int = 16 << 20, followSymlinks: Bool
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR { continue }
-            throw FileReadError(path: path, errno: errno, limit: limit)
+            throw .current(.read, path)
         }
         if n == 0 { return bytes }
         bytes += chunk[0..<n]
-        if bytes.count > limit { throw FileReadError(path: path, errno: 0, limit: limit) }
+        if bytes.count > limit { throw FileError(.read, path, .tooLarge(limit: limit)) }
     }
 }
 
 /// A whole file as text. Invalid UTF-8 is an error (a config or secret file is never silently
 /// altered: a binary HMAC key must not turn into replacement characters), unless `lenient`,
 /// which replaces it (saved command output, where one bad byte should not lose the rest).
-public func readTextFile(_ path: String, limit: Int = 16 << 20, lenient: Bool = false) throws(FileReadError) -> String {
+public func readTextFile(_ path: String, limit: Int = 16 << 20, lenient: Bool = false) throws(FileError) -> String {
     let bytes = try readFile(path, limit: limit)
     if lenient { return String(decoding: bytes, as: UTF8.self) }
     guard let text = String(validating: bytes, as: UTF8.self) else {
-        throw FileReadError(path: path, errno: 0, limit: limit, notUTF8: true)
+        throw FileError(.read, path, .notUTF8)
     }
     return text
 }

@@ -1,5 +1,3 @@
-import DeviceMapper
-
 /// What `docker info` prints under "Storage Driver: devicemapper" for a pool: the pairs of
 /// moby's devmapper `Driver.Status()` (docker 20.10), computed as `DeviceSet.Status()` computes
 /// them, in its order and words. Checked line for line against the real dockerd in the test VM

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Sizes as `docker info` prints them: decimal units, four significant digits, no space

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `lvs` reports for a thin pool and its thin LVs, computed as LVM 2.03 computes it from

@@ -30,8 +30,10 @@ public struct VolumeOwner: Hashable, Sendable {
     /// The image behind it: the container's, or the image this layer belongs to.
     public var image: String?
 
-    public init(kind: Kind, containerID: String? = nil, containerName: String? = nil, layer: String? = nil, lvm: LVMName? = nil,
-                snapshotKey: String? = nil, namespace: String? = nil, image: String? = nil) {
+    public init(
+        kind: Kind, containerID: String? = nil, containerName: String? = nil, layer: String? = nil, lvm: LVMName? = nil,
+        snapshotKey: String? = nil, namespace: String? = nil, image: String? = nil
+    ) {
         self.kind = kind
         self.containerID = containerID
         self.containerName = containerName
@@ -175,10 +177,12 @@ public struct DockerPool: Hashable, Sendable {
     /// Metadata files that were skipped (half-written, malformed).
     public var skippedFiles: Int
 
-    public init(root: String, minFreeSpacePercent: UInt64? = nil, baseDeviceSize: UInt64? = nil, baseFilesystem: String? = nil,
-                devices: [DeviceTally] = [], skippedFiles: Int = 0, thinPoolDevice: String? = nil,
-                deferredRemoval: Bool? = nil, deferredDeletion: Bool? = nil, dataFile: String? = nil, metadataFile: String? = nil,
-                dataLoopFile: String? = nil, metadataLoopFile: String? = nil) {
+    public init(
+        root: String, minFreeSpacePercent: UInt64? = nil, baseDeviceSize: UInt64? = nil, baseFilesystem: String? = nil,
+        devices: [DeviceTally] = [], skippedFiles: Int = 0, thinPoolDevice: String? = nil,
+        deferredRemoval: Bool? = nil, deferredDeletion: Bool? = nil, dataFile: String? = nil, metadataFile: String? = nil,
+        dataLoopFile: String? = nil, metadataLoopFile: String? = nil
+    ) {
         self.root = root
         self.minFreeSpacePercent = minFreeSpacePercent
         self.thinPoolDevice = thinPoolDevice

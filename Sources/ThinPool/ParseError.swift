@@ -14,8 +14,10 @@ public struct ParseError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Where the line came from ("status:3" for a fixture file), when known.
     public var origin: String?
 
-    public init(line: String, field: String, position: Int, text: String, reason: String,
-                origin: String? = nil) {
+    public init(
+        line: String, field: String, position: Int, text: String, reason: String,
+        origin: String? = nil
+    ) {
         self.line = line
         self.field = field
         self.position = position
@@ -165,8 +167,9 @@ struct Fields {
     /// Errors when words are left over.
     func expectEnd(after field: String) throws(ParseError) {
         guard isAtEnd else {
-            throw error("after \(field)", words[index...].map(\.text).joined(separator: " "),
-                        "unexpected extra field(s)")
+            throw error(
+                "after \(field)", words[index...].map(\.text).joined(separator: " "),
+                "unexpected extra field(s)")
         }
     }
 }

@@ -1,5 +1,3 @@
-import DeviceMapper
-
 /// What was read for one device: its info, live table and (for pools and thin volumes) status.
 public struct DeviceReading: Hashable, Sendable {
     public var info: DeviceInfo
@@ -12,8 +10,10 @@ public struct DeviceReading: Hashable, Sendable {
     /// the kernel printed as `Fail`.
     public var dependencies: [DeviceNumber]?
 
-    public init(info: DeviceInfo, table: [Target], status: [Target]?, statusError: DeviceMapperError? = nil,
-                dependencies: [DeviceNumber]? = nil) {
+    public init(
+        info: DeviceInfo, table: [Target], status: [Target]?, statusError: DeviceMapperError? = nil,
+        dependencies: [DeviceNumber]? = nil
+    ) {
         self.info = info
         self.table = table
         self.status = status
@@ -84,12 +84,17 @@ public enum PoolAssembler {
         for d in devices where d.table.contains(where: { $0.type == "thin-pool" }) {
             let volumes = (volumesByPool[poolKey(name: d.info.name, number: d.info.number)] ?? [])
                 .sorted { $0.name < $1.name }
-            pools.append((d.info.name, Result { () throws(PoolError) -> PoolSnapshot in
-                try pool(d, volumes: volumes)
-            }))
+            pools.append(
+                (
+                    d.info.name,
+                    Result { () throws(PoolError) -> PoolSnapshot in
+                        try pool(d, volumes: volumes)
+                    }
+                ))
         }
-        return PoolAssembly(pools: pools.sorted { $0.name < $1.name },
-                            unattributedThinVolumes: unattributed.sorted())
+        return PoolAssembly(
+            pools: pools.sorted { $0.name < $1.name },
+            unattributedThinVolumes: unattributed.sorted())
     }
 
     /// Pools are matched by device number when known, else by name.
@@ -107,28 +112,27 @@ public enum PoolAssembler {
         } else {
             statusError = "no thin status line"
         }
-        return ThinVolume(name: d.info.name, uuid: d.info.uuid, number: d.info.number,
-                          size: Sectors(d.table[0].length), table: table, status: status,
-                          statusError: statusError)
+        return ThinVolume(
+            name: d.info.name, uuid: d.info.uuid, number: d.info.number,
+            size: Sectors(d.table[0].length), table: table, status: status,
+            statusError: statusError)
     }
 
     private static func pool(_ d: DeviceReading, volumes: [ThinVolume]) throws(PoolError) -> PoolSnapshot {
         let name = d.info.name
-        guard d.table.count == 1 else {
-            throw .invalid("device \(name) has \(d.table.count) targets; a thin-pool target must be the only one")
-        }
+        guard d.table.count == 1 else { throw .notTheOnlyTarget(device: name, targets: d.table.count) }
         let t = d.table[0]
         let table: ThinPoolTable
         do { table = try ThinPoolTable(parsing: t.params) } catch { throw .parse(error.at(t.origin)) }
         if let e = d.statusError { throw .device(e) }
         guard let lines = d.status, lines.count == 1, lines[0].type == "thin-pool" else {
-            throw .invalid("device \(name) has a thin-pool table but "
-                           + (d.status?.isEmpty == false ? "its status is not a thin-pool status" : "no status line"))
+            throw .statusMismatch(device: name, statusTypes: (d.status ?? []).map(\.type))
         }
         let status: ThinPoolStatus
         do { status = try ThinPoolStatus(parsing: lines[0].params) } catch { throw .parse(error.at(lines[0].origin)) }
-        return PoolSnapshot(name: name, uuid: d.info.uuid, number: d.info.number,
-                            eventNumber: d.info.eventNumber, length: Sectors(t.length),
-                            table: table, status: status, thinVolumes: volumes, suspended: d.info.suspended)
+        return PoolSnapshot(
+            name: name, uuid: d.info.uuid, number: d.info.number,
+            eventNumber: d.info.eventNumber, length: Sectors(t.length),
+            table: table, status: status, thinVolumes: volumes, suspended: d.info.suspended)
     }
 }

@@ -88,8 +88,9 @@ public struct PoolCapacity: Hashable, Sendable {
                 available = backing
                 limited = true
             }
-            return Space(usedBlocks: usedBlocks, totalBlocks: totalBlocks, used: used, total: total,
-                         available: available, availableLimitedByBacking: limited)
+            return Space(
+                usedBlocks: usedBlocks, totalBlocks: totalBlocks, used: used, total: total,
+                available: available, availableLimitedByBacking: limited)
         }
 
         let minFreeData = percentOf(totalData, minFreeSpacePercent)
@@ -97,14 +98,16 @@ public struct PoolCapacity: Hashable, Sendable {
             throw .overflow("minimum free space")
         }
         let refuseData = minFreeSpacePercent == 0 ? 0 : max(1, minFreeData)
-        let refuseMeta = minFreeSpacePercent == 0
+        let refuseMeta =
+            minFreeSpacePercent == 0
             ? 0 : max(1, percentOf(status.totalMetadata.rawValue, minFreeSpacePercent))
 
         return PoolCapacity(
             blockSize: blockBytes,
             data: space(status.usedData.rawValue, totalData, dataUsed, dataTotal, dataBackingFree),
-            metadata: space(status.usedMetadata.rawValue, status.totalMetadata.rawValue, metaUsed, metaTotal,
-                            metadataBackingFree),
+            metadata: space(
+                status.usedMetadata.rawValue, status.totalMetadata.rawValue, metaUsed, metaTotal,
+                metadataBackingFree),
             minFreeSpacePercent: minFreeSpacePercent,
             minFreeSpace: minFree,
             minFreeDataBlocks: refuseData,
@@ -119,10 +122,11 @@ extension PoolCapacity {
     /// The capacity of `snapshot`, or nil when its status carries no counters (Fail, Error).
     public static func compute(_ snapshot: PoolSnapshot, minFreeSpacePercent: UInt64) throws(CapacityError) -> PoolCapacity? {
         guard let w = snapshot.status.working else { return nil }
-        return try compute(table: snapshot.table, length: snapshot.length, status: w,
-                           minFreeSpacePercent: minFreeSpacePercent,
-                           dataBackingFree: snapshot.dataBacking?.filesystemFree,
-                           metadataBackingFree: snapshot.metadataBacking?.filesystemFree)
+        return try compute(
+            table: snapshot.table, length: snapshot.length, status: w,
+            minFreeSpacePercent: minFreeSpacePercent,
+            dataBackingFree: snapshot.dataBacking?.filesystemFree,
+            metadataBackingFree: snapshot.metadataBacking?.filesystemFree)
     }
 }
 

@@ -1,5 +1,3 @@
-import DeviceMapper
-
 /// One pool as reported: its snapshot and capacity, or why it could not be read.
 public struct PoolReading: Hashable, Sendable {
     public var name: String
@@ -12,8 +10,10 @@ public struct PoolReading: Hashable, Sendable {
     /// The dm.min_free_space percentage applied to this pool.
     public var minFreeSpacePercent: UInt64
 
-    public init(name: String, snapshot: PoolSnapshot?, capacity: PoolCapacity?, error: PoolError?,
-                minFreeSpacePercent: UInt64) {
+    public init(
+        name: String, snapshot: PoolSnapshot?, capacity: PoolCapacity?, error: PoolError?,
+        minFreeSpacePercent: UInt64
+    ) {
         self.name = name
         self.snapshot = snapshot
         self.capacity = capacity
@@ -29,8 +29,9 @@ public struct PoolReading: Hashable, Sendable {
             // Keep the snapshot: mode and table are still worth reporting.
             failure = .capacity(error)
         }
-        self.init(name: snapshot.name, snapshot: snapshot, capacity: capacity, error: failure,
-                  minFreeSpacePercent: minFreeSpacePercent)
+        self.init(
+            name: snapshot.name, snapshot: snapshot, capacity: capacity, error: failure,
+            minFreeSpacePercent: minFreeSpacePercent)
     }
 
     /// A pool that could not be read.
@@ -53,8 +54,10 @@ public struct PoolReport: Hashable, Sendable {
     /// shows them).
     public var versions: DeviceMapperVersions
 
-    public init(pools: [PoolReading], deviceCount: Int, unattributedThinVolumes: [String] = [],
-                deviceErrors: [String: String] = [:], versions: DeviceMapperVersions = DeviceMapperVersions()) {
+    public init(
+        pools: [PoolReading], deviceCount: Int, unattributedThinVolumes: [String] = [],
+        deviceErrors: [String: String] = [:], versions: DeviceMapperVersions = DeviceMapperVersions()
+    ) {
         self.pools = pools
         self.deviceCount = deviceCount
         self.unattributedThinVolumes = unattributedThinVolumes

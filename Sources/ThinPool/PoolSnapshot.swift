@@ -1,5 +1,3 @@
-import DeviceMapper
-
 /// One thin pool at one moment: its device identity, table, status and the thin volumes that
 /// use it. Built by ``PoolAssembler`` from what the kernel (or a fixture) returned.
 public struct PoolSnapshot: Hashable, Sendable {
@@ -25,9 +23,11 @@ public struct PoolSnapshot: Hashable, Sendable {
     /// Who uses the pool (docker, containerd, LVM), when it can be told.
     public var owner: PoolOwner?
 
-    public init(name: String, uuid: String?, number: DeviceNumber?, eventNumber: UInt32?, length: Sectors,
-                table: ThinPoolTable, status: ThinPoolStatus, thinVolumes: [ThinVolume] = [],
-                dataBacking: LoopBacking? = nil, metadataBacking: LoopBacking? = nil, suspended: Bool = false) {
+    public init(
+        name: String, uuid: String?, number: DeviceNumber?, eventNumber: UInt32?, length: Sectors,
+        table: ThinPoolTable, status: ThinPoolStatus, thinVolumes: [ThinVolume] = [],
+        dataBacking: LoopBacking? = nil, metadataBacking: LoopBacking? = nil, suspended: Bool = false
+    ) {
         self.suspended = suspended
         self.name = name
         self.uuid = uuid
@@ -93,8 +93,10 @@ public struct ThinVolume: Hashable, Sendable {
     /// What uses the volume, when it can be told.
     public var owner: VolumeOwner?
 
-    public init(name: String, uuid: String?, number: DeviceNumber?, size: Sectors, table: ThinTable?,
-                status: ThinStatus?, statusError: String? = nil) {
+    public init(
+        name: String, uuid: String?, number: DeviceNumber?, size: Sectors, table: ThinTable?,
+        status: ThinStatus?, statusError: String? = nil
+    ) {
         self.name = name
         self.uuid = uuid
         self.number = number

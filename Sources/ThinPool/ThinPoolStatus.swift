@@ -44,10 +44,12 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
         /// Free metadata blocks at which the kernel raises its metadata low-water event.
         public var metadataLowWatermark: MetadataBlocks?
 
-        public init(transactionId: UInt64, usedMetadata: MetadataBlocks, totalMetadata: MetadataBlocks,
-                    usedData: DataBlocks, totalData: DataBlocks, heldMetadataRoot: UInt64? = nil,
-                    mode: Mode? = nil, discard: Discard? = nil, noSpacePolicy: NoSpacePolicy? = nil,
-                    needsCheck: Bool? = nil, metadataLowWatermark: MetadataBlocks? = nil) {
+        public init(
+            transactionId: UInt64, usedMetadata: MetadataBlocks, totalMetadata: MetadataBlocks,
+            usedData: DataBlocks, totalData: DataBlocks, heldMetadataRoot: UInt64? = nil,
+            mode: Mode? = nil, discard: Discard? = nil, noSpacePolicy: NoSpacePolicy? = nil,
+            needsCheck: Bool? = nil, metadataLowWatermark: MetadataBlocks? = nil
+        ) {
             self.transactionId = transactionId
             self.usedMetadata = usedMetadata
             self.totalMetadata = totalMetadata
@@ -73,8 +75,14 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
     /// Parses the parameters of a thin-pool status line (everything after `thin-pool`).
     public init(parsing params: String) throws(ParseError) {
         var f = Fields(params, line: "thin-pool status")
-        if f.words.count == 1, f.words[0].isWord("Fail") { self = .fail; return }
-        if f.words.count == 1, f.words[0].isWord("Error") { self = .error; return }
+        if f.words.count == 1, f.words[0].isWord("Fail") {
+            self = .fail
+            return
+        }
+        if f.words.count == 1, f.words[0].isWord("Error") {
+            self = .error
+            return
+        }
         if f.words.isEmpty {
             throw f.error("transaction id", "", "empty status (expected counters, Fail or Error)")
         }
@@ -82,12 +90,14 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
         let meta = try f.ratio("used/total metadata blocks")
         let data = try f.ratio("used/total data blocks")
         let rootWord = try f.next("held metadata root")
-        let held: UInt64? = rootWord.isWord("-")
+        let held: UInt64? =
+            rootWord.isWord("-")
             ? nil : try Fields.number(rootWord, field: "held metadata root", fields: f, position: f.position - 1)
-        var w = Working(transactionId: transactionId,
-                        usedMetadata: MetadataBlocks(meta.used), totalMetadata: MetadataBlocks(meta.total),
-                        usedData: DataBlocks(data.used), totalData: DataBlocks(data.total),
-                        heldMetadataRoot: held)
+        var w = Working(
+            transactionId: transactionId,
+            usedMetadata: MetadataBlocks(meta.used), totalMetadata: MetadataBlocks(meta.total),
+            usedData: DataBlocks(data.used), totalData: DataBlocks(data.total),
+            heldMetadataRoot: held)
         w.mode = try f.optionalWord("mode", Mode.self)
         if w.mode != nil { w.discard = try f.optionalWord("discard", Discard.self) }
         if w.discard != nil { w.noSpacePolicy = try f.optionalWord("no-space policy", NoSpacePolicy.self) }
@@ -113,7 +123,8 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
         case .fail: return "Fail"
         case .error: return "Error"
         case .working(let w):
-            var s = "\(w.transactionId) \(w.usedMetadata.rawValue)/\(w.totalMetadata.rawValue) "
+            var s =
+                "\(w.transactionId) \(w.usedMetadata.rawValue)/\(w.totalMetadata.rawValue) "
                 + "\(w.usedData.rawValue)/\(w.totalData.rawValue) "
                 + (w.heldMetadataRoot.map(String.init) ?? "-")
             if let m = w.mode { s += " \(m.rawValue)" }
@@ -153,13 +164,23 @@ public enum ThinStatus: Hashable, Sendable, CustomStringConvertible {
     public init(parsing params: String) throws(ParseError) {
         var f = Fields(params, line: "thin status")
         if f.words.count == 1 {
-            if f.words[0].isWord("Fail") { self = .fail; return }
-            if f.words[0].isWord("Error") { self = .error; return }
-            if f.words[0].isWord("-") { self = .inactive; return }
+            if f.words[0].isWord("Fail") {
+                self = .fail
+                return
+            }
+            if f.words[0].isWord("Error") {
+                self = .error
+                return
+            }
+            if f.words[0].isWord("-") {
+                self = .inactive
+                return
+            }
         }
         let mapped = try f.number("mapped sectors")
         let highestWord = try f.next("highest mapped sector")
-        let highest: UInt64? = highestWord.isWord("-")
+        let highest: UInt64? =
+            highestWord.isWord("-")
             ? nil : try Fields.number(highestWord, field: "highest mapped sector", fields: f, position: f.position - 1)
         try f.expectEnd(after: "highest mapped sector")
         self = .active(mapped: Sectors(mapped), highestMapped: highest.map { Sectors($0) })

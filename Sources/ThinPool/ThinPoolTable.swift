@@ -23,8 +23,10 @@ public struct ThinPoolTable: Hashable, Sendable, CustomStringConvertible {
     /// In the order given.
     public var features: [Feature]
 
-    public init(metadataDevice: DeviceRef, dataDevice: DeviceRef, blockSize: Sectors,
-                lowWaterMark: DataBlocks, features: [Feature] = []) {
+    public init(
+        metadataDevice: DeviceRef, dataDevice: DeviceRef, blockSize: Sectors,
+        lowWaterMark: DataBlocks, features: [Feature] = []
+    ) {
         self.metadataDevice = metadataDevice
         self.dataDevice = dataDevice
         self.blockSize = blockSize
@@ -41,8 +43,9 @@ public struct ThinPoolTable: Hashable, Sendable, CustomStringConvertible {
         dataDevice = DeviceRef(try f.next("data device").text)
         let bs = try f.number("data block size (sectors)")
         guard ThinPoolTable.blockSizeRange.contains(bs), bs % 128 == 0 else {
-            throw f.error("data block size (sectors)", String(bs),
-                          "must be a multiple of 128 between 128 and 2097152", position: f.position - 1)
+            throw f.error(
+                "data block size (sectors)", String(bs),
+                "must be a multiple of 128 between 128 and 2097152", position: f.position - 1)
         }
         blockSize = Sectors(bs)
         lowWaterMark = DataBlocks(try f.number("low water mark (blocks)"))
@@ -52,14 +55,17 @@ public struct ThinPoolTable: Hashable, Sendable, CustomStringConvertible {
         let count = try f.number("feature count")
         let countPosition = f.position - 1
         guard count == UInt64(f.remaining) else {
-            throw f.error("feature count", String(count),
-                          "says \(count) feature(s) but \(f.remaining) follow", position: countPosition)
+            throw f.error(
+                "feature count", String(count),
+                "says \(count) feature(s) but \(f.remaining) follow", position: countPosition)
         }
         while let word = f.nextIfPresent() {
             guard let feature = Feature(rawValue: word.text) else {
-                throw f.error("feature", word, "unknown thin-pool feature (expected one of "
-                              + Feature.allCases.map(\.rawValue).joined(separator: ", ") + ")",
-                              position: f.position - 1)
+                throw f.error(
+                    "feature", word,
+                    "unknown thin-pool feature (expected one of "
+                        + Feature.allCases.map(\.rawValue).joined(separator: ", ") + ")",
+                    position: f.position - 1)
             }
             features.append(feature)
         }

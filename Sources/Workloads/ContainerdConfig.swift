@@ -28,7 +28,8 @@ public struct ContainerdDevmapperConfig: Sendable, Equatable {
     /// empty (containerd then skips the plugin). Only the TOML this needs is understood: table
     /// headers, and `key = "string"` / `key = 'string'` lines; anything else is passed over.
     public static func parse(_ text: String) -> ContainerdDevmapperConfig? {
-        var inSection = false, topLevel = true
+        var inSection = false
+        var topLevel = true
         var pool: String?
         var rootPath: String?
         var containerdRoot: String?

@@ -49,8 +49,10 @@ public struct ContainerdSnapshot: Sendable, Equatable {
     var backendKey = ""
     var parentBackendKey: String?
 
-    public init(id: String, key: String, namespace: String, kind: Kind, parent: String? = nil, size: UInt64? = nil,
-                deviceState: String? = nil, container: String? = nil, image: String? = nil, removed: Bool = false) {
+    public init(
+        id: String, key: String, namespace: String, kind: Kind, parent: String? = nil, size: UInt64? = nil,
+        deviceState: String? = nil, container: String? = nil, image: String? = nil, removed: Bool = false
+    ) {
         self.removed = removed
         self.id = id
         self.key = key
@@ -85,8 +87,10 @@ public enum ContainerdMetadata {
 
     /// Reads the three files. A missing file leaves out what it holds; a damaged one is a
     /// problem naming it. `read` returns a file's bytes (nil when it does not exist).
-    public static func inventory(_ config: ContainerdDevmapperConfig,
-                                 read: (String) throws -> [UInt8]?) -> ContainerdInventory {
+    public static func inventory(
+        _ config: ContainerdDevmapperConfig,
+        read: (String) throws -> [UInt8]?
+    ) -> ContainerdInventory {
         var inv = ContainerdInventory(config: config)
         let files = paths(config)
         func open(_ path: String) -> BoltDB? {
@@ -129,7 +133,8 @@ public enum ContainerdMetadata {
         var byKey: [String: (id: String, kind: ContainerdSnapshot.Kind, parent: String?)] = [:]
         for (rawKey, entry) in try bucket.entries() {
             guard case .bucket(let b) = entry, let key = String(validating: rawKey, as: UTF8.self),
-                  let idBytes = try b.value("id"), let id = uvarint(idBytes) else { continue }
+                let idBytes = try b.value("id"), let id = uvarint(idBytes)
+            else { continue }
             let kind: ContainerdSnapshot.Kind
             switch try b.value("kind")?.first {
             case 1: kind = .view
@@ -171,8 +176,10 @@ public enum ContainerdMetadata {
 
         /// containerd's DeviceState, by its number.
         static func stateName(_ n: Int) -> String {
-            let names = ["Unknown", "Creating", "Created", "Activating", "Activated", "Suspending", "Suspended", "Resuming",
-                         "Resumed", "Deactivating", "Deactivated", "Removing", "Removed", "Faulty"]
+            let names = [
+                "Unknown", "Creating", "Created", "Activating", "Activated", "Suspending", "Suspended", "Resuming",
+                "Resumed", "Deactivating", "Deactivated", "Removing", "Removed", "Faulty",
+            ]
             return names.indices.contains(n) ? names[n] : "unknown \(n)"
         }
     }
@@ -183,7 +190,8 @@ public enum ContainerdMetadata {
         var out: [String: Device] = [:]
         for (rawKey, entry) in try bucket.entries() {
             guard case .value(let v) = entry, let name = String(validating: rawKey, as: UTF8.self),
-                  let d = try? JSONDecoder().decode(Device.self, from: Data(v)) else { continue }
+                let d = try? JSONDecoder().decode(Device.self, from: Data(v))
+            else { continue }
             out[name] = d
         }
         return out
@@ -195,7 +203,7 @@ public enum ContainerdMetadata {
     /// each (by snapshot key) and the image (by its top layer's chain, down its parents).
     static func attribute(_ snapshots: inout [String: ContainerdSnapshot], _ db: BoltDB) throws(BoltError) {
         guard let v1 = try db.root.bucket("v1") else { return }
-        var byKey: [String: String] = [:]   // "ns\0key" -> id
+        var byKey: [String: String] = [:]  // "ns\0key" -> id
         var referenced: Set<String> = []
         var idByBackendKey: [String: String] = [:]
         for (id, s) in snapshots { idByBackendKey[s.backendKey] = id }
@@ -204,7 +212,8 @@ public enum ContainerdMetadata {
             guard let refs = try nsBucket.bucket(path: ["snapshots", "devmapper"]) else { continue }
             for (rawKey, r) in try refs.entries() {
                 guard case .bucket(let rb) = r, let key = String(validating: rawKey, as: UTF8.self),
-                      let backend = try rb.string("name") else { continue }
+                    let backend = try rb.string("name")
+                else { continue }
                 guard let id = idByBackendKey[backend] else { continue }
                 snapshots[id]?.key = key
                 snapshots[id]?.namespace = ns
@@ -225,8 +234,9 @@ public enum ContainerdMetadata {
             if let containers = try nsBucket.bucket("containers") {
                 for (rawID, c) in try containers.entries() {
                     guard case .bucket(let cb) = c, let cid = String(validating: rawID, as: UTF8.self),
-                          try cb.string("snapshotter") == "devmapper", let key = try cb.string("snapshotKey"),
-                          let id = byKey[ns + "\u{0}" + key] else { continue }
+                        try cb.string("snapshotter") == "devmapper", let key = try cb.string("snapshotKey"),
+                        let id = byKey[ns + "\u{0}" + key]
+                    else { continue }
                     snapshots[id]?.container = cid
                     snapshots[id]?.image = try cb.string("image")
                 }
@@ -238,15 +248,21 @@ public enum ContainerdMetadata {
                 var out: [String: String] = [:]
                 for (k, e) in try l.entries() {
                     if case .value(let v) = e, let key = String(validating: k, as: UTF8.self),
-                       let value = String(validating: v, as: UTF8.self) { out[key] = value }
+                        let value = String(validating: v, as: UTF8.self)
+                    {
+                        out[key] = value
+                    }
                 }
                 return out
             }
             for (rawName, e) in try images.entries().sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
                 guard case .bucket(let ib) = e, let name = String(validating: rawName, as: UTF8.self),
-                      let target = try ib.bucket("target")?.string("digest") else { continue }
+                    let target = try ib.bucket("target")?.string("digest")
+                else { continue }
                 // index -> manifests -> config: the config's label names the top layer.
-                var pending = [target], tops: [String] = [], seen: Set<String> = []
+                var pending = [target]
+                var tops: [String] = []
+                var seen: Set<String> = []
                 while let d = pending.popLast(), seen.insert(d).inserted, seen.count < 64 {
                     let l = try labels(d)
                     if let top = l["containerd.io/gc.ref.snapshot.devmapper"] { tops.append(top) }
@@ -255,7 +271,8 @@ public enum ContainerdMetadata {
                     }
                 }
                 for top in tops {
-                    var key: String? = top, hops = 0
+                    var key: String? = top
+                    var hops = 0
                     while let k = key, let id = byKey[ns + "\u{0}" + k], hops < 1000 {
                         if snapshots[id]?.image == nil { snapshots[id]?.image = name }
                         key = snapshots[id]?.parent
@@ -268,7 +285,8 @@ public enum ContainerdMetadata {
 
     /// Go's binary.Uvarint.
     static func uvarint(_ bytes: [UInt8]) -> UInt64? {
-        var x: UInt64 = 0, s: UInt64 = 0
+        var x: UInt64 = 0
+        var s: UInt64 = 0
         for (i, b) in bytes.enumerated() {
             guard i < 10 else { return nil }
             if b < 0x80 {

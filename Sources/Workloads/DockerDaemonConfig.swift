@@ -22,8 +22,10 @@ public struct DockerDaemonConfig: Sendable, Equatable {
     /// What in the file could not be used, each naming the key and the value.
     public var problems: [String] = []
 
-    public init(dataRoot: String? = nil, storageDriver: String? = nil, minFreeSpacePercent: UInt64? = nil,
-                thinPoolDevice: String? = nil, baseSize: UInt64? = nil) {
+    public init(
+        dataRoot: String? = nil, storageDriver: String? = nil, minFreeSpacePercent: UInt64? = nil,
+        thinPoolDevice: String? = nil, baseSize: UInt64? = nil
+    ) {
         self.dataRoot = dataRoot
         self.storageDriver = storageDriver
         self.minFreeSpacePercent = minFreeSpacePercent
@@ -88,7 +90,9 @@ public struct DockerDaemonConfig: Sendable, Equatable {
                 thinPoolDevice = name
             }
         case "dm.basesize":
-            if let b = DockerUnits.parseRAMInBytes(value) { baseSize = b } else {
+            if let b = DockerUnits.parseRAMInBytes(value) {
+                baseSize = b
+            } else {
                 problems.append("dm.basesize \"\(value)\" is not a size")
             }
         case "dm.use_deferred_removal", "dm.use_deferred_deletion":

@@ -29,10 +29,12 @@ public struct DockerInventory: Sendable, Equatable {
     /// Files that were skipped, each with why (half-written, malformed).
     public var skipped: [SkippedFile]
 
-    public init(root: String, devicePrefix: String? = nil, thinPoolDevice: String? = nil, minFreeSpacePercent: UInt64? = nil,
-                baseFilesystem: String? = nil, devices: [String: DockerDevice] = [:], layers: [String: DockerLayer] = [:],
-                containerNames: [String: String] = [:], skipped: [SkippedFile] = [], dataLoopFile: FileID? = nil,
-                metadataLoopFile: FileID? = nil) {
+    public init(
+        root: String, devicePrefix: String? = nil, thinPoolDevice: String? = nil, minFreeSpacePercent: UInt64? = nil,
+        baseFilesystem: String? = nil, devices: [String: DockerDevice] = [:], layers: [String: DockerLayer] = [:],
+        containerNames: [String: String] = [:], skipped: [SkippedFile] = [], dataLoopFile: FileID? = nil,
+        metadataLoopFile: FileID? = nil
+    ) {
         self.root = root
         self.devicePrefix = devicePrefix
         self.settings = DockerDaemonConfig(minFreeSpacePercent: minFreeSpacePercent, thinPoolDevice: thinPoolDevice)

@@ -1,7 +1,8 @@
 import Foundation
 import Locking
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads docker's devicemapper state from its data root, the way dockerd writes it:
@@ -48,7 +49,7 @@ public final class DockerRootReader: Sendable {
     /// docker's device prefix for the directory `path` (its <root>/devicemapper):
     /// "docker-<major>:<minor>-<inode>", with the major/minor split dockerd uses.
     public static func devicePrefix(of path: String) -> String? {
-        FileStamp(path).map { devicePrefix(device: $0.device, inode: $0.inode) }
+        FileStamp(path).map { devicePrefix(device: $0.status.id.device, inode: $0.status.id.inode) }
     }
 
     /// dockerd's formula: its major() and minor() of st_dev, not glibc's.
@@ -106,12 +107,14 @@ public final class DockerRootReader: Sendable {
                 if let m = ids.mountID { layers[m] = .container(id: container) }
                 if let i = ids.initID { layers[i] = .initLayer(id: container) }
             }
-            let skipped = (s.metadata.skipped(in: dm + "/metadata") + s.mounts.skipped(in: layerdb + "/mounts")
+            let skipped =
+                (s.metadata.skipped(in: dm + "/metadata") + s.mounts.skipped(in: layerdb + "/mounts")
                 + s.images.skipped(in: layerdb + "/sha256") + s.containers.skipped(in: root + "/containers"))
                 .sorted { $0.path < $1.path }
-            return DockerInventory(root: root, devicePrefix: Self.devicePrefix(of: dm), baseFilesystem: s.deviceSet?.filesystem,
-                                   devices: s.metadata.values, layers: layers, containerNames: s.containers.values, skipped: skipped,
-                                   dataLoopFile: fileID(dm + "/devicemapper/data"), metadataLoopFile: fileID(dm + "/devicemapper/metadata"))
+            return DockerInventory(
+                root: root, devicePrefix: Self.devicePrefix(of: dm), baseFilesystem: s.deviceSet?.filesystem,
+                devices: s.metadata.values, layers: layers, containerNames: s.containers.values, skipped: skipped,
+                dataLoopFile: fileID(dm + "/devicemapper/data"), metadataLoopFile: fileID(dm + "/devicemapper/metadata"))
         }
     }
 
@@ -143,23 +146,33 @@ public final class DockerRootReader: Sendable {
         do { info = try JSONDecoder().decode(DeviceFile.self, from: Data(bytes)) } catch {
             // The decoder calls a number out of its type's range "not valid JSON" too.
             if case .dataCorrupted(let c)? = error as? DecodingError, c.codingPath.isEmpty,
-               (try? JSONSerialization.jsonObject(with: Data(bytes))) != nil {
+                (try? JSONSerialization.jsonObject(with: Data(bytes))) != nil
+            {
                 return skip("not a device file: a field is out of range")
             }
             return skip(describe(error))
         }
-        guard info.device_id <= 0xffffff else { return skip("device_id \(info.device_id) is not a 24-bit thin device id") }
-        return .success(DockerDevice(deviceID: info.device_id, size: info.size, transactionID: info.transaction_id ?? 0,
-                                     initialized: info.initialized ?? false, deleted: info.deleted ?? false))
+        guard info.deviceID <= 0xffffff else { return skip("device_id \(info.deviceID) is not a 24-bit thin device id") }
+        return .success(
+            DockerDevice(
+                deviceID: info.deviceID, size: info.size, transactionID: info.transactionID ?? 0,
+                initialized: info.initialized ?? false, deleted: info.deleted ?? false))
     }
 
     /// dockerd's devInfo as json.Marshal writes it (older dockerd has no "deleted").
     private struct DeviceFile: Decodable {
-        var device_id: UInt32
+        var deviceID: UInt32
         var size: UInt64
-        var transaction_id: UInt64?
+        var transactionID: UInt64?
         var initialized: Bool?
         var deleted: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case deviceID = "device_id"
+            case size
+            case transactionID = "transaction_id"
+            case initialized, deleted
+        }
     }
 
     /// A decoding error in a few words: which field, what was wrong.
@@ -200,7 +213,8 @@ public final class DockerRootReader: Sendable {
 
     static func readBaseFilesystem(_ path: String) -> String? {
         guard let bytes = readSmallFile(path),
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        else { return nil }
         return object["BaseDeviceFilesystem"] as? String
     }
 }

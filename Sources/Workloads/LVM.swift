@@ -1,6 +1,6 @@
-import FileIO
 import Foundation
 import Locking
+import SystemIO
 import ThinPool
 
 /// Runs the `lvm` tool (lvm vgs, lvm lvextend) with a timeout: the only way to LVM's view of
@@ -14,59 +14,52 @@ public struct LVMCommand: Sendable {
         self.timeout = timeout
     }
 
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
+    /// Why `lvm` did not give an answer.
+    public enum Failure: Error, CustomStringConvertible, Sendable {
+        /// The program could not be started.
+        case cannotRun(path: String, reason: String)
+        /// It ran past the timeout and was terminated.
+        case timedOut(arguments: [String], seconds: Double)
+        /// It exited with a status other than 0.
+        case exited(arguments: [String], status: Int32, stderr: String)
+
+        public var description: String {
+            switch self {
+            case .cannotRun(let path, let reason): return "cannot run \(path): \(reason)"
+            case .timedOut(let args, let s):
+                return "lvm \(args.first ?? "") did not finish within \(s == s.rounded() ? String(Int(s)) : String(s)) s"
+            case .exited(let args, let status, let stderr):
+                return "lvm \(args.joined(separator: " ")) failed (exit \(status)): \(stderr)"
+            }
+        }
     }
 
     /// lvm in the usual places, else whatever `lvm` is on PATH.
     public static func find() -> String {
-        for p in ["/sbin/lvm", "/usr/sbin/lvm", "/usr/local/sbin/lvm", "/extra/bin/lvm"] where FileManager.default.isExecutableFile(atPath: p) {
+        for p in ["/sbin/lvm", "/usr/sbin/lvm", "/usr/local/sbin/lvm"] where isExecutable(p) {
             return p
         }
         return "lvm"
     }
 
-    /// Runs `lvm ARGS`; its stdout, or a failure naming the command, exit status and stderr.
+    /// Runs `lvm ARGS` (an argument vector, no shell); its stdout, or why not.
     public func run(_ args: [String]) throws(Failure) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path.hasPrefix("/") ? path : "/usr/bin/env")
-        p.arguments = path.hasPrefix("/") ? args : [path] + args
         var env = ProcessInfo.processInfo.environment
         env["LVM_SUPPRESS_FD_WARNINGS"] = "1"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { throw Failure(description: "cannot run \(path): \(error.localizedDescription)") }
-        // Drain both pipes while it runs, so a chatty lvm cannot block on a full pipe.
-        let outData = Drained(), errData = Drained()
-        let group = DispatchGroup()
-        for (pipe, sink) in [(out, outData), (err, errData)] {
-            DispatchQueue.global().async(group: group) {
-                let d = pipe.fileHandleForReading.readDataToEndOfFile()
-                sink.data.withLock { $0 = d }
-            }
+        let result: SubprocessResult
+        do {
+            result = try runSubprocess(path, args, environment: env, timeout: timeout)
+        } catch {
+            throw .cannotRun(path: path, reason: error.reasonText)
         }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning, Date() < deadline { usleep(10_000) }
-        if p.isRunning {
-            p.terminate()
-            group.wait()
-            throw Failure(description: "lvm \(args.first ?? "") did not finish within \(Int(timeout)) s")
+        guard !result.timedOut else { throw .timedOut(arguments: args, seconds: timeout) }
+        let stderr = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        switch result.termination {
+        case .exited(0): return String(decoding: result.stdout, as: UTF8.self)
+        case .exited(let status): throw .exited(arguments: args, status: status, stderr: stderr)
+        case .signaled(let signal): throw .exited(arguments: args, status: 128 + signal, stderr: stderr)
         }
-        group.wait()
-        let o = String(decoding: outData.data.withLock { $0 }, as: UTF8.self)
-        let e = String(decoding: errData.data.withLock { $0 }, as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw Failure(description: "lvm \(args.joined(separator: " ")) failed (exit \(p.terminationStatus)): \(e.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return o
     }
-}
-
-/// What a reader thread drained from a pipe.
-private final class Drained: Sendable {
-    let data = Locked(Data())
 }
 
 /// A volume group's size and free space: the headroom LVM autoextend can grow a pool into.
@@ -84,8 +77,10 @@ public struct VolumeGroupSpace: Sendable, Equatable {
     }
 
     /// The fields `vgs` prints for ``parse(_:)``.
-    public static let vgsArguments = ["vgs", "--noheadings", "--units", "b", "--nosuffix", "--separator", "|",
-                                      "-o", "vg_name,vg_size,vg_free,vg_extent_size"]
+    public static let vgsArguments = [
+        "vgs", "--noheadings", "--units", "b", "--nosuffix", "--separator", "|",
+        "-o", "vg_name,vg_size,vg_free,vg_extent_size",
+    ]
 
     /// Parses `lvm vgs` output in the form of ``vgsArguments``: one `name|size|free|extent`
     /// line per group. Lines that do not fit are reported, not guessed at.
@@ -125,8 +120,10 @@ extension VolumeGroupSource {
 /// metadata profiles (`lvm lvs`), and the settings in effect (`lvm lvmconfig --type full`,
 /// with `--metadataprofile` per profile).
 public enum LVMAutoextendReader {
-    public static let lvsArguments = ["lvs", "--reportformat", "json", "-S", "segtype=thin-pool",
-                                      "-o", "vg_name,lv_name,lv_profile,vg_profile,seg_monitor"]
+    public static let lvsArguments = [
+        "lvs", "--reportformat", "json", "-S", "segtype=thin-pool",
+        "-o", "vg_name,lv_name,lv_profile,vg_profile,seg_monitor",
+    ]
     static let keys = ["activation/thin_pool_autoextend_threshold", "activation/thin_pool_autoextend_percent"]
 
     /// Whether dmeventd runs (its pid file names a live dmeventd). Asking lvs for seg_monitor
@@ -136,12 +133,15 @@ public enum LVMAutoextendReader {
     /// unmonitored, which it is without dmeventd.
     public static func dmeventdRunning(pidFile: String = "/run/dmeventd.pid", proc: String = "/proc") -> Bool {
         guard let text = try? readTextFile(pidFile), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let comm = try? readTextFile("\(proc)/\(pid)/comm") else { return false }
+            let comm = try? readTextFile("\(proc)/\(pid)/comm")
+        else { return false }
         return comm.trimmingCharacters(in: .whitespacesAndNewlines) == "dmeventd"
     }
 
-    public static func read(_ pools: Set<LVMName>, run: (_ args: [String]) throws -> String,
-                            dmeventd: Bool) -> (pools: [LVMName: LVMAutoextend], problems: [String]) {
+    public static func read(
+        _ pools: Set<LVMName>, run: (_ args: [String]) throws -> String,
+        dmeventd: Bool
+    ) -> (pools: [LVMName: LVMAutoextend], problems: [String]) {
         var problems: [String] = []
         let rows: [Row]
         do {
@@ -156,7 +156,8 @@ public enum LVMAutoextendReader {
                 let args = ["lvmconfig", "--type", "full"] + (profile.map { ["--metadataprofile", $0] } ?? []) + keys
                 let values = parseConfig(try run(args))
                 guard let t = values["thin_pool_autoextend_threshold"], let p = values["thin_pool_autoextend_percent"] else {
-                    problems.append("lvm lvmconfig\(profile.map { " --metadataprofile \($0)" } ?? ""): no autoextend settings in its output")
+                    problems.append(
+                        "lvm lvmconfig\(profile.map { " --metadataprofile \($0)" } ?? ""): no autoextend settings in its output")
                     return nil
                 }
                 settings[profile] = (t, p)
@@ -177,21 +178,28 @@ public enum LVMAutoextendReader {
         return (out, problems)
     }
 
+    /// `lvm lvs` printed something that is not its JSON report.
+    struct LVSOutputError: Error, CustomStringConvertible {
+        var text: String
+        var description: String { "not lvs JSON: \(text)" }
+    }
+
     struct Row: Equatable {
         var vg, lv, lvProfile, vgProfile, monitor: String
     }
 
     /// `lvs --reportformat json` output: {"report": [{"lv": [{field: "value", ...}]}]}.
     static func parseLVS(_ text: String) throws -> [Row] {
-        struct Failure: Error, CustomStringConvertible { var description: String }
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let report = object["report"] as? [[String: Any]] else {
-            throw Failure(description: "not lvs JSON: \(text.prefix(200))")
+            let report = object["report"] as? [[String: Any]]
+        else {
+            throw LVSOutputError(text: String(text.prefix(200)))
         }
         return report.flatMap { ($0["lv"] as? [[String: Any]]) ?? [] }.compactMap { lv in
             func f(_ k: String) -> String { (lv[k] as? String) ?? "" }
             guard !f("vg_name").isEmpty, !f("lv_name").isEmpty else { return nil }
-            return Row(vg: f("vg_name"), lv: f("lv_name"), lvProfile: f("lv_profile"), vgProfile: f("vg_profile"), monitor: f("seg_monitor"))
+            return Row(
+                vg: f("vg_name"), lv: f("lv_name"), lvProfile: f("lv_profile"), vgProfile: f("vg_profile"), monitor: f("seg_monitor"))
         }
     }
 
@@ -219,7 +227,8 @@ public final class LVMVolumeGroups: VolumeGroupSource {
         self.maxAge = maxAge
     }
 
-    private let policies = Locked<(at: ContinuousClock.Instant, asked: Set<LVMName>, pools: [LVMName: LVMAutoextend], problems: [String])?>(nil)
+    private let policies = Locked<(at: ContinuousClock.Instant, asked: Set<LVMName>, pools: [LVMName: LVMAutoextend], problems: [String])?>(
+        nil)
 
     /// Forget the cached sizes and settings (after an lvextend, ours or LVM's).
     public func invalidate() {
@@ -234,8 +243,9 @@ public final class LVMVolumeGroups: VolumeGroupSource {
         if let c = policies.withLock({ $0 }), now - c.at < maxAge, pools.isSubset(of: c.asked) {
             return (c.pools.filter { pools.contains($0.key) }, c.problems)
         }
-        let r = LVMAutoextendReader.read(pools, run: { args throws(LVMCommand.Failure) in try command.run(args) },
-                                         dmeventd: LVMAutoextendReader.dmeventdRunning())
+        let r = LVMAutoextendReader.read(
+            pools, run: { args throws(LVMCommand.Failure) in try command.run(args) },
+            dmeventd: LVMAutoextendReader.dmeventdRunning())
         policies.withLock { $0 = (now, pools, r.pools, r.problems) }
         return r
     }

@@ -1,57 +1,26 @@
+import SystemIO
 import ThinPool
-import FileIO
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What identifies a version of a file or directory: a rename gives a new inode, a write a new
-/// mtime or size.
+/// mtime or size (lstat: a symbolic link is itself).
 struct FileStamp: Equatable, Sendable {
-    var device: UInt64
-    var inode: UInt64
-    var mtimeSeconds: Int
-    var mtimeNanoseconds: Int
-    var size: Int64
-    var isDirectory: Bool
+    var status: FileStatus
 
     init?(_ path: String) {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
-        device = UInt64(st.st_dev)
-        inode = UInt64(st.st_ino)
-        mtimeSeconds = st.st_mtim.tv_sec
-        mtimeNanoseconds = st.st_mtim.tv_nsec
-        size = Int64(st.st_size)
-        isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
+        guard let s = try? FileStatus(path, followSymlinks: false) else { return nil }
+        status = s
     }
+
+    var isDirectory: Bool { status.kind == .directory }
 
     /// Modified less than two seconds before `time` (seconds since the epoch): file times tick
     /// coarsely, so a change in the same tick as a read would not move them -- read again.
-    func isRecent(comparedTo time: Int) -> Bool { mtimeSeconds + 2 > time }
+    func isRecent(comparedTo time: Int) -> Bool { status.modified.seconds + 2 > time }
 }
 
 /// The identity of the file `path` names, symbolic links followed (as opening it would).
 func fileID(_ path: String) -> FileID? {
-    var st = stat()
-    guard stat(path, &st) == 0 else { return nil }
-    return FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-}
-
-private let direntNameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
-
-/// The names in a directory (without . and ..), or nil when it cannot be read.
-func directoryEntries(_ path: String) -> [String]? {
-    guard let dir = opendir(path) else { return nil }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        // Read the name in place up to its NUL: glibc's record is only d_reclen long, so copying
-        // the whole 256-byte d_name reads past the end of the buffer for the last entry
-        // (AddressSanitizer found it).
-        let name = String(cString: (UnsafeRawPointer(entry) + direntNameOffset).assumingMemoryBound(to: CChar.self))
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names
+    (try? FileStatus(path))?.id
 }
 
 /// A whole file's bytes, or nil when it cannot be read. Files here are small; a limit keeps a
@@ -85,8 +54,10 @@ struct ScannedDirectory<Value: Sendable & Equatable>: Sendable {
 
     /// Brings the entries up to date. `statEveryEntry` checks each entry's stamp even when the
     /// directory's did not move (for entries that are directories whose files get replaced).
-    mutating func scan(_ path: String, now: Int, statEveryEntry: Bool = false,
-                       read: (_ name: String, _ path: String, _ stamp: FileStamp) -> EntryResult<Value>) {
+    mutating func scan(
+        _ path: String, now: Int, statEveryEntry: Bool = false,
+        read: (_ name: String, _ path: String, _ stamp: FileStamp) -> EntryResult<Value>
+    ) {
         guard let stamp = FileStamp(path), stamp.isDirectory else {
             self = ScannedDirectory()
             return
@@ -96,7 +67,7 @@ struct ScannedDirectory<Value: Sendable & Equatable>: Sendable {
         if listingCurrent && !statEveryEntry {
             return
         }
-        let names = listingCurrent ? Array(entries.keys) : (directoryEntries(path) ?? [])
+        let names = listingCurrent ? Array(entries.keys) : ((try? directoryEntries(path)) ?? [])
         var fresh: [String: Entry] = [:]
         fresh.reserveCapacity(names.count)
         for name in names {

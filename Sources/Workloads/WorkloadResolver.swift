@@ -11,9 +11,11 @@ public struct WorkloadInventory: Sendable, Equatable {
     /// What LVM itself does for its thin pools, by pool LV.
     public var lvmAutoextend: [LVMName: LVMAutoextend] = [:]
 
-    public init(docker: DockerInventory? = nil, containerd: ContainerdDevmapperConfig? = nil,
-                containerdSnapshots: [String: ContainerdSnapshot]? = nil,
-                volumeGroups: [String: VolumeGroupSpace] = [:]) {
+    public init(
+        docker: DockerInventory? = nil, containerd: ContainerdDevmapperConfig? = nil,
+        containerdSnapshots: [String: ContainerdSnapshot]? = nil,
+        volumeGroups: [String: VolumeGroupSpace] = [:]
+    ) {
         self.docker = docker
         self.containerd = containerd
         self.containerdSnapshots = containerdSnapshots
@@ -64,9 +66,10 @@ public enum WorkloadResolver {
             for i in pool.thinVolumes.indices {
                 if let id = c.snapshotID(deviceName: pool.thinVolumes[i].name) {
                     let snap = inventory.containerdSnapshots?[id]
-                    pool.thinVolumes[i].owner = VolumeOwner(kind: .containerdSnapshot, containerID: snap?.container, layer: id,
-                                                            snapshotKey: snap?.removed == true ? nil : snap?.key,
-                                                            namespace: snap?.namespace, image: snap?.image)
+                    pool.thinVolumes[i].owner = VolumeOwner(
+                        kind: .containerdSnapshot, containerID: snap?.container, layer: id,
+                        snapshotKey: snap?.removed == true ? nil : snap?.key,
+                        namespace: snap?.namespace, image: snap?.image)
                     active.insert(id)
                 }
             }
@@ -79,7 +82,8 @@ public enum WorkloadResolver {
                     let kind = snap.removed ? "removed" : snap.kind.rawValue
                     if let t = tallies.firstIndex(where: { $0.kind == kind && $0.active == isActive }) {
                         tallies[t].count += 1
-                        tallies[t].virtualBytes = tallies[t].virtualBytes.addingReportingOverflow(bytes).overflow ? .max : tallies[t].virtualBytes + bytes
+                        tallies[t].virtualBytes =
+                            tallies[t].virtualBytes.addingReportingOverflow(bytes).overflow ? .max : tallies[t].virtualBytes + bytes
                     } else {
                         tallies.append(SnapshotTally(kind: kind, active: isActive, count: 1, virtualBytes: bytes))
                     }
@@ -120,7 +124,8 @@ public enum WorkloadResolver {
         func count(_ kind: VolumeOwner.Kind, _ state: DeviceTally.State, _ bytes: UInt64) {
             if let i = tallies.firstIndex(where: { $0.kind == kind && $0.state == state }) {
                 tallies[i].count += 1
-                tallies[i].virtualBytes = tallies[i].virtualBytes.addingReportingOverflow(bytes).overflow ? .max : tallies[i].virtualBytes + bytes
+                tallies[i].virtualBytes =
+                    tallies[i].virtualBytes.addingReportingOverflow(bytes).overflow ? .max : tallies[i].virtualBytes + bytes
             } else {
                 tallies.append(DeviceTally(kind: kind, state: state, count: 1, virtualBytes: bytes))
             }
@@ -142,10 +147,11 @@ public enum WorkloadResolver {
         }
         tallies.sort { ($0.kind.rawValue, $0.state.rawValue) < ($1.kind.rawValue, $1.state.rawValue) }
         let settings = docker.settings
-        var result = DockerPool(root: docker.root, minFreeSpacePercent: docker.minFreeSpacePercent,
-                                baseDeviceSize: docker.devices["base"]?.size, baseFilesystem: docker.baseFilesystem,
-                                devices: tallies, skippedFiles: docker.skipped.count, thinPoolDevice: settings.thinPoolDevice,
-                                deferredRemoval: settings.deferredRemoval, deferredDeletion: settings.deferredDeletion)
+        var result = DockerPool(
+            root: docker.root, minFreeSpacePercent: docker.minFreeSpacePercent,
+            baseDeviceSize: docker.devices["base"]?.size, baseFilesystem: docker.baseFilesystem,
+            devices: tallies, skippedFiles: docker.skipped.count, thinPoolDevice: settings.thinPoolDevice,
+            deferredRemoval: settings.deferredRemoval, deferredDeletion: settings.deferredDeletion)
         // docker info's Data file and Data loop file, as docker finds them: dm.datadev as given;
         // else, without dm.thinpooldev, the loop device behind the pool when its file is
         // docker's own <root>/devicemapper/devicemapper/data (loadThinPoolLoopBackInfo).
@@ -179,7 +185,8 @@ public enum WorkloadResolver {
             return true
         }
         guard digits(until: UInt8(ascii: ":")), digits(until: UInt8(ascii: "-")), digits(until: UInt8(ascii: "-")),
-              i < u.endIndex else { return nil }
+            i < u.endIndex
+        else { return nil }
         let hashStart = String.Index(i, within: name)!
         return (name[name.startIndex..<name.index(before: hashStart)], name[hashStart...])
     }

@@ -1,8 +1,8 @@
 import Bolt
-import FileIO
 import Foundation
-import Logging
 import Locking
+import Logging
+import SystemIO
 import ThinPool
 
 /// Where to learn what uses the pools, and the annotator PoolReader calls on every read.
@@ -24,8 +24,10 @@ public final class WorkloadSources: PoolAnnotator {
         /// VG sizes; nil: none.
         public var volumeGroups: (any VolumeGroupSource)?
 
-        public init(dockerRoot: String? = nil, detectDocker: Bool = true, dockerConfig: String? = "/etc/docker/daemon.json",
-                    containerdConfig: String? = "/etc/containerd/config.toml", volumeGroups: (any VolumeGroupSource)? = LVMVolumeGroups()) {
+        public init(
+            dockerRoot: String? = nil, detectDocker: Bool = true, dockerConfig: String? = "/etc/docker/daemon.json",
+            containerdConfig: String? = "/etc/containerd/config.toml", volumeGroups: (any VolumeGroupSource)? = LVMVolumeGroups()
+        ) {
             self.dockerRoot = dockerRoot
             self.detectDocker = detectDocker
             self.dockerConfig = dockerConfig
@@ -107,7 +109,9 @@ public final class WorkloadSources: PoolAnnotator {
                 for f in docker.skipped { messages.append("skipping a docker metadata file: \(f)") }
                 inventory.docker = docker
             } else if options.dockerRoot != nil {
-                messages.append("--docker.root \(reader.root): no devicemapper/metadata directory there (is docker using the devicemapper storage driver?)")
+                messages.append(
+                    "--docker.root \(reader.root): no devicemapper/metadata directory there (is docker using the devicemapper storage driver?)"
+                )
             }
         }
         if let source = options.volumeGroups, !vgs.isEmpty {
@@ -159,14 +163,17 @@ public final class WorkloadSources: PoolAnnotator {
         return config
     }
 
-    private func refreshContainerdMetadata(_ s: inout State, _ config: ContainerdDevmapperConfig?,
-                                           _ messages: inout [String]) -> [String: ContainerdSnapshot]? {
+    private func refreshContainerdMetadata(
+        _ s: inout State, _ config: ContainerdDevmapperConfig?,
+        _ messages: inout [String]
+    ) -> [String: ContainerdSnapshot]? {
         guard let config else { return nil }
         let paths = ContainerdMetadata.paths(config)
         let stamps = paths.map { FileStamp($0) }
         let now = Int(Date().timeIntervalSince1970)
         if let m = s.containerdMetadata, m.config == config, m.stamps == stamps,
-           !stamps.contains(where: { $0?.isRecent(comparedTo: now) == true }) {
+            !stamps.contains(where: { $0?.isRecent(comparedTo: now) == true })
+        {
             return m.snapshots
         }
         let inventory = ContainerdMetadata.inventory(config, read: Self.readBolt)

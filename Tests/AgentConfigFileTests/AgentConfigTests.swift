@@ -1,8 +1,9 @@
 import AgentConfig
+import AgentConfigFile
 import ConfigFile
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct AgentConfigTests {
     func write(_ files: [String: String]) throws -> String { try makeTempDir(files) }
@@ -19,7 +20,8 @@ import TestSupport
     }
 
     @Test func aFullConfig() throws {
-        let dir = try write(["c.yml": """
+        let dir = try write([
+            "c.yml": """
             poll_interval: 2s
             state_dir: state
             host: node-7
@@ -44,7 +46,8 @@ import TestSupport
               - { name: am, type: alertmanager, url: "http://127.0.0.1:9093", send_resolved: true }
               - { name: pd, type: pagerduty, url: "https://events.pagerduty.com/v2/enqueue", routing_key_file: key }
               - { name: chat, type: slack, url_file: slackurl }
-            """, "secret": "s3cret\n", "key": "R0UTING\n", "slackurl": "https://hooks.slack.com/services/T/B/x\n"])
+            """, "secret": "s3cret\n", "key": "R0UTING\n", "slackurl": "https://hooks.slack.com/services/T/B/x\n",
+        ])
         let c = try AgentConfig.load(path: "\(dir)/c.yml")
         #expect(c.pollInterval == .seconds(2))
         #expect(c.stateDirectory == "\(dir)/state")
@@ -63,12 +66,14 @@ import TestSupport
         #expect(!c.receivers[0].routes(severity: "warning", pool: "docker-a"))
         #expect(!c.receivers[0].routes(severity: "critical", pool: "vg-a"))
         #expect(c.receivers[0].retryInitial == .milliseconds(500))
-        #expect(try c.receivers[2].routingKey?.resolve() == "R0UTING")
-        #expect(try c.receivers[3].url.resolve() == "https://hooks.slack.com/services/T/B/x")
+        // Files named relative to the config; read at delivery (Alerting), not kept here.
+        #expect(c.receivers[2].routingKey == .file("\(dir)/key"))
+        #expect(c.receivers[3].url == .file("\(dir)/slackurl"))
     }
 
     @Test func everyProblemAtOnceWithPathsAndLines() throws {
-        let dir = try write(["c.yml": """
+        let dir = try write([
+            "c.yml": """
             poll_interval: 10ms
             repeat_interval: often
             alerts:
@@ -92,7 +97,8 @@ import TestSupport
                 url: http://x
                 url_file: /nonexistent
                 hmac_secret_file: /nonexistent/secret
-            """])
+            """
+        ])
         do {
             _ = try AgentConfig.load(path: "\(dir)/c.yml")
             Issue.record("accepted")
@@ -121,13 +127,16 @@ import TestSupport
     /// Secret files are read when the config is: one that is empty or not text (a binary key
     /// would otherwise be altered, and every signature wrong) is a config problem.
     @Test func secretFilesMustBeNonEmptyText() throws {
-        let dir = try write(["empty": "", "c.yml": """
+        let dir = try write([
+            "empty": "",
+            "c.yml": """
             receivers:
               - { name: a, type: webhook, url: "http://x", hmac_secret_file: binary }
               - { name: b, type: pagerduty, url: "https://events.pagerduty.com/v2/enqueue", routing_key_file: empty }
               - { name: c, type: webhook, url: "http://x", hmac_secret_file: text }
               - { name: d, type: webhook, url: "http://x", hmac_secret_file: /dev/zero }
-            """, "text": "s3cret\n"])
+            """, "text": "s3cret\n",
+        ])
         try Data([0x6b, 0xff, 0xfe, 0x01]).write(to: URL(fileURLWithPath: "\(dir)/binary"))
         do {
             _ = try AgentConfig.load(path: "\(dir)/c.yml")
@@ -154,7 +163,8 @@ import TestSupport
 
 @Suite struct AutoextendConfigTests {
     @Test func parsesAndOverrides() throws {
-        let dir = try makeTempDir(["c.yml": """
+        let dir = try makeTempDir([
+            "c.yml": """
             autoextend:
               enabled: true
               dry_run: true
@@ -165,7 +175,8 @@ import TestSupport
             overrides:
               - match: ["vg-*"]
                 autoextend: { executor: lvm, data: { step: auto }, leave_to_dmeventd: false }
-            """])
+            """
+        ])
         let c = try AgentConfig.load(path: "\(dir)/c.yml")
         let a = c.policy(for: "docker-x").autoextend
         #expect(a.enabled && a.dryRun && a.executor == .loop && a.cooldown == .seconds(120))
@@ -179,17 +190,24 @@ import TestSupport
     }
 
     @Test func problems() throws {
-        let dir = try makeTempDir(["c.yml": """
+        let dir = try makeTempDir([
+            "c.yml": """
             autoextend:
               executor: magic
               data: { threshold: 120%, step: lots, max_size: big }
               cooldown: never
-            """])
-        do { _ = try AgentConfig.load(path: "\(dir)/c.yml"); Issue.record("accepted") } catch {
+            """
+        ])
+        do {
+            _ = try AgentConfig.load(path: "\(dir)/c.yml")
+            Issue.record("accepted")
+        } catch {
             let t = error.description
-            for f in ["autoextend.executor: unknown executor \"magic\"", "autoextend.data.threshold: must be between 5% and 99%",
-                      "autoextend.data.step: \"lots\" is not a step", "autoextend.data.max_size: \"big\" is not a size",
-                      "autoextend.cooldown: \"never\" is not a duration"] {
+            for f in [
+                "autoextend.executor: unknown executor \"magic\"", "autoextend.data.threshold: must be between 5% and 99%",
+                "autoextend.data.step: \"lots\" is not a step", "autoextend.data.max_size: \"big\" is not a size",
+                "autoextend.cooldown: \"never\" is not a duration",
+            ] {
                 #expect(t.contains(f), "missing \(f)\n\(t)")
             }
         }

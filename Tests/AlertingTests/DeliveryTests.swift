@@ -1,9 +1,11 @@
 import AgentConfig
-import Exposition
+import Curl
 import Foundation
 import Logging
-import Testing
+import Planning
 import TestSupport
+import Testing
+
 @testable import Alerting
 
 /// Real receivers on loopback, real libcurl, real files in a state directory.
@@ -33,8 +35,9 @@ import TestSupport
         var c = AgentConfig()
         c.host = "node-7"
         c.receivers = receivers
-        return AlertingService(config: c, store: state.map { StateStore(directory: $0) },
-                               context: Payloads.Context(host: "node-7", externalURL: "http://node-7:10234/"), logger: logger)
+        return AlertingService(
+            config: c, store: state.map { StateStore(directory: $0) }, poster: CurlPoster(),
+            context: Payloads.Context(host: "node-7", externalURL: "http://node-7:10234/"), logger: logger)
     }
 
     static func alertsIn(_ body: Any) -> [(status: String, name: String, severity: String)] {
@@ -53,9 +56,9 @@ import TestSupport
         let s = Self.service([r], state: dir + "/state")
         s.start()
         defer { s.stop() }
-        s.observe(pool: AlertEngineTests.reading(used: 950))
+        s.observe(pool: sampleReading(used: 950))
         #expect(s.waitUntilDelivered(timeout: 10))
-        s.observe(pool: AlertEngineTests.reading(used: 100))
+        s.observe(pool: sampleReading(used: 100))
         #expect(s.waitUntilDelivered(timeout: 10))
         let reqs = rx.requests
         #expect(reqs.allSatisfy { ($0["sig_ok"] as? Bool) == true }, "signature checked by Python's hmac")
@@ -70,11 +73,13 @@ import TestSupport
         let s = Self.service([Self.receiver("flaky", url: rx.url)], state: try Self.tempDir())
         s.start()
         defer { s.stop() }
-        s.observe(pool: AlertEngineTests.reading(used: 1000, mode: "out_of_data_space"))
+        s.observe(pool: sampleReading(used: 1000, mode: "out_of_data_space"))
         #expect(s.waitUntilDelivered(timeout: 15))
         let reqs = rx.requests
         let ids = reqs.compactMap { ($0["headers"] as? [String: String])?["X-Thinpool-Notification-Id"] }
-        let accepted = reqs.filter { ($0["status"] as? Int) == 200 }.compactMap { ($0["headers"] as? [String: String])?["X-Thinpool-Notification-Id"] }
+        let accepted = reqs.filter { ($0["status"] as? Int) == 200 }.compactMap {
+            ($0["headers"] as? [String: String])?["X-Thinpool-Notification-Id"]
+        }
         #expect(reqs.prefix(3).allSatisfy { ($0["status"] as? Int) == 500 })
         #expect(Set(ids).count == accepted.count, "every notification accepted once")
         #expect(accepted.count == Set(accepted).count, "no duplicates")
@@ -88,7 +93,7 @@ import TestSupport
         let s = Self.service([Self.receiver("hung", url: hung.url), Self.receiver("fine", url: fine.url)], state: nil)
         s.start()
         let t0 = Date()
-        s.observe(pool: AlertEngineTests.reading(used: 950))
+        s.observe(pool: sampleReading(used: 950))
         #expect(Date().timeIntervalSince(t0) < 0.5, "observing never waits for a receiver")
         #expect(waitFor(5) { fine.acceptedBodies.isEmpty ? nil : true } == true)
         #expect(waitFor(5) { (s.deliveryResults["hung"]?["retried"] ?? 0) >= 2 ? true : nil } == true, "timed out and retried")
@@ -103,7 +108,7 @@ import TestSupport
         let s = Self.service([Self.receiver("strict", url: rx.url)], state: nil)
         s.start()
         defer { s.stop() }
-        s.observe(pool: AlertEngineTests.reading(used: 950))
+        s.observe(pool: sampleReading(used: 950))
         #expect(s.waitUntilDelivered(timeout: 10))
         #expect(s.deliveryResults["strict"]?["rejected"] ?? 0 >= 1)
         #expect(s.deliveryResults["strict"]?["delivered"] == nil)
@@ -117,7 +122,7 @@ import TestSupport
         // The receiver is down: the notification stays pending, saved in the state file.
         let first = Self.service([Self.receiver("later", url: url)], state: dir)
         first.start()
-        first.observe(pool: AlertEngineTests.reading(used: 950))
+        first.observe(pool: sampleReading(used: 950))
         #expect(waitFor(5) { (first.deliveryResults["later"]?["retried"] ?? 0) >= 1 ? true : nil } == true)
         let firing = first.firing.count
         first.stop()
@@ -128,7 +133,7 @@ import TestSupport
         defer { second.stop() }
         #expect(second.firing.count == firing)
         #expect(second.waitUntilDelivered(timeout: 10))
-        second.observe(pool: AlertEngineTests.reading(used: 950))   // still firing: nothing new
+        second.observe(pool: sampleReading(used: 950))  // still firing: nothing new
         #expect(second.waitUntilDelivered(timeout: 2))
         let firingAlerts = rx.acceptedBodies.flatMap { Self.alertsIn($0) }.filter { $0.status == "firing" }
         #expect(firingAlerts.count == firing, "each firing alert announced exactly once")
@@ -141,9 +146,8 @@ import TestSupport
         let s = Self.service([Self.receiver("r", url: rx.url)], state: file + "/state")
         s.start()
         defer { s.stop() }
-        s.observe(pool: AlertEngineTests.reading(used: 950))
+        s.observe(pool: sampleReading(used: 950))
         #expect(s.waitUntilDelivered(timeout: 10), "notifications still go out")
-        let text = ExpositionFormat.text.render(s.metrics())
-        #expect(text.contains("thinpool_state_writable 0"))
+        #expect(s.stats.stateWritable == false)
     }
 }

@@ -1,8 +1,11 @@
 import AgentConfig
 import Foundation
 import JSON
-import Testing
+import Planning
+import SystemIO
 import TestSupport
+import Testing
+
 @testable import Alerting
 
 let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("golden"))
@@ -12,16 +15,32 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
     static let context = Payloads.Context(host: "node-7", externalURL: "http://node-7:10234/")
 
     static func alert(_ severity: Severity) -> ActiveAlert {
-        ActiveAlert(key: AlertKey(pool: "docker-thinpool", name: .dataUsage), severity: severity, startsAt: start,
-                    lastNotifiedAt: start.addingTimeInterval(60),
-                    summary: "pool docker-thinpool data 91.2% used, 19.3 GB available, docker's minimum free space 21.5 GB",
-                    description: "Data space: 199.2 GB of 218.5 GB used.", value: 0.912)
+        ActiveAlert(
+            key: AlertKey(pool: "docker-thinpool", name: .dataUsage), severity: severity, startsAt: start,
+            lastNotifiedAt: start.addingTimeInterval(60),
+            summary: "pool docker-thinpool data 91.2% used, 19.3 GB available, docker's minimum free space 21.5 GB",
+            description: "Data space: 199.2 GB of 218.5 GB used.", value: 0.912)
     }
 
     static let notifications: [(String, AlertNotification)] = [
-        ("firing", AlertNotification(id: "n-1", sequence: 1, receiver: "r", alerts: AlertEvent(kind: .firing, alert: alert(.warning)).notified, createdAt: start)),
-        ("escalated", AlertNotification(id: "n-2", sequence: 2, receiver: "r", alerts: AlertEvent(kind: .severityChanged, alert: alert(.critical), previousSeverity: .warning).notified, createdAt: start)),
-        ("resolved", AlertNotification(id: "n-3", sequence: 3, receiver: "r", alerts: AlertEvent(kind: .resolved, alert: alert(.critical), endsAt: start.addingTimeInterval(600)).notified, createdAt: start)),
+        (
+            "firing",
+            AlertNotification(
+                id: "n-1", sequence: 1, receiver: "r", alerts: AlertEvent(kind: .firing, alert: alert(.warning)).notified, createdAt: start)
+        ),
+        (
+            "escalated",
+            AlertNotification(
+                id: "n-2", sequence: 2, receiver: "r",
+                alerts: AlertEvent(kind: .severityChanged, alert: alert(.critical), previousSeverity: .warning).notified, createdAt: start)
+        ),
+        (
+            "resolved",
+            AlertNotification(
+                id: "n-3", sequence: 3, receiver: "r",
+                alerts: AlertEvent(kind: .resolved, alert: alert(.critical), endsAt: start.addingTimeInterval(600)).notified,
+                createdAt: start)
+        ),
     ]
 
     func render(_ kind: ReceiverConfig.Kind, _ n: AlertNotification, secretFile: String? = nil) throws -> OutgoingRequest {
@@ -48,7 +67,10 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         let alerts = body["alerts"] as! [[String: Any]]
         #expect(alerts.map { $0["status"] as! String } == ["resolved", "firing"])
         #expect(alerts.map { ($0["labels"] as! [String: String])["severity"]! } == ["warning", "critical"])
-        #expect((alerts[1]["labels"] as! [String: String]) == ["alertname": "ThinPoolDataUsage", "host": "node-7", "pool": "docker-thinpool", "severity": "critical"])
+        #expect(
+            (alerts[1]["labels"] as! [String: String]) == [
+                "alertname": "ThinPoolDataUsage", "host": "node-7", "pool": "docker-thinpool", "severity": "critical",
+            ])
         #expect(alerts[1]["endsAt"] as? String == "0001-01-01T00:00:00Z")
         #expect(alerts[0]["endsAt"] as? String == "2027-01-15T08:01:00.000Z")
         #expect((body["commonLabels"] as! [String: String])["severity"] == nil, "severities differ")
@@ -81,75 +103,17 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
 
     /// RFC 4231 test cases 1, 2 and 6.
     @Test func hmacSHA256Vectors() {
-        #expect(HMACSHA256.hex(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8))
+        #expect(
+            HMACSHA256.hex(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8))
                 == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
-        #expect(HMACSHA256.hex(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
+        #expect(
+            HMACSHA256.hex(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
                 == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-        #expect(HMACSHA256.hex(key: [UInt8](repeating: 0xaa, count: 131),
-                               message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+        #expect(
+            HMACSHA256.hex(
+                key: [UInt8](repeating: 0xaa, count: 131),
+                message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
                 == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
-    }
-}
-
-@Suite struct DeliveryPolicyTests {
-    let receiver: ReceiverConfig = {
-        var r = ReceiverConfig(name: "r", kind: .webhook, url: .value("http://x"))
-        r.retryInitial = .seconds(1)
-        r.retryMax = .seconds(60)
-        r.maxAge = .seconds(3600)
-        return r
-    }()
-
-    func decide(_ o: PostOutcome, attempts: Int = 1, age: Duration = .zero, random: Double = 1) -> DeliveryDecision {
-        DeliveryPolicy.decide(o, attempts: attempts, age: age, receiver: receiver, random: random)
-    }
-
-    @Test func outcomes() {
-        #expect(decide(.response(status: 200, body: "", seconds: 0)) == .delivered)
-        #expect(decide(.response(status: 204, body: "", seconds: 0)) == .delivered)
-        for s in [408, 429, 500, 502, 503] {
-            guard case .retry = decide(.response(status: s, body: "", seconds: 0)) else { Issue.record("\(s) not retried"); continue }
-        }
-        guard case .retry(_, let why) = decide(.failed(message: "Connection refused", seconds: 0)) else { Issue.record("network"); return }
-        #expect(why == "Connection refused")
-        #expect(decide(.response(status: 400, body: "bad payload", seconds: 0)) == .rejected(reason: "HTTP 400: bad payload"))
-        #expect(decide(.response(status: 404, body: "", seconds: 0)) == .rejected(reason: "HTTP 404"))
-        #expect(decide(.response(status: 301, body: "", seconds: 0)) == .rejected(reason: "HTTP 301 (redirects are not followed)"))
-    }
-
-    @Test func exponentialBackoffWithJitterAndACap() {
-        let full = (1...9).map { DeliveryPolicy.backoff(attempts: $0, receiver: receiver, random: 1) }
-        #expect(full == [1, 2, 4, 8, 16, 32, 60, 60, 60].map { Duration.seconds($0) })
-        #expect(DeliveryPolicy.backoff(attempts: 3, receiver: receiver, random: 0) == .seconds(2))
-        #expect(DeliveryPolicy.backoff(attempts: 3, receiver: receiver, random: 0.5) == .seconds(3))
-    }
-
-    @Test func givesUpAfterMaxAge() {
-        guard case .expired = decide(.response(status: 503, body: "", seconds: 0), attempts: 40, age: .seconds(3590)) else {
-            Issue.record("not expired"); return
-        }
-    }
-
-    /// A receiver down for ten minutes of simulated time, then up: the attempts a notification
-    /// gets, and that it is delivered once at the end.
-    @Test func tenMinutesDownThenUp() {
-        var t = Duration.zero
-        var attempts = 0
-        var delivered = 0
-        while t < .seconds(3600) {
-            attempts += 1
-            let up = t >= .seconds(600)
-            switch decide(up ? .response(status: 200, body: "", seconds: 0) : .response(status: 503, body: "", seconds: 0),
-                          attempts: attempts, age: t, random: 0.5) {
-            case .delivered: delivered += 1; t = .seconds(3600)
-            case .retry(let after, _): t += after
-            default: Issue.record("gave up at \(t)"); t = .seconds(3600)
-            }
-        }
-        #expect(delivered == 1)
-        // Waits of 0.75, 1.5, 3, 6, 12, 24, then 45 s (60 s capped, x0.75): the 20th attempt, at
-        // 632 s, is the first after the receiver came back.
-        #expect(attempts == 20)
     }
 }
 
@@ -175,7 +139,9 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         try "x".write(toFile: file, atomically: true, encoding: .utf8)
         let store = StateStore(directory: file + "/state")
         #expect(throws: StateStore.Failure.self) { try store.save(PersistedState()) }
-        do { try store.save(PersistedState()) } catch { #expect(error.description.hasPrefix("cannot create state directory \(file)/state")) }
+        do { try store.save(PersistedState()) } catch {
+            #expect(error.description.hasPrefix("cannot create state directory \(file)/state"))
+        }
     }
 }
 
@@ -191,5 +157,15 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         // What the state file holds survives a round trip to the millisecond.
         let now = Date()
         #expect(abs(RFC3339.parse(RFC3339.format(now))!.timeIntervalSince(now)) < 0.001)
+    }
+}
+
+/// A receiver's secret: as written in the config, or read from its file at delivery.
+@Suite struct SecretTests {
+    @Test func valueOrFileTrimmed() throws {
+        #expect(try ReceiverConfig.Secret.value("abc").resolve() == "abc")
+        let dir = try makeTempDir(["key": "R0UTING\n"])
+        #expect(try ReceiverConfig.Secret.file(dir + "/key").resolve() == "R0UTING")
+        #expect(throws: FileError.self) { try ReceiverConfig.Secret.file(dir + "/missing").resolve() }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Bolt
 
 /// The reader against real bbolt files (containerd 1.6's, captured in the test VM by
@@ -21,8 +22,11 @@ import TestSupport
         #expect(try Self.keys(db.root.bucket("v1")) == ["parents", "snapshots"])
         let snaps = try #require(try db.root.bucket(path: ["v1", "snapshots"]))
         // base-b was removed with ctr; the snapshotter had not cleaned it up yet.
-        #expect(try Self.keys(snaps) == ["default/2/sha256:94e59c3d7b6f52955725c49498b4f1282952051ba3a7475d5d3a9823e45bc495",
-                                         "default/4/base-b", "default/5/idle", "default/6/base-a-committed", "default/7/base-a-view"])
+        #expect(
+            try Self.keys(snaps) == [
+                "default/2/sha256:94e59c3d7b6f52955725c49498b4f1282952051ba3a7475d5d3a9823e45bc495",
+                "default/4/base-b", "default/5/idle", "default/6/base-a-committed", "default/7/base-a-view",
+            ])
         let committed = try #require(try snaps.bucket("default/6/base-a-committed"))
         #expect(try committed.value("kind") == [3])
         #expect(try committed.value("id") != nil)
@@ -60,11 +64,11 @@ import TestSupport
         var bytes = try Self.fixture("meta.db")
         let db = try BoltDB(bytes: bytes)
         let (page, other) = db.transactionID % 2 == 0 ? (0, 4096) : (4096, 0)
-        bytes[page + 16 + 48] ^= 0xff   // the current meta's txid: its checksum fails now
+        bytes[page + 16 + 48] ^= 0xff  // the current meta's txid: its checksum fails now
         let older = try BoltDB(bytes: bytes)
         #expect(older.transactionID == db.transactionID - 1)
         #expect(BoltDB.transactionID(metaPages: Array(bytes[0..<8192])) == older.transactionID)
-        bytes[other + 16] ^= 0xff       // and the other's magic
+        bytes[other + 16] ^= 0xff  // and the other's magic
         #expect(throws: BoltError.noValidMeta) { try BoltDB(bytes: bytes) }
     }
 

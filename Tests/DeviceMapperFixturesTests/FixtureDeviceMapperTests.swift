@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import DeviceMapper
+import ThinPool
+
+@testable import DeviceMapperFixtures
 
 @Suite struct FixtureDeviceMapperTests {
     static let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -38,14 +40,20 @@ import Testing
 
     @Test func missingAndMalformedFilesAreClearErrors() throws {
         let empty = try tempDir([:])
-        do { _ = try FixtureDeviceMapper(directory: empty).listDevices(); Issue.record("no error") } catch let e as DeviceMapperError {
+        do throws(DeviceMapperError) {
+            _ = try FixtureDeviceMapper(directory: empty).listDevices()
+            Issue.record("no error")
+        } catch let e {
             #expect(e.code == .badFixture)
-            #expect(e.errno == ENOENT)
+            #expect(e.errno?.rawValue == ENOENT)
             #expect(e.description.contains("\(empty)/table"))
             #expect(e.description.contains("`dmsetup table`"))
         }
         let bad = try tempDir(["table": "p: 0 100 linear 7:0 0\n", "status": "p: 0 100 linear\nthis is not dmsetup\n"])
-        do { _ = try FixtureDeviceMapper(directory: bad).listDevices(); Issue.record("no error") } catch let e as DeviceMapperError {
+        do throws(DeviceMapperError) {
+            _ = try FixtureDeviceMapper(directory: bad).listDevices()
+            Issue.record("no error")
+        } catch let e {
             #expect(e.description.hasPrefix("\(bad)/status:2: expected '<device name>:"))
         }
     }
@@ -53,7 +61,7 @@ import Testing
     @Test func writesAreRefused() throws {
         let dm = FixtureDeviceMapper(directory: Self.demo)
         #expect(throws: DeviceMapperError.self) { try dm.resume("full") }
-        do { try dm.suspend("full", noFlush: true) } catch let e as DeviceMapperError {
+        do throws(DeviceMapperError) { try dm.suspend("full", noFlush: true) } catch let e {
             #expect(e.code == .unsupported)
         }
     }

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import ThinPool
+
 @testable import DeviceMapper
 
 /// The real client on the machine the tests run on. These machines' kernels have no
@@ -15,13 +17,13 @@ import Testing
             _ = try dm.listDevices()
             return
         }
-        do {
+        do throws(DeviceMapperError) {
             _ = try dm.listDevices()
             Issue.record("listDevices succeeded without device-mapper")
-        } catch let e as DeviceMapperError {
+        } catch let e {
             if geteuid() == 0 {
                 #expect(e.code == .notAvailable)
-                #expect(e.errno == ENODEV || e.errno == ENOENT)
+                #expect(e.errno?.rawValue == ENODEV || e.errno?.rawValue == ENOENT)
                 #expect(e.description.hasPrefix("device-mapper is not available in this kernel: /dev/mapper/control: "))
             } else {
                 #expect(e.code == .notAvailable || e.code == .permissionDenied)
@@ -31,16 +33,5 @@ import Testing
         #expect(throws: DeviceMapperError.self) { try dm.status("pool") }
         #expect(throws: DeviceMapperError.self) { try dm.table("pool") }
         #expect(throws: DeviceMapperError.self) { try dm.waitEvent("pool", after: 0) }
-    }
-
-    @Test func errnoMapsToCodes() {
-        #expect(DeviceMapperError.code(forErrno: ENODEV) == .notAvailable)
-        #expect(DeviceMapperError.code(forErrno: EACCES) == .permissionDenied)
-        #expect(DeviceMapperError.code(forErrno: EPERM) == .permissionDenied)
-        #expect(DeviceMapperError.code(forErrno: ENXIO) == .noSuchDevice)
-        #expect(DeviceMapperError.code(forErrno: EBUSY) == .busy)
-        #expect(DeviceMapperError.code(forErrno: EIO) == .failed)
-        let e = DeviceMapperError(.permissionDenied, .status, device: "pool", errno: EACCES)
-        #expect(e.description == "permission denied for device-mapper STATUS pool: Permission denied (errno 13) (device-mapper ioctls need root or CAP_SYS_ADMIN)")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The agent's alerting, the real binary end to end: config check, webhooks from a fixture
 /// source, SIGKILL with a notification pending, SIGHUP.
@@ -14,17 +14,17 @@ import TestSupport
     func config(_ dir: String, receiverURL: String, extra: String = "") throws -> String {
         let path = dir + "/agent.yml"
         try """
-            poll_interval: 200ms
-            state_dir: state
-            host: test-host
-            receivers:
-              - name: hook
-                type: webhook
-                url: \(receiverURL)
-                timeout: 1s
-                retry: { initial: 100ms, max: 200ms }
-            \(extra)
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        poll_interval: 200ms
+        state_dir: state
+        host: test-host
+        receivers:
+          - name: hook
+            type: webhook
+            url: \(receiverURL)
+            timeout: 1s
+            retry: { initial: 100ms, max: 200ms }
+        \(extra)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -47,8 +47,12 @@ import TestSupport
         let rx = try Receiver()
         let dir = try tempDir()
         let port = try freePort()
-        let d = try Daemon(Repo.binary, ["--dm.fixtures", Repo.fixture("demo"), "--config.file", try config(dir, receiverURL: rx.url),
-                                         "--web.listen-address", "127.0.0.1:\(port)"])
+        let d = try Daemon(
+            Repo.binary,
+            [
+                "--dm.fixtures", Repo.fixture("demo"), "--config.file", try config(dir, receiverURL: rx.url),
+                "--web.listen-address", "127.0.0.1:\(port)",
+            ])
         defer { _ = d.stop() }
         let got = waitFor(15) { () -> [String]? in
             let names = rx.acceptedBodies.flatMap { body in
@@ -78,9 +82,10 @@ import TestSupport
         let state = dir + "/state/state.json"
         let pending = waitFor(10) { () -> Int? in
             guard let data = FileManager.default.contents(atPath: state),
-                  let s = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let outbox = s["outbox"] as? [[String: Any]], outbox.count >= 2,
-                  (outbox[0]["attempts"] as? Int ?? 0) >= 1 else { return nil }   // in order: the head is tried first
+                let s = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let outbox = s["outbox"] as? [[String: Any]], outbox.count >= 2,
+                (outbox[0]["attempts"] as? Int ?? 0) >= 1
+            else { return nil }  // in order: the head is tried first
             return outbox.count
         }
         #expect(pending != nil, "\(first.log.suffix(2000))")
@@ -90,7 +95,7 @@ import TestSupport
         defer { _ = second.stop() }
         let delivered = waitFor(15) { rx.acceptedBodies.count >= (pending ?? 1) ? rx.acceptedBodies.count : nil }
         #expect(delivered != nil)
-        usleep(1_500_000)   // several polls of the restarted agent: it must not announce them again
+        usleep(1_500_000)  // several polls of the restarted agent: it must not announce them again
         let firing = rx.acceptedBodies.flatMap { body in
             ((body as? [String: Any])?["alerts"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "firing" }
                 .map { ($0["labels"] as? [String: String] ?? [:]).description }
@@ -104,7 +109,8 @@ import TestSupport
         let dir = try tempDir()
         let cfg = try config(dir, receiverURL: rx.url)
         let port = try freePort()
-        let d = try Daemon(Repo.binary, ["--dm.fixtures", Repo.fixture("demo"), "--config.file", cfg, "--web.listen-address", "127.0.0.1:\(port)"])
+        let d = try Daemon(
+            Repo.binary, ["--dm.fixtures", Repo.fixture("demo"), "--config.file", cfg, "--web.listen-address", "127.0.0.1:\(port)"])
         defer { _ = d.stop() }
         #expect(waitFor(10) { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 1) } != nil)
         // Exclude the pool that is out of space: its alerts resolve.

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// dashboards/thinpool.json: valid as Grafana reads it, and every query of every panel returns
 /// data from a real Prometheus scraping real exporters.
@@ -48,8 +48,10 @@ import TestSupport
         }
         // What the issue asks the dashboard to show.
         let titles = panels.compactMap { $0["title"] as? String }.joined(separator: "\n")
-        for needed in ["Data used", "Metadata used", "minimum free space", "Time until data full", "Mode", "Needs check",
-                       "Top thin volumes", "Autoextend", "Notifications", "Up"] {
+        for needed in [
+            "Data used", "Metadata used", "minimum free space", "Time until data full", "Mode", "Needs check",
+            "Top thin volumes", "Autoextend", "Notifications", "Up",
+        ] {
             #expect(titles.contains(needed), "no panel about \(needed)")
         }
     }
@@ -65,7 +67,8 @@ import TestSupport
         let status = try String(contentsOfFile: host + "/status", encoding: .utf8)
         let filling = Mutex(true)
         let writer = Thread {
-            var used = 96, meta = 113
+            var used = 96
+            var meta = 113
             while filling.withLock({ $0 }) {
                 used += 8
                 meta += 1
@@ -91,9 +94,13 @@ import TestSupport
         try agent.write(toFile: dir + "/agent.yml", atomically: true, encoding: .utf8)
         var exporters: [(Daemon, Int)] = []
         defer { for (d, _) in exporters { _ = d.stop() } }
-        for args in [["--dm.fixtures", Repo.fixture("demo")],
-                     ["--dm.fixtures", host, "--docker.root", host + "/docker", "--docker.config", host + "/etc/docker/daemon.json",
-                      "--containerd.config", host + "/etc/containerd/config.toml"]] {
+        for args in [
+            ["--dm.fixtures", Repo.fixture("demo")],
+            [
+                "--dm.fixtures", host, "--docker.root", host + "/docker", "--docker.config", host + "/etc/docker/daemon.json",
+                "--containerd.config", host + "/etc/containerd/config.toml",
+            ],
+        ] {
             let port = try freePort()
             let d = try Daemon(Repo.binary, args + ["--config.file", dir + "/agent.yml", "--web.listen-address", "127.0.0.1:\(port)"])
             exporters.append((d, port))
@@ -103,21 +110,28 @@ import TestSupport
         }
         let promPort = try freePort()
         try """
-            global: { scrape_interval: 1s, scrape_timeout: 1s }
-            scrape_configs:
-              - job_name: thinpool-exporter
-                static_configs: [ { targets: [\(exporters.map { "'127.0.0.1:\($0.1)'" }.joined(separator: ", "))] } ]
-            """.write(toFile: "\(dir)/prometheus.yml", atomically: true, encoding: .utf8)
-        let prometheus = try Daemon(try tool("prometheus"), ["--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
-                                                             "--web.listen-address=127.0.0.1:\(promPort)"])
+        global: { scrape_interval: 1s, scrape_timeout: 1s }
+        scrape_configs:
+          - job_name: thinpool-exporter
+            static_configs: [ { targets: [\(exporters.map { "'127.0.0.1:\($0.1)'" }.joined(separator: ", "))] } ]
+        """.write(toFile: "\(dir)/prometheus.yml", atomically: true, encoding: .utf8)
+        let prometheus = try Daemon(
+            try tool("prometheus"),
+            [
+                "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
+                "--web.listen-address=127.0.0.1:\(promPort)",
+            ])
         defer { _ = prometheus.stop() }
 
         /// (error, number of series) of an instant query.
         func query(_ q: String) -> (error: String?, series: Int) {
             let encoded = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             // Without -f: a 400 carries Prometheus's parse error in its body.
-            guard let r = try? runProgram("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(promPort)/api/v1/query?query=\(encoded)"]),
-                  let json = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
+            guard
+                let r = try? runProgram(
+                    "/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(promPort)/api/v1/query?query=\(encoded)"]),
+                let json = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            else {
                 return ("no answer from Prometheus", 0)
             }
             if json["status"] as? String != "success" { return ("\(json["errorType"] ?? ""): \(json["error"] ?? "")", 0) }
@@ -125,8 +139,9 @@ import TestSupport
         }
         // Both targets up, a few scrapes in, the pool seen filling by the agent.
         #expect(waitFor(60) { query("count(up == 1) == 2").series == 1 ? true : nil } != nil, "\(prometheus.log.suffix(1500))")
-        #expect(waitFor(60) { query("thinpool_data_full_seconds").series > 0 ? true : nil } != nil,
-                "the agent never forecast the filling pool: \(exporters[1].0.log.suffix(1500))")
+        #expect(
+            waitFor(60) { query("thinpool_data_full_seconds").series > 0 ? true : nil } != nil,
+            "the agent never forecast the filling pool: \(exporters[1].0.log.suffix(1500))")
         #expect(waitFor(30) { query("thinpool_notifications_total{result=\"delivered\"} > 0").series > 0 ? true : nil } != nil)
         sleep(3)
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import Yams
 
 /// What operators drop in (deploy/, Containerfile) checked by the tools that will read it:
@@ -24,10 +24,11 @@ import Yams
     @Test func everyRuleHasATest() throws {
         let rules = try Self.text("deploy/prometheus/thinpool-rules.yml")
         let tests = try Self.text("deploy/prometheus/thinpool-rules.test.yml")
-        let names = Set(rules.split(separator: "\n").compactMap { line -> String? in
-            let t = line.trimmingCharacters(in: .whitespaces)
-            return t.hasPrefix("- alert: ") ? String(t.dropFirst(9)) : nil
-        })
+        let names = Set(
+            rules.split(separator: "\n").compactMap { line -> String? in
+                let t = line.trimmingCharacters(in: .whitespaces)
+                return t.hasPrefix("- alert: ") ? String(t.dropFirst(9)) : nil
+            })
         #expect(names.count == 13)
         for name in names {
             #expect(tests.contains("alertname: \(name)\n"), "no promtool test for \(name)")
@@ -55,9 +56,11 @@ import Yams
             .write(toFile: dir + "/thinpool-exporter.service", atomically: true, encoding: .utf8)
         let r = try runProgram(try tool("systemd-analyze"), ["verify", dir + "/thinpool-exporter.service"])
         #expect(r.status == 0 && r.output.isEmpty, "systemd-analyze verify: \(r.output)")
-        for line in ["CapabilityBoundingSet=CAP_SYS_ADMIN CAP_IPC_LOCK CAP_SYS_RESOURCE CAP_SYS_NICE", "NoNewPrivileges=yes",
-                     "ProtectSystem=strict", "ProtectHome=yes", "StateDirectory=thinpool-exporter",
-                     "EnvironmentFile=-/etc/default/thinpool-exporter", "ExecReload=/bin/kill -HUP $MAINPID"] {
+        for line in [
+            "CapabilityBoundingSet=CAP_SYS_ADMIN CAP_IPC_LOCK CAP_SYS_RESOURCE CAP_SYS_NICE", "NoNewPrivileges=yes",
+            "ProtectSystem=strict", "ProtectHome=yes", "StateDirectory=thinpool-exporter",
+            "EnvironmentFile=-/etc/default/thinpool-exporter", "ExecReload=/bin/kill -HUP $MAINPID",
+        ] {
             #expect(unit.contains("\n" + line + "\n"), "missing \(line)")
         }
         // The arguments it passes are ones serve accepts.
@@ -137,8 +140,9 @@ import Yams
         func canonical(_ v: Any) throws -> String {
             String(decoding: try JSONSerialization.data(withJSONObject: v, options: [.sortedKeys]), as: UTF8.self)
         }
-        #expect(try canonical(try #require(rule["spec"])) == (try canonical(rules)),
-                "deploy/kubernetes/make-prometheusrule.sh was not rerun after the rules changed")
+        #expect(
+            try canonical(try #require(rule["spec"])) == (try canonical(rules)),
+            "deploy/kubernetes/make-prometheusrule.sh was not rerun after the rules changed")
     }
 
     @Test func containerfileInstallsEveryLibraryTheBinaryLoads() throws {
@@ -157,20 +161,28 @@ import Yams
         // --static-swift-stdlib, so the debug binary's libswift* are not counted).
         let needed = try runProgram(try tool("readelf"), ["-d", Repo.binary]).stdout.split(separator: "\n")
             .compactMap { line -> String? in
-                guard line.contains("(NEEDED)"), let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]") else { return nil }
+                guard line.contains("(NEEDED)"), let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]") else {
+                    return nil
+                }
                 return String(line[line.index(after: open)..<close])
             }
         let ldd = try runProgram(try tool("ldd"), [Repo.binary]).stdout
         var packages: Set<String> = []
-        for soname in needed where !soname.hasPrefix("libswift") && !soname.hasPrefix("lib_") && !soname.contains("Foundation")
-            && !soname.hasPrefix("libdispatch") && !soname.hasPrefix("libBlocksRuntime") {
+        for soname in needed
+        where !soname.hasPrefix("libswift") && !soname.hasPrefix("lib_") && !soname.contains("Foundation")
+            && !soname.hasPrefix("libdispatch") && !soname.hasPrefix("libBlocksRuntime")
+        {
             guard let line = ldd.split(separator: "\n").first(where: { $0.contains(soname + " =>") }),
-                  let path = line.split(separator: " ").first(where: { $0.hasPrefix("/") }) else { continue }
+                let path = line.split(separator: " ").first(where: { $0.hasPrefix("/") })
+            else { continue }
             let real = URL(fileURLWithPath: String(path)).resolvingSymlinksInPath().path
             var owner: String?
             for candidate in [String(path), real, "/usr" + path, "/usr" + real] {
                 let r = try runProgram(try tool("dpkg"), ["-S", candidate])
-                if r.status == 0 { owner = r.stdout.split(separator: ":").first.map(String.init); break }
+                if r.status == 0 {
+                    owner = r.stdout.split(separator: ":").first.map(String.init)
+                    break
+                }
             }
             let pkg = try #require(owner, "no package owns \(soname) (\(path))")
             packages.insert(pkg)

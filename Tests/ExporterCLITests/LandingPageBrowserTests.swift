@@ -1,14 +1,18 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The landing page in a real browser (Debian's chromium, headless): rendered, every pool on
 /// it, a screenshot kept at .build/artifacts/landing-page.png.
 @Suite(.serialized) struct LandingPageBrowserTests {
     func chromium(_ args: [String]) throws -> ProcessResult {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString)").path
-        return try runProgram(try tool("chromium"), ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                                     "--user-data-dir=\(profile)", "--virtual-time-budget=2000"] + args)
+        return try runProgram(
+            try tool("chromium"),
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--user-data-dir=\(profile)", "--virtual-time-budget=2000",
+            ] + args)
     }
 
     @Test func everyPoolIsShownInARealBrowser() throws {

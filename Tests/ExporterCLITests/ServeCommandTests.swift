@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `thinpool-exporter serve`, the real binary, as a daemon.
@@ -68,7 +69,8 @@ import Glibc
 
     @Test func badWebConfigListsEveryProblem() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("web-\(UUID().uuidString).yml").path
-        try "tls_server_config:\n  cert_file: nope.crt\nbasic_auth_users:\n  bob: plaintext\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "tls_server_config:\n  cert_file: nope.crt\nbasic_auth_users:\n  bob: plaintext\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
         let r = try run(["serve", "--dm.fixtures", Repo.fixture("demo"), "--web.config.file", file, "--web.listen-address", "127.0.0.1:0"])
         #expect(r.status == 78)
         #expect(r.stderr.contains("3 problems in \(file)"), "\(r.stderr)")
@@ -95,9 +97,11 @@ import Glibc
     }
 
     @Test func badFlags() throws {
-        for (args, message) in [(["--web.listen-address", "nowhere"], "is not HOST:PORT"),
-                                (["--web.telemetry-path", "metrics"], "must start with /"),
-                                (["--log.format", "xml"], "is not one of logfmt, json")] {
+        for (args, message) in [
+            (["--web.listen-address", "nowhere"], "is not HOST:PORT"),
+            (["--web.telemetry-path", "metrics"], "must start with /"),
+            (["--log.format", "xml"], "is not one of logfmt, json"),
+        ] {
             let r = try run(["serve"] + args)
             #expect(r.status == 64)
             #expect(r.stderr.contains(message), "\(r.stderr)")
@@ -112,20 +116,24 @@ import Glibc
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prom-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try """
-            global: { scrape_interval: 1s, scrape_timeout: 1s }
-            scrape_configs:
-              - job_name: thinpool
-                static_configs: [ { targets: ['127.0.0.1:\(port)'] } ]
-            """.write(toFile: "\(dir)/prometheus.yml", atomically: true, encoding: .utf8)
-        let prometheus = try Daemon(try tool("prometheus"), ["--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
-                                                             "--web.listen-address=127.0.0.1:\(promPort)"])
+        global: { scrape_interval: 1s, scrape_timeout: 1s }
+        scrape_configs:
+          - job_name: thinpool
+            static_configs: [ { targets: ['127.0.0.1:\(port)'] } ]
+        """.write(toFile: "\(dir)/prometheus.yml", atomically: true, encoding: .utf8)
+        let prometheus = try Daemon(
+            try tool("prometheus"),
+            [
+                "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
+                "--web.listen-address=127.0.0.1:\(promPort)",
+            ])
         defer { _ = prometheus.stop() }
 
         func query(_ q: String) -> [(labels: [String: String], value: String)]? {
             let encoded = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             guard let body = httpGet("http://127.0.0.1:\(promPort)/api/v1/query?query=\(encoded)", timeout: 2),
-                  let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-                  let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]], !result.isEmpty
+                let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]], !result.isEmpty
             else { return nil }
             return result.map { (($0["metric"] as? [String: String]) ?? [:], (($0["value"] as? [Any])?[1] as? String) ?? "") }
         }

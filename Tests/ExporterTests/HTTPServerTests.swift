@@ -3,8 +3,9 @@ import Foundation
 import JSON
 import PoolReader
 import PoolViews
-import Testing
+import ReaderTestSupport
 import TestSupport
+import Testing
 import ThinPool
 
 @Suite(.serialized) struct HTTPServerTests {
@@ -29,7 +30,7 @@ import ThinPool
         let api = try get(s.port, "/api/v1/pools")
         #expect(api.contains("Content-Type: application/json\r\n"))
         let body = String(api[api.range(of: "\r\n\r\n")!.upperBound...])
-        #expect(body == PoolJSON.report(try fixtureReader("demo").read()).serialized(pretty: true))
+        #expect(body == PoolJSON.report(try fixtureReader(Repo.fixture("demo")).read()).serialized(pretty: true))
 
         #expect(try get(s.port, "/healthz").hasSuffix("\r\n\r\nok\n"))
         #expect(try get(s.port, "/nope").hasPrefix("HTTP/1.1 404 Not Found\r\n"))
@@ -58,7 +59,7 @@ import ThinPool
     }
 
     @Test func basicAuth() async throws {
-        let hash = "$2b$10$aaaaaaaaaaaaaaaaaaaaaOu.2RCQaC8dgrJ5zuTsJvjekNCE2D4WO"   // password "x"
+        let hash = "$2b$10$aaaaaaaaaaaaaaaaaaaaaOu.2RCQaC8dgrJ5zuTsJvjekNCE2D4WO"  // password "x"
         let s = try await TestServer.start(router: testRouter(auth: BasicAuth(users: ["prom": hash])))
         let none = try get(s.port, "/metrics")
         #expect(none.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
@@ -80,7 +81,9 @@ import ThinPool
         #expect(c.readAll().hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
         // Many moderately large headers: over the total limit.
         let many = try RawClient(port: s.port)
-        many.send("GET /metrics HTTP/1.1\r\nHost: x\r\n" + (0..<64).map { "X-H\($0): \(String(repeating: "b", count: 1000))\r\n" }.joined() + "\r\n")
+        many.send(
+            "GET /metrics HTTP/1.1\r\nHost: x\r\n" + (0..<64).map { "X-H\($0): \(String(repeating: "b", count: 1000))\r\n" }.joined()
+                + "\r\n")
         #expect(many.readAll().hasPrefix("HTTP/1.1 431 "))
         let garbage = try RawClient(port: s.port)
         garbage.send("\u{1}\u{2}NOT HTTP\r\n\r\n")
@@ -144,7 +147,7 @@ import ThinPool
     }
 
     @Test func gracefulShutdownFinishesAnswersInFlight() async throws {
-        let reader = fixtureReader("demo")
+        let reader = fixtureReader(Repo.fixture("demo"))
         let slowRouter = testRouter(pools: {
             Thread.sleep(forTimeInterval: 0.8)
             return try reader.read()

@@ -1,7 +1,7 @@
 import Exporter
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// TLS as a user sees it: real certificates from openssl, a real curl.
 @Suite(.serialized) struct TLSTests {
@@ -55,8 +55,9 @@ import TestSupport
         let with = try curl(["--cacert", "\(dir)/ca.crt", "--cert", "\(dir)/client.crt", "--key", "\(dir)/client.key", url])
         #expect(with.status == 0 && with.output == "ok\n", "\(with.output)")
         #expect(try curl(["--cacert", "\(dir)/ca.crt", url]).status != 0, "no client certificate")
-        #expect(try curl(["--cacert", "\(dir)/ca.crt", "--cert", "\(dir)/other.crt", "--key", "\(dir)/other.key", url]).status != 0,
-                "a certificate from another CA")
+        #expect(
+            try curl(["--cacert", "\(dir)/ca.crt", "--cert", "\(dir)/other.crt", "--key", "\(dir)/other.key", url]).status != 0,
+            "a certificate from another CA")
         try await s.stop()
     }
 }

@@ -1,14 +1,17 @@
 import Exporter
 import Foundation
 import Logging
-import PoolReader
-import ThinPool
+import Metrics
 import NIOCore
+import PoolReader
+import ReaderTestSupport
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
+import ThinPool
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An HTTPServer on 127.0.0.1 (a free port) inside a real ServiceGroup, stopped by graceful
@@ -21,10 +24,12 @@ struct TestServer {
     static func start(router: Router, limits: HTTPLimits = HTTPLimits(), tls: TLSContext? = nil) async throws -> TestServer {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let server = HTTPServer(listenAddresses: [ListenAddress(host: "127.0.0.1", port: 0)], router: router,
-                                limits: limits, tls: tls, logger: logger, drainTimeout: .seconds(3))
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: server)], logger: logger))
+        let server = HTTPServer(
+            listenAddresses: [ListenAddress(host: "127.0.0.1", port: 0)], router: router,
+            limits: limits, tls: tls, logger: logger, drainTimeout: .seconds(3))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: server)], logger: logger))
         let task = Task { try await group.run() }
         for _ in 0..<500 {
             if let a = server.boundAddresses?.first, let port = a.port { return TestServer(group: group, task: task, port: port) }
@@ -40,14 +45,18 @@ struct TestServer {
     }
 }
 
-func testRouter(fixture: String = "demo", auth: BasicAuth = BasicAuth(users: [:]),
-                pools: (@Sendable () throws -> PoolReport)? = nil) -> Router {
-    let reader = fixtureReader(fixture)
+func testRouter(
+    fixture: String = "demo", auth: BasicAuth = BasicAuth(users: [:]),
+    pools: (@Sendable () throws -> PoolReport)? = nil
+) -> Router {
+    let reader = fixtureReader(Repo.fixture(fixture))
     let read: @Sendable () throws -> PoolReport = pools ?? { try reader.read() }
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    return Router(telemetryPath: "/metrics", scraper: Scraper(collectors: [PoolCollector(read: read)], version: "test"),
-                  pools: read, auth: auth, version: "test", logger: logger)
+    let scraper = Scraper(collectors: [PoolCollector(read: read)], version: "test")
+    return Router(
+        telemetryPath: "/metrics", metrics: { scraper.scrape() },
+        pools: read, auth: auth, version: "test", logger: logger)
 }
 
 func get(_ port: Int, _ path: String, headers: [String] = []) throws -> String {

@@ -1,14 +1,15 @@
 import ConfigFile
 import Exporter
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct WebConfigTests {
     func write(_ files: [String: String]) throws -> String { try makeTempDir(files) }
 
     @Test func validConfigWithRelativePaths() throws {
-        let dir = try write(["web.yml": """
+        let dir = try write([
+            "web.yml": """
             tls_server_config:
               cert_file: server.crt
               key_file: server.key
@@ -21,7 +22,8 @@ import TestSupport
                 X-Frame-Options: deny
             basic_auth_users:
               prometheus: $2y$10$aaaaaaaaaaaaaaaaaaaaaOu.2RCQaC8dgrJ5zuTsJvjekNCE2D4WO
-            """, "server.crt": "x", "server.key": "x", "ca.crt": "x"])
+            """, "server.crt": "x", "server.key": "x", "ca.crt": "x",
+        ])
         let c = try WebConfig.load(path: "\(dir)/web.yml")
         #expect(c.tls?.certFile == "\(dir)/server.crt")
         #expect(c.tls?.clientAuth == .requireAndVerify)
@@ -31,7 +33,8 @@ import TestSupport
     }
 
     @Test func everyProblemIsReportedAtOnceWithPathAndLine() throws {
-        let dir = try write(["web.yml": """
+        let dir = try write([
+            "web.yml": """
             tls_server_config:
               cert_file: missing.crt
               min_version: TLS10
@@ -43,7 +46,8 @@ import TestSupport
               headers:
                 Server: mine
             unknown_thing: 1
-            """])
+            """
+        ])
         do {
             _ = try WebConfig.load(path: "\(dir)/web.yml")
             Issue.record("accepted a bad config")

@@ -1,11 +1,12 @@
-import DeviceMapper
-import Exporter
+import DeviceMapperFixtures
 import Exposition
 import Foundation
+import Metrics
 import PoolReader
-import Testing
 import TestSupport
+import Testing
 import ThinPool
+
 @testable import Workloads
 
 /// A docker host with 5,000 layers: every one active and named, yet the thin volume series stay
@@ -21,7 +22,8 @@ import ThinPool
         let pool = prefix + "-pool"
         var table = "\(pool): 0 209715200 thin-pool 7:1 7:0 128 32768 1 skip_block_zeroing\n"
         var status = "\(pool): 0 209715200 thin-pool 7 2000/262144 100000/1638400 - rw discard_passdown queue_if_no_space - 1024\n"
-        let meta = dir + "/docker/devicemapper/metadata", sha = dir + "/docker/image/devicemapper/layerdb/sha256"
+        let meta = dir + "/docker/devicemapper/metadata"
+        let sha = dir + "/docker/image/devicemapper/layerdb/sha256"
         try FileManager.default.createDirectory(atPath: meta, withIntermediateDirectories: true)
         for i in 1...layers {
             let hash = String(format: "%064x", i)
@@ -44,8 +46,9 @@ import ThinPool
 
     @Test func fiveThousandLayersGiveABoundedSeriesCount() throws {
         let dir = try Self.host()
-        let sources = WorkloadSources(options: WorkloadSources.Options(
-            dockerRoot: dir + "/docker", detectDocker: false, dockerConfig: nil, containerdConfig: nil, volumeGroups: nil))
+        let sources = WorkloadSources(
+            options: WorkloadSources.Options(
+                dockerRoot: dir + "/docker", detectDocker: false, dockerConfig: nil, containerdConfig: nil, volumeGroups: nil))
         let reader = PoolReader(client: FixtureDeviceMapper(directory: dir), backing: NoLoopBacking(), annotator: sources)
         let report = try reader.read()
         let pool = try #require(report.pools.first?.snapshot)

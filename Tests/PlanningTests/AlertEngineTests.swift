@@ -1,22 +1,14 @@
 import AgentConfig
-import DeviceMapper
 import Foundation
+import TestSupport
 import Testing
 import ThinPool
-@testable import Alerting
+
+@testable import Planning
 
 /// The rules and the state machine as pure functions of (readings, time).
 @Suite struct AlertEngineTests {
     /// A pool reading with `used` of 1000 data blocks and `metaUsed` of 1000 metadata blocks.
-    static func reading(_ pool: String = "p", used: UInt64, metaUsed: UInt64 = 100, mode: String = "rw",
-                        needsCheck: Bool = false, lwm: UInt64 = 0, fail: Bool = false) -> PoolReading {
-        let status: ThinPoolStatus = fail ? .fail : try! ThinPoolStatus(parsing:
-            "0 \(metaUsed)/1000 \(used)/1000 - \(mode) discard_passdown queue_if_no_space \(needsCheck ? "needs_check" : "-") 100")
-        let snapshot = PoolSnapshot(name: pool, uuid: nil, number: DeviceNumber(major: 254, minor: 0), eventNumber: 1,
-                                    length: Sectors(128_000), table: try! ThinPoolTable(parsing: "7:0 7:1 128 \(lwm) 0"), status: status)
-        return PoolReading(snapshot: snapshot, minFreeSpacePercent: 10)
-    }
-
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
     func at(_ s: Double) -> Date { t0.addingTimeInterval(s) }
 
@@ -26,7 +18,7 @@ import ThinPool
         var e = AlertEngine()
         var out: [String] = []
         for (i, v) in values.enumerated() {
-            for ev in e.evaluate(Self.reading(used: v), policy: policy, now: at(Double(i))) where ev.alert.key.name == .dataUsage {
+            for ev in e.evaluate(sampleReading(used: v), policy: policy, now: at(Double(i))) where ev.alert.key.name == .dataUsage {
                 out.append("\(i):\(ev.kind.rawValue):\(ev.alert.severity.rawValue)")
             }
         }
@@ -39,7 +31,8 @@ import ThinPool
 
     @Test func hysteresisStopsFlapping() {
         // Dancing around 80% (hysteresis 2%): fires once, resolves only below 78%.
-        #expect(dataUsageEvents([801, 799, 802, 790, 781, 780, 779, 801]) == ["0:firing:warning", "6:resolved:warning", "7:firing:warning"])
+        #expect(
+            dataUsageEvents([801, 799, 802, 790, 781, 780, 779, 801]) == ["0:firing:warning", "6:resolved:warning", "7:firing:warning"])
         // Around 90%: critical holds to 88%, then warning.
         #expect(dataUsageEvents([905, 895, 881, 879, 700]) == ["0:firing:critical", "3:severityChanged:warning", "4:resolved:warning"])
     }
@@ -52,16 +45,16 @@ import ThinPool
 
     @Test func modesAndNeedsCheck() {
         var e = AlertEngine()
-        let fired = e.evaluate(Self.reading(used: 1000, mode: "out_of_data_space"), policy: PoolPolicy(), now: at(0))
+        let fired = e.evaluate(sampleReading(used: 1000, mode: "out_of_data_space"), policy: PoolPolicy(), now: at(0))
         let names = Set(fired.map(\.alert.key.name))
         #expect(names.isSuperset(of: [.outOfDataSpace, .dataUsage, .nearMinFreeSpace]))
         #expect(fired.first { $0.alert.key.name == .outOfDataSpace }?.alert.severity == .critical)
         #expect(fired.first { $0.alert.key.name == .nearMinFreeSpace }?.alert.severity == .critical, "docker refuses")
-        let ro = e.evaluate(Self.reading(used: 1000, mode: "ro", needsCheck: true), policy: PoolPolicy(), now: at(1))
+        let ro = e.evaluate(sampleReading(used: 1000, mode: "ro", needsCheck: true), policy: PoolPolicy(), now: at(1))
         #expect(ro.contains { $0.kind == .resolved && $0.alert.key.name == .outOfDataSpace })
         #expect(ro.contains { $0.kind == .firing && $0.alert.key.name == .readOnly })
         #expect(ro.contains { $0.kind == .firing && $0.alert.key.name == .needsCheck })
-        let fail = e.evaluate(Self.reading(used: 0, fail: true), policy: PoolPolicy(), now: at(2))
+        let fail = e.evaluate(sampleReading(used: 0, fail: true), policy: PoolPolicy(), now: at(2))
         #expect(fail.contains { $0.kind == .firing && $0.alert.key.name == .failed && $0.alert.severity == .critical })
         #expect(e.active[AlertKey(pool: "p", name: .dataUsage)] == nil, "no counters in Fail: usage alerts resolve")
     }
@@ -69,45 +62,48 @@ import ThinPool
     @Test func nearMinFreeSpaceAndLowWater() {
         var e = AlertEngine()
         // 10% minimum (100 blocks) + 5% margin: warning below 150 free blocks.
-        #expect(e.evaluate(Self.reading(used: 840), policy: PoolPolicy(), now: at(0)).isEmpty == false)
+        #expect(e.evaluate(sampleReading(used: 840), policy: PoolPolicy(), now: at(0)).isEmpty == false)
         #expect(e.active[AlertKey(pool: "p", name: .nearMinFreeSpace)] == nil, "160 free: fine")
-        _ = e.evaluate(Self.reading(used: 860), policy: PoolPolicy(), now: at(1))
+        _ = e.evaluate(sampleReading(used: 860), policy: PoolPolicy(), now: at(1))
         #expect(e.active[AlertKey(pool: "p", name: .nearMinFreeSpace)]?.severity == .warning)
         #expect(e.active[AlertKey(pool: "p", name: .nearMinFreeSpace)]?.summary.contains("docker's minimum free space 6.554MB") == true)
-        _ = e.evaluate(Self.reading(used: 901), policy: PoolPolicy(), now: at(2))
+        _ = e.evaluate(sampleReading(used: 901), policy: PoolPolicy(), now: at(2))
         #expect(e.active[AlertKey(pool: "p", name: .nearMinFreeSpace)]?.severity == .critical)
         var lw = AlertEngine()
-        let events = lw.evaluate(Self.reading(used: 700, lwm: 300), policy: PoolPolicy(), now: at(0))
+        let events = lw.evaluate(sampleReading(used: 700, lwm: 300), policy: PoolPolicy(), now: at(0))
         #expect(events.contains { $0.alert.key.name == .lowWaterMark && $0.kind == .firing })
-        #expect(lw.evaluate(Self.reading(used: 600, lwm: 300), policy: PoolPolicy(), now: at(1)).contains {
-            $0.alert.key.name == .lowWaterMark && $0.kind == .resolved })
+        #expect(
+            lw.evaluate(sampleReading(used: 600, lwm: 300), policy: PoolPolicy(), now: at(1)).contains {
+                $0.alert.key.name == .lowWaterMark && $0.kind == .resolved
+            })
     }
 
     @Test func summaryCarriesTheNumbersInWords() {
         var e = AlertEngine()
-        _ = e.evaluate(Self.reading(used: 912), policy: PoolPolicy(), now: at(0))
-        #expect(e.active[AlertKey(pool: "p", name: .dataUsage)]?.summary
+        _ = e.evaluate(sampleReading(used: 912), policy: PoolPolicy(), now: at(0))
+        #expect(
+            e.active[AlertKey(pool: "p", name: .dataUsage)]?.summary
                 == "pool p data 91.2% used, 5.767MB available, docker's minimum free space 6.554MB")
     }
 
     @Test func repeatAndRestart() {
         var e = AlertEngine()
-        _ = e.evaluate(Self.reading(used: 950), policy: PoolPolicy(), now: at(0))
+        _ = e.evaluate(sampleReading(used: 950), policy: PoolPolicy(), now: at(0))
         #expect(e.repeats(now: at(3599), interval: .seconds(3600)).isEmpty)
         let r = e.repeats(now: at(3600), interval: .seconds(3600))
         #expect(r.map(\.kind).allSatisfy { $0 == .repeated } && r.count == e.active.count)
         #expect(e.repeats(now: at(3601), interval: .seconds(3600)).isEmpty)
         // A restart with the saved state: still firing is not news.
         var restarted = AlertEngine(active: e.active)
-        #expect(restarted.evaluate(Self.reading(used: 950), policy: PoolPolicy(), now: at(4000)).isEmpty)
+        #expect(restarted.evaluate(sampleReading(used: 950), policy: PoolPolicy(), now: at(4000)).isEmpty)
         // Resolved while we were down: announced as resolved.
-        #expect(restarted.evaluate(Self.reading(used: 100), policy: PoolPolicy(), now: at(5000)).allSatisfy { $0.kind == .resolved })
+        #expect(restarted.evaluate(sampleReading(used: 100), policy: PoolPolicy(), now: at(5000)).allSatisfy { $0.kind == .resolved })
     }
 
     @Test func poolsThatVanishResolve() {
         var e = AlertEngine()
-        _ = e.evaluate(Self.reading("a", used: 950), policy: PoolPolicy(), now: at(0))
-        _ = e.evaluate(Self.reading("b", used: 950), policy: PoolPolicy(), now: at(0))
+        _ = e.evaluate(sampleReading("a", used: 950), policy: PoolPolicy(), now: at(0))
+        _ = e.evaluate(sampleReading("b", used: 950), policy: PoolPolicy(), now: at(0))
         let gone = e.keep(pools: ["b"], now: at(1))
         #expect(!gone.isEmpty && gone.allSatisfy { $0.kind == .resolved && $0.alert.key.pool == "a" })
         #expect(gone[0].alert.summary.contains("no longer exists"))
@@ -116,9 +112,9 @@ import ThinPool
 
     @Test func unreadablePool() {
         var e = AlertEngine()
-        let r = PoolReading(name: "x", error: .invalid("bad"), minFreeSpacePercent: 10)
+        let r = PoolReading(name: "x", error: .statusMismatch(device: "x", statusTypes: []), minFreeSpacePercent: 10)
         let ev = e.evaluate(r, policy: PoolPolicy(), now: at(0))
-        #expect(ev.map(\.alert.key.name) == [.unreadable])
+        #expect(ev.map(\.alert.key.name) == [AlertName.unreadable])
     }
 
     @Test func switchedOffRules() {
@@ -127,7 +123,7 @@ import ThinPool
         policy.alerts.minFreeSpaceMargin = nil
         policy.alerts.outOfDataSpace = false
         var e = AlertEngine()
-        #expect(e.evaluate(Self.reading(used: 1000, mode: "out_of_data_space"), policy: policy, now: at(0)).isEmpty)
+        #expect(e.evaluate(sampleReading(used: 1000, mode: "out_of_data_space"), policy: policy, now: at(0)).isEmpty)
     }
 }
 
@@ -145,11 +141,11 @@ import ThinPool
     @Test func noisyGrowthStillFits() throws {
         var t = UsageTrend()
         for s in 0..<100 {
-            let noise = Double((s * 7919) % 11) - 5   // deterministic +-5MB
+            let noise = Double((s * 7919) % 11) - 5  // deterministic +-5MB
             t.add(time: Double(s * 10), used: UInt64(200e6 + Double(s) * 10e6 + noise * 1e6), total: 2_000_000_000, window: 7200)
         }
         let ttf = try #require(t.secondsToFull(now: 990, minSamples: 5))
-        #expect(abs(ttf - 810) < 15)   // 1.8GB left... at 1MB/s from 1190MB
+        #expect(abs(ttf - 810) < 15)  // 1.8GB left... at 1MB/s from 1190MB
     }
 
     @Test func aFlatOrShrinkingPoolPredictsNothing() {
@@ -179,7 +175,7 @@ import ThinPool
         var e = AlertEngine()
         let policy = PoolPolicy()
         let f = AlertRules.Forecasts(dataSecondsToFull: 1800, metadataSecondsToFull: 5 * 3600)
-        let ev = e.evaluate(AlertEngineTests.reading(used: 500), policy: policy, forecasts: f, now: Date(timeIntervalSince1970: 0))
+        let ev = e.evaluate(sampleReading(used: 500), policy: policy, forecasts: f, now: Date(timeIntervalSince1970: 0))
         #expect(ev.first { $0.alert.key.name == .dataFullSoon }?.alert.severity == .critical)
         #expect(ev.first { $0.alert.key.name == .metadataFullSoon }?.alert.severity == .warning)
         #expect(ev.first { $0.alert.key.name == .dataFullSoon }?.alert.summary.contains("predicted full in 30m") == true)

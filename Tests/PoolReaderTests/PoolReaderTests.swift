@@ -1,87 +1,20 @@
-import DeviceMapper
-import Synchronization
+import TestSupport
 import Testing
 import ThinPool
+
 @testable import PoolReader
-
-/// A scripted device-mapper that counts calls, for the reader's caching and failure paths.
-final class ScriptedDeviceMapper: DeviceMapper {
-    struct Device {
-        var info: DeviceInfo
-        var table: [Target]
-        var status: [Target]
-    }
-
-    struct State {
-        var devices: [String: Device] = [:]
-        var order: [String] = []
-        var calls: [String] = []
-        /// Devices that vanish when their status is read (removed between LIST and STATUS).
-        var vanishOnStatus: Set<String> = []
-        var statusErrors: [String: DeviceMapperError] = [:]
-        var listError: DeviceMapperError?
-        /// What tableGeneration() says (nil: cannot be told).
-        var generation: UInt64? = 0
-    }
-
-    func tableGeneration() -> UInt64? { state.withLock { $0.generation } }
-    func versions() -> DeviceMapperVersions { DeviceMapperVersions(library: "1.02.185 (2022-05-18)", driver: "4.47.0", udevSync: false) }
-
-    let state = Mutex(State())
-
-    func add(_ name: String, minor: UInt32, event: UInt32 = 1, table: String, status: String) {
-        func t(_ s: String) -> [Target] {
-            let w = s.split(separator: " ", maxSplits: 3)
-            return [Target(start: UInt64(w[0])!, length: UInt64(w[1])!, type: String(w[2]), params: w.count > 3 ? String(w[3]) : "")]
-        }
-        state.withLock {
-            $0.devices[name] = Device(info: DeviceInfo(name: name, uuid: nil, number: DeviceNumber(major: 254, minor: minor), eventNumber: event),
-                                      table: t(table), status: t(status))
-            $0.order.append(name)
-        }
-    }
-
-    func calls(_ prefix: String) -> Int { state.withLock { $0.calls.filter { $0.hasPrefix(prefix) }.count } }
-
-    func listDevices() throws -> [DeviceListEntry] {
-        try state.withLock { s in
-            s.calls.append("LIST")
-            if let e = s.listError { throw e }
-            return s.order.map { DeviceListEntry(name: $0, number: s.devices[$0]!.info.number, eventNumber: s.devices[$0]!.info.eventNumber) }
-        }
-    }
-
-    func device(_ name: String, _ op: String) throws -> Device {
-        try state.withLock { s in
-            s.calls.append("\(op) \(name)")
-            if op == "STATUS", let e = s.statusErrors[name] { throw e }
-            if op == "STATUS", s.vanishOnStatus.contains(name) {
-                s.devices[name] = nil
-                s.order.removeAll { $0 == name }
-            }
-            guard let d = s.devices[name] else { throw DeviceMapperError(.noSuchDevice, .status, device: name) }
-            return d
-        }
-    }
-
-    func info(_ name: String) throws -> DeviceInfo { try device(name, "INFO").info }
-    func table(_ name: String) throws -> DeviceTargets { let d = try device(name, "TABLE"); return DeviceTargets(info: d.info, targets: d.table) }
-    func status(_ name: String) throws -> DeviceTargets { let d = try device(name, "STATUS"); return DeviceTargets(info: d.info, targets: d.status) }
-    func dependencies(_ name: String) throws -> [DeviceNumber] { [] }
-    func waitEvent(_ name: String, after eventNumber: UInt32) throws -> UInt32 { eventNumber + 1 }
-    func reload(_ name: String, targets: [Target]) throws {}
-    func suspend(_ name: String, noFlush: Bool) throws {}
-    func resume(_ name: String) throws {}
-    func message(_ name: String, sector: UInt64, _ message: String) throws -> String? { nil }
-}
 
 @Suite struct PoolReaderTests {
     func host() -> ScriptedDeviceMapper {
         let dm = ScriptedDeviceMapper()
-        dm.add("pool", minor: 0, table: "0 65536 thin-pool 7:0 7:1 128 16 0", status: "0 65536 thin-pool 0 10/1024 2/512 - rw discard_passdown queue_if_no_space - 256")
+        dm.add(
+            "pool", minor: 0, table: "0 65536 thin-pool 7:0 7:1 128 16 0",
+            status: "0 65536 thin-pool 0 10/1024 2/512 - rw discard_passdown queue_if_no_space - 256")
         dm.add("thin", minor: 1, table: "0 4096 thin 254:0 1", status: "0 4096 thin 128 127")
         dm.add("meta", minor: 2, table: "0 100 linear 7:2 0", status: "0 100 linear ")
-        dm.add("pool2", minor: 3, table: "0 65536 thin-pool 7:3 7:4 128 16 0", status: "0 65536 thin-pool 0 10/1024 500/512 - rw discard_passdown queue_if_no_space - 256")
+        dm.add(
+            "pool2", minor: 3, table: "0 65536 thin-pool 7:3 7:4 128 16 0",
+            status: "0 65536 thin-pool 0 10/1024 500/512 - rw discard_passdown queue_if_no_space - 256")
         return dm
     }
 
@@ -169,13 +102,16 @@ final class ScriptedDeviceMapper: DeviceMapper {
         let one = try reader.read(pool: "pool2")
         #expect(one.capacity?.data.usedBlocks == 500)
         #expect(dm.calls("") - before == 1, "one STATUS, the table from the cache")
-        #expect(throws: DeviceMapperError.self) { try reader.read(pool: "meta") }
+        // A device that is not a pool is a reading saying so; a device that is gone throws.
+        #expect(try reader.read(pool: "meta").error == .notAPool(device: "meta", tableTypes: ["linear"]))
         #expect(throws: DeviceMapperError.self) { try reader.read(pool: "nope") }
     }
 
     @Test func minFreeSpacePerPool() throws {
-        let report = try PoolReader(client: host(), backing: NoLoopBacking(),
-                                    minFreeSpacePercent: { name, _ in name == "pool2" ? 0 : 20 }).read()
+        let report = try PoolReader(
+            client: host(), backing: NoLoopBacking(),
+            minFreeSpacePercent: { name, _ in name == "pool2" ? 0 : 20 }
+        ).read()
         #expect(report.pools[0].capacity?.minFreeSpacePercent == 20)
         #expect(report.pools[1].capacity?.dockerRefuses == false)
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Paths in the repository and the binaries the build made.
@@ -35,14 +36,18 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs a program to completion, with `input` on stdin.
-public func runProgram(_ path: String, _ arguments: [String], input: String? = nil,
-                       environment: [String: String]? = nil, currentDirectory: String? = nil) throws -> ProcessResult {
+public func runProgram(
+    _ path: String, _ arguments: [String], input: String? = nil,
+    environment: [String: String]? = nil, currentDirectory: String? = nil
+) throws -> ProcessResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = arguments
     if let currentDirectory { p.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
     if let environment { p.environment = environment }
-    let out = Pipe(), err = Pipe(), inPipe = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let inPipe = Pipe()
     p.standardOutput = out
     p.standardError = err
     if input != nil { p.standardInput = inPipe }
@@ -58,22 +63,33 @@ public func runProgram(_ path: String, _ arguments: [String], input: String? = n
     let o = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     while !reader.isFinished { usleep(1000) }
-    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: errData.get(), as: UTF8.self))
+    return ProcessResult(
+        status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        stderr: String(decoding: errData.get(), as: UTF8.self))
 }
 
 final class Mutexed<T>: @unchecked Sendable {
     private var value: T
     private let lock = NSLock()
     init(_ v: T) { value = v }
-    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
-    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ v: T) {
+        lock.lock()
+        value = v
+        lock.unlock()
+    }
+    func get() -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
 }
 
 /// The path of a program the tests need; a clear failure when it is missing
 /// (scripts/install-deps.sh --test installs them).
 public func tool(_ name: String) throws -> String {
-    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/bin"] {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + [
+        "/usr/bin", "/usr/sbin", "/bin",
+    ] {
         let path = "\(dir)/\(name)"
         if FileManager.default.isExecutableFile(atPath: path) { return path }
     }
@@ -92,8 +108,9 @@ public struct Golden: Sendable {
             return
         }
         let expected = try String(contentsOf: url, encoding: .utf8)
-        #expect(actual == expected, "differs from \(url.lastPathComponent) (UPDATE_GOLDEN=1 swift test rewrites it)",
-                sourceLocation: sourceLocation)
+        #expect(
+            actual == expected, "differs from \(url.lastPathComponent) (UPDATE_GOLDEN=1 swift test rewrites it)",
+            sourceLocation: sourceLocation)
     }
 }
 
@@ -136,7 +153,11 @@ public final class Daemon: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, signal) }
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit(); return nil }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
         return process.terminationStatus
     }
 
@@ -146,7 +167,8 @@ public final class Daemon: @unchecked Sendable {
 /// GET with curl; nil when the request failed or the status was not 2xx.
 public func httpGet(_ url: String, timeout: Int = 5, headers: [String] = []) -> String? {
     guard let r = try? runProgram("/usr/bin/curl", ["-sf", "--max-time", "\(timeout)"] + headers.flatMap { ["-H", $0] } + [url]),
-          r.status == 0 else { return nil }
+        r.status == 0
+    else { return nil }
     return r.stdout
 }
 
@@ -173,8 +195,13 @@ public final class RawClient: @unchecked Sendable {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let r = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard r == 0 else { Glibc.close(fd); throw TestFailure("connect: \(errno)") }
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard r == 0 else {
+            Glibc.close(fd)
+            throw TestFailure("connect: \(errno)")
+        }
     }
 
     deinit { Glibc.close(fd) }
@@ -217,7 +244,8 @@ public final class RawClient: @unchecked Sendable {
             let text = String(decoding: out, as: UTF8.self)
             if let headEnd = text.range(of: "\r\n\r\n") {
                 let head = text[..<headEnd.lowerBound].lowercased()
-                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                let length =
+                    head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
                     .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
                 if out.count >= text.utf8.distance(from: text.utf8.startIndex, to: headEnd.upperBound) + length { return text }
             }
@@ -236,7 +264,6 @@ public final class RawClient: @unchecked Sendable {
     }
 }
 
-
 /// Tests/Tools/receiver.py running on a free port: a real HTTP webhook receiver that records
 /// what it gets.
 public final class Receiver: @unchecked Sendable {
@@ -248,8 +275,10 @@ public final class Receiver: @unchecked Sendable {
     public init(secretFile: String? = nil, fail: Int = 0, failStatus: Int = 500, hang: Int = 0, port: Int? = nil) throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("receiver-\(UUID().uuidString).jsonl").path
         let p = try port ?? freePort()
-        var args = [Repo.root.appendingPathComponent("Tests/Tools/receiver.py").path, "--port", "\(p)", "--log", logPath,
-                    "--fail", "\(fail)", "--fail-status", "\(failStatus)", "--hang", "\(hang)"]
+        var args = [
+            Repo.root.appendingPathComponent("Tests/Tools/receiver.py").path, "--port", "\(p)", "--log", logPath,
+            "--fail", "\(fail)", "--fail-status", "\(failStatus)", "--hang", "\(hang)",
+        ]
         if let secretFile { args += ["--secret-file", secretFile] }
         daemon = try Daemon("/usr/bin/python3", args)
         self.port = p
@@ -290,4 +319,11 @@ public func sanitizerReport(_ output: String) -> String {
         if let r = output.range(of: marker) { return String(output[r.lowerBound...].prefix(12000)) }
     }
     return String(output.suffix(4000))
+}
+
+/// Sets every file's and directory's times under `root` to an hour ago.
+public func ageAll(_ root: String) throws {
+    let old = Date().addingTimeInterval(-3600)
+    let paths = [root] + (FileManager.default.subpaths(atPath: root) ?? []).map { root + "/" + $0 }
+    for p in paths.reversed() { try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: p) }
 }

@@ -1,15 +1,18 @@
-import DeviceMapper
 import Testing
+
 @testable import ThinPool
 
 /// docker info parity: DESIGN.md's reference host, byte-exact and string-exact.
 @Suite struct CapacityTests {
     static let referenceTable = try! ThinPoolTable(parsing: "7:1 7:0 128 32768 1 skip_block_zeroing")
-    static let referenceStatus = try! ThinPoolStatus(parsing: "65465 11492/4161600 581965/3276800 - rw no_discard_passdown queue_if_no_space -").working!
+    static let referenceStatus = try! ThinPoolStatus(
+        parsing: "65465 11492/4161600 581965/3276800 - rw no_discard_passdown queue_if_no_space -"
+    ).working!
 
     func reference(percent: UInt64 = 10, dataBacking: Bytes? = nil, metadataBacking: Bytes? = nil) throws -> PoolCapacity {
-        try PoolCapacity.compute(table: Self.referenceTable, length: Sectors(419_430_400), status: Self.referenceStatus,
-                                 minFreeSpacePercent: percent, dataBackingFree: dataBacking, metadataBackingFree: metadataBacking)
+        try PoolCapacity.compute(
+            table: Self.referenceTable, length: Sectors(419_430_400), status: Self.referenceStatus,
+            minFreeSpacePercent: percent, dataBackingFree: dataBacking, metadataBackingFree: metadataBacking)
     }
 
     @Test func referenceHostBytes() throws {
@@ -52,9 +55,10 @@ import Testing
     @Test func dockerRefusesBelowTheMinimum() throws {
         let table = try ThinPoolTable(parsing: "7:3 7:4 128 64 0")
         func capacity(_ status: String, _ percent: UInt64) throws -> PoolCapacity {
-            try PoolCapacity.compute(table: table, length: Sectors(32768),
-                                     status: try #require(try ThinPoolStatus(parsing: status).working),
-                                     minFreeSpacePercent: percent)
+            try PoolCapacity.compute(
+                table: table, length: Sectors(32768),
+                status: try #require(try ThinPoolStatus(parsing: status).working),
+                minFreeSpacePercent: percent)
         }
         // 10% of 256 blocks = 25: 231 used leaves 25 free (allowed), 232 leaves 24 (refused).
         #expect(!(try capacity("0 100/1024 231/256 - rw", 10)).dockerRefusesData)
@@ -63,8 +67,9 @@ import Testing
         #expect(try capacity("0 923/1024 0/256 - rw", 10).dockerRefusesMetadata)
         #expect(!(try capacity("0 922/1024 0/256 - rw", 10)).dockerRefusesMetadata)
         // A tiny pool still keeps one block: max(1, 9 * 10 / 100 = 0).
-        let tiny = try PoolCapacity.compute(table: table, length: Sectors(1152),
-                                            status: try #require(try ThinPoolStatus(parsing: "0 1/1024 9/9 - rw").working))
+        let tiny = try PoolCapacity.compute(
+            table: table, length: Sectors(1152),
+            status: try #require(try ThinPoolStatus(parsing: "0 1/1024 9/9 - rw").working))
         #expect(tiny.minFreeDataBlocks == 1)
         #expect(tiny.minFreeSpace == Bytes(0))
         #expect(tiny.dockerRefusesData)
@@ -75,12 +80,14 @@ import Testing
 
     @Test func lowWaterMark() throws {
         let table = try ThinPoolTable(parsing: "7:0 7:1 128 3584 0")
-        let below = try PoolCapacity.compute(table: table, length: Sectors(524_288),
-                                             status: try #require(try ThinPoolStatus(parsing: "0 10/4096 640/4096 - rw").working))
+        let below = try PoolCapacity.compute(
+            table: table, length: Sectors(524_288),
+            status: try #require(try ThinPoolStatus(parsing: "0 10/4096 640/4096 - rw").working))
         #expect(below.lowWaterMark == Bytes(3584 * 65536))
-        #expect(below.atLowWaterMark)   // 3456 free <= 3584
-        let above = try PoolCapacity.compute(table: table, length: Sectors(524_288),
-                                             status: try #require(try ThinPoolStatus(parsing: "0 10/4096 511/4096 - rw").working))
+        #expect(below.atLowWaterMark)  // 3456 free <= 3584
+        let above = try PoolCapacity.compute(
+            table: table, length: Sectors(524_288),
+            status: try #require(try ThinPoolStatus(parsing: "0 10/4096 511/4096 - rw").working))
         #expect(!above.atLowWaterMark)  // 3585 free
     }
 
@@ -103,11 +110,12 @@ import Testing
 }
 
 @Suite struct DockerUnitsTests {
-    @Test(arguments: [
-        (0, "0B"), (999, "999B"), (1000, "1kB"), (1023, "1.023kB"), (65536, "65.54kB"),
-        (524_288, "524.3kB"), (999_950, "1000kB"), (1_000_000, "1MB"), (107_374_182_400, "107.4GB"),
-        (UInt64.max, "18.45EB"),
-    ] as [(UInt64, String)])
+    @Test(
+        arguments: [
+            (0, "0B"), (999, "999B"), (1000, "1kB"), (1023, "1.023kB"), (65536, "65.54kB"),
+            (524_288, "524.3kB"), (999_950, "1000kB"), (1_000_000, "1MB"), (107_374_182_400, "107.4GB"),
+            (UInt64.max, "18.45EB"),
+        ] as [(UInt64, String)])
     func humanSize(bytes: UInt64, text: String) {
         #expect(DockerUnits.humanSize(bytes) == text)
     }

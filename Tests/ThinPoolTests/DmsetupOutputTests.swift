@@ -1,5 +1,6 @@
 import Testing
-@testable import DeviceMapper
+
+@testable import ThinPool
 
 /// Formats as dmsetup 1.02.185 printed them in the VM (fixtures/demo).
 @Suite struct DmsetupOutputTests {
@@ -29,13 +30,13 @@ import Testing
         ("ok: 0 1 linear 7:0 0\npool: 0 -5 thin-pool a", "table:2: device pool: length \"-5\" is not a number"),
     ])
     func malformedTargetsNameFileAndLine(text: String, message: String) {
-        do {
+        do throws(DeviceMapperError) {
             _ = try DmsetupOutput.parseTargets(text, file: "table")
             Issue.record("accepted \(text)")
-        } catch let e as DeviceMapperError {
+        } catch let e {
             #expect(e.code == .badFixture)
             #expect(e.description.hasPrefix(message), "\(e)")
-        } catch { Issue.record("\(error)") }
+        }
     }
 
     @Test func infoColumns() throws {

@@ -1,25 +1,33 @@
-import DeviceMapper
 import Testing
+
 @testable import ThinPool
 
 @Suite struct PoolAssemblerTests {
-    func device(_ name: String, _ number: (UInt32, UInt32)?, table: String, status: String?,
-                deps: [DeviceNumber]? = nil) -> DeviceReading {
+    func device(
+        _ name: String, _ number: (UInt32, UInt32)?, table: String, status: String?,
+        deps: [DeviceNumber]? = nil
+    ) -> DeviceReading {
         func targets(_ line: String) -> [Target] {
             let w = line.split(separator: " ", maxSplits: 3)
-            return [Target(start: UInt64(w[0])!, length: UInt64(w[1])!, type: String(w[2]),
-                           params: w.count > 3 ? String(w[3]) : "")]
+            return [
+                Target(
+                    start: UInt64(w[0])!, length: UInt64(w[1])!, type: String(w[2]),
+                    params: w.count > 3 ? String(w[3]) : "")
+            ]
         }
         return DeviceReading(
-            info: DeviceInfo(name: name, uuid: nil, number: number.map { DeviceNumber(major: $0.0, minor: $0.1) },
-                             eventNumber: number == nil ? nil : 1),
+            info: DeviceInfo(
+                name: name, uuid: nil, number: number.map { DeviceNumber(major: $0.0, minor: $0.1) },
+                eventNumber: number == nil ? nil : 1),
             table: targets(table), status: status.map(targets), dependencies: deps)
     }
 
     @Test func joinsThinVolumesToTheirPoolByDeviceNumber() throws {
         let a = PoolAssembler.assemble([
             device("thin-b", (254, 3), table: "0 2048 thin 254:0 2", status: "0 2048 thin 128 127"),
-            device("pool", (254, 0), table: "0 65536 thin-pool 7:0 7:1 128 16 0", status: "0 65536 thin-pool 0 10/1024 2/512 - rw discard_passdown queue_if_no_space - 256"),
+            device(
+                "pool", (254, 0), table: "0 65536 thin-pool 7:0 7:1 128 16 0",
+                status: "0 65536 thin-pool 0 10/1024 2/512 - rw discard_passdown queue_if_no_space - 256"),
             device("thin-a", (254, 2), table: "0 4096 thin 254:0 1", status: "0 4096 thin 0 -"),
             device("other", (254, 9), table: "0 4096 thin 254:7 1", status: "0 4096 thin 0 -"),
             device("lin", (254, 5), table: "0 100 linear 7:2 0", status: nil),
@@ -45,8 +53,9 @@ import Testing
     @Test func thinVolumesOfAFailedPoolAreJoinedThroughTheirDependencies() throws {
         let a = PoolAssembler.assemble([
             device("broken", (254, 12), table: "0 65536 thin-pool 254:11 7:6 128 16 0", status: "0 65536 thin-pool Fail"),
-            device("broken-thin", (254, 13), table: "0 131072 thin Fail", status: "0 131072 thin Fail",
-                   deps: [DeviceNumber(major: 254, minor: 12)]),
+            device(
+                "broken-thin", (254, 13), table: "0 131072 thin Fail", status: "0 131072 thin Fail",
+                deps: [DeviceNumber(major: 254, minor: 12)]),
         ])
         let pool = try a.pools[0].result.get()
         #expect(pool.mode == .fail)
@@ -62,26 +71,37 @@ import Testing
             device("nostatus", (254, 2), table: "0 65536 thin-pool 7:4 7:5 128 16 0", status: nil),
         ])
         #expect(a.pools.map(\.name) == ["bad", "good", "nostatus"])
-        guard case .failure(.parse(let e)) = a.pools[0].result else { Issue.record("bad parsed"); return }
+        guard case .failure(.parse(let e)) = a.pools[0].result else {
+            Issue.record("bad parsed")
+            return
+        }
         #expect(e.field == "used/total data blocks")
         #expect(try a.pools[1].result.get().status.working?.usedData == DataBlocks(2))
-        guard case .failure(.invalid(let why)) = a.pools[2].result else { Issue.record("nostatus"); return }
-        #expect(why.contains("no status line"))
+        guard case .failure(let e) = a.pools[2].result, case .statusMismatch("nostatus", []) = e else {
+            Issue.record("nostatus")
+            return
+        }
+        #expect(e.description.contains("no status line"))
     }
 
     @Test func aThinPoolTargetMustBeTheOnlyOne() {
         var d = device("two", (254, 0), table: "0 65536 thin-pool 7:0 7:1 128 16 0", status: nil)
         d.table.append(Target(start: 65536, length: 100, type: "linear", params: "7:2 0"))
-        guard case .failure(.invalid(let why)) = PoolAssembler.assemble([d]).pools[0].result else {
-            Issue.record("accepted two targets"); return
+        guard case .failure(let e) = PoolAssembler.assemble([d]).pools[0].result,
+            case .notTheOnlyTarget("two", 2) = e
+        else {
+            Issue.record("accepted two targets")
+            return
         }
-        #expect(why.contains("2 targets"))
+        #expect(e.description.contains("2 targets"))
     }
 
     @Test func noSpacePolicyComesFromStatusNotTable() throws {
         // After no_space_timeout the status says error_if_no_space; the table has no feature.
         let a = PoolAssembler.assemble([
-            device("p", (254, 0), table: "0 65536 thin-pool 7:0 7:1 128 16 0", status: "0 65536 thin-pool 0 10/1024 512/512 - out_of_data_space discard_passdown error_if_no_space - 256"),
+            device(
+                "p", (254, 0), table: "0 65536 thin-pool 7:0 7:1 128 16 0",
+                status: "0 65536 thin-pool 0 10/1024 512/512 - out_of_data_space discard_passdown error_if_no_space - 256")
         ])
         let pool = try a.pools[0].result.get()
         #expect(pool.noSpacePolicy == .error)

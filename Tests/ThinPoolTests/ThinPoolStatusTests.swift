@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ThinPool
 
 /// Status lines from real kernels: ../shared/VM-TESTING.md (6.1, thin-pool 1.22), DESIGN.md's
@@ -21,14 +22,16 @@ import Testing
     }
 
     @Test func outOfDataSpace() throws {
-        let w = try #require(try ThinPoolStatus(parsing: "0 115/1024 512/512 - out_of_data_space discard_passdown queue_if_no_space - 256").working)
+        let w = try #require(
+            try ThinPoolStatus(parsing: "0 115/1024 512/512 - out_of_data_space discard_passdown queue_if_no_space - 256").working)
         #expect(w.mode == .outOfDataSpace)
         #expect(w.freeData == DataBlocks(0))
     }
 
     @Test func referenceHostWithoutMetadataWatermark() throws {
         // An older kernel: no metadata low watermark after needs_check.
-        let w = try #require(try ThinPoolStatus(parsing: "65465 11492/4161600 581965/3276800 - rw no_discard_passdown queue_if_no_space -").working)
+        let w = try #require(
+            try ThinPoolStatus(parsing: "65465 11492/4161600 581965/3276800 - rw no_discard_passdown queue_if_no_space -").working)
         #expect(w.transactionId == 65465)
         #expect(w.discard == .noPassdown)
         #expect(w.needsCheck == false)
@@ -36,7 +39,8 @@ import Testing
     }
 
     @Test func readOnlyNeedsCheckErrorPolicyHeldRoot() throws {
-        let w = try #require(try ThinPoolStatus(parsing: "7 500/1024 100/512 88 ro ignore_discard error_if_no_space needs_check 256").working)
+        let w = try #require(
+            try ThinPoolStatus(parsing: "7 500/1024 100/512 88 ro ignore_discard error_if_no_space needs_check 256").working)
         #expect(w.heldMetadataRoot == 88)
         #expect(w.mode == .readOnly)
         #expect(w.discard == .ignore)
@@ -55,8 +59,10 @@ import Testing
     ])
     func olderKernelsOmitTrailingFields(line: String, optionalFields: Int) throws {
         let w = try #require(try ThinPoolStatus(parsing: line).working)
-        let present = [w.mode != nil, w.discard != nil, w.noSpacePolicy != nil, w.needsCheck != nil,
-                       w.metadataLowWatermark != nil].filter { $0 }.count
+        let present = [
+            w.mode != nil, w.discard != nil, w.noSpacePolicy != nil, w.needsCheck != nil,
+            w.metadataLowWatermark != nil,
+        ].filter { $0 }.count
         #expect(present == optionalFields)
     }
 
@@ -101,7 +107,10 @@ import Testing
         ("0 421/4096 256/4096 - rw discard_passdown queue", 7, "no-space policy", "not a known"),
         ("0 421/4096 256/4096 - rw discard_passdown queue_if_no_space yes", 8, "needs_check", "expected needs_check or -"),
         ("0 421/4096 256/4096 - rw discard_passdown queue_if_no_space - x", 9, "metadata low watermark", "not a non-negative"),
-        ("0 421/4096 256/4096 - rw discard_passdown queue_if_no_space - 1 extra", 10, "after metadata low watermark", "unexpected extra field"),
+        (
+            "0 421/4096 256/4096 - rw discard_passdown queue_if_no_space - 1 extra", 10, "after metadata low watermark",
+            "unexpected extra field"
+        ),
         ("-1 421/4096 256/4096 -", 1, "transaction id", "not a non-negative integer"),
         ("Fail now", 1, "transaction id", "not a non-negative integer"),
     ])
@@ -120,7 +129,8 @@ import Testing
     @Test func errorTextNamesFieldPositionAndText() {
         #expect(throws: ParseError.self) { try ThinPoolStatus(parsing: "0 421/4096 5000/4096 -") }
         do { _ = try ThinPoolStatus(parsing: "0 421/4096 5000/4096 -") } catch {
-            #expect(error.at("status:3").description
+            #expect(
+                error.at("status:3").description
                     == "status:3: thin-pool status: field 3 (used/total data blocks) \"5000/4096\": used (5000) exceeds total (4096)")
         }
     }

@@ -1,5 +1,5 @@
-import DeviceMapper
 import Testing
+
 @testable import ThinPool
 
 @Suite struct ThinPoolTableTests {
@@ -26,7 +26,8 @@ import Testing
     }
 
     @Test func everyFeature() throws {
-        let t = try ThinPoolTable(parsing: "254:4 254:5 1024 0 5 skip_block_zeroing ignore_discard no_discard_passdown read_only error_if_no_space")
+        let t = try ThinPoolTable(
+            parsing: "254:4 254:5 1024 0 5 skip_block_zeroing ignore_discard no_discard_passdown read_only error_if_no_space")
         #expect(t.features == ThinPoolTable.Feature.allCases)
         #expect(t.has(.errorIfNoSpace))
     }

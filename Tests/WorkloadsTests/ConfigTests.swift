@@ -1,13 +1,15 @@
 import Foundation
 import Testing
 import ThinPool
+
 @testable import Workloads
 
 @Suite struct DockerDaemonConfigTests {
     func parse(_ text: String) -> DockerDaemonConfig { DockerDaemonConfig.parse(Data(text.utf8)) }
 
     @Test func readsWhatDockerInfoDependsOn() {
-        let c = parse("""
+        let c = parse(
+            """
             {"data-root": "/srv/docker", "storage-driver": "devicemapper",
              "storage-opts": ["dm.thinpooldev=/dev/mapper/docker-thinpool", "DM.MIN_FREE_SPACE=15%", "dm.basesize=20G",
                               "dm.use_deferred_removal=true"]}
@@ -28,25 +30,30 @@ import ThinPool
     }
 
     @Test func valuesDockerdWouldRefuseAreProblemsAndIgnored() {
-        let c = parse(#"{"storage-opts": ["dm.min_free_space=15", "dm.min_free_space=100%", "dm.min_free_space=x%", "nokey", 7, "dm.thinpooldev=/dev/sda1", "dm.basesize=lots"], "data-root": 3}"#)
+        let c = parse(
+            #"{"storage-opts": ["dm.min_free_space=15", "dm.min_free_space=100%", "dm.min_free_space=x%", "nokey", 7, "dm.thinpooldev=/dev/sda1", "dm.basesize=lots"], "data-root": 3}"#
+        )
         #expect(c.minFreeSpacePercent == nil)
         #expect(c.thinPoolDevice == nil)
         #expect(c.dataRoot == nil)
-        #expect(c.problems == [
-            "\"data-root\" is not a string",
-            "dm.min_free_space \"15\" is not a percentage like 10% below 100% (dockerd would not start)",
-            "dm.min_free_space \"100%\" is not a percentage like 10% below 100% (dockerd would not start)",
-            "dm.min_free_space \"x%\" is not a percentage like 10% below 100% (dockerd would not start)",
-            "storage-opts \"nokey\" is not key=value",
-            "\"storage-opts\" holds a value that is not a string",
-            "dm.thinpooldev \"/dev/sda1\" is not a device-mapper device name or /dev/mapper path",
-            "dm.basesize \"lots\" is not a size",
-        ])
+        #expect(
+            c.problems == [
+                "\"data-root\" is not a string",
+                "dm.min_free_space \"15\" is not a percentage like 10% below 100% (dockerd would not start)",
+                "dm.min_free_space \"100%\" is not a percentage like 10% below 100% (dockerd would not start)",
+                "dm.min_free_space \"x%\" is not a percentage like 10% below 100% (dockerd would not start)",
+                "storage-opts \"nokey\" is not key=value",
+                "\"storage-opts\" holds a value that is not a string",
+                "dm.thinpooldev \"/dev/sda1\" is not a device-mapper device name or /dev/mapper path",
+                "dm.basesize \"lots\" is not a size",
+            ])
     }
 
     /// The settings docker info shows, parsed as dockerd parses them (Go's ParseBool).
     @Test func deferredRemovalAndDataDevices() {
-        let c = parse(#"{"storage-opts": ["dm.use_deferred_removal=false", "dm.use_deferred_deletion=1", "dm.datadev=/dev/sdb1", "dm.metadatadev=/dev/sdc1"]}"#)
+        let c = parse(
+            #"{"storage-opts": ["dm.use_deferred_removal=false", "dm.use_deferred_deletion=1", "dm.datadev=/dev/sdb1", "dm.metadatadev=/dev/sdc1"]}"#
+        )
         #expect(c.deferredRemoval == false && c.deferredDeletion == true)
         #expect(c.dataDevice == "/dev/sdb1" && c.metadataDevice == "/dev/sdc1")
         #expect(c.problems.isEmpty)
@@ -75,7 +82,8 @@ import ThinPool
 
 @Suite struct ContainerdConfigTests {
     @Test func version2Config() {
-        let c = ContainerdDevmapperConfig.parse("""
+        let c = ContainerdDevmapperConfig.parse(
+            """
             version = 2
             [plugins."io.containerd.grpc.v1.cri"]
               pool_name = "not-this-one"
@@ -90,11 +98,13 @@ import ThinPool
     }
 
     @Test func version3SingleQuotesAndOldName() {
-        #expect(ContainerdDevmapperConfig.parse("""
-            version = 3
-            [plugins.'io.containerd.snapshotter.v1.devmapper']
-            pool_name = 'k8s-pool'
-            """)?.poolName == "k8s-pool")
+        #expect(
+            ContainerdDevmapperConfig.parse(
+                """
+                version = 3
+                [plugins.'io.containerd.snapshotter.v1.devmapper']
+                pool_name = 'k8s-pool'
+                """)?.poolName == "k8s-pool")
         #expect(ContainerdDevmapperConfig.parse("[plugins.devmapper]\npool_name = \"old\"\n")?.poolName == "old")
     }
 
@@ -117,8 +127,11 @@ import ThinPool
 @Suite struct VolumeGroupTests {
     @Test func parsesVgsOutput() {
         let (groups, problems) = VolumeGroupSpace.parse("  vg0|331350016|113246208|4194304\n  my-vg|1000|0|4096\n\n  broken|x|1|2\n")
-        #expect(groups == [VolumeGroupSpace(name: "vg0", size: 331_350_016, free: 113_246_208, extentSize: 4_194_304),
-                           VolumeGroupSpace(name: "my-vg", size: 1000, free: 0, extentSize: 4096)])
+        #expect(
+            groups == [
+                VolumeGroupSpace(name: "vg0", size: 331_350_016, free: 113_246_208, extentSize: 4_194_304),
+                VolumeGroupSpace(name: "my-vg", size: 1000, free: 0, extentSize: 4096),
+            ])
         #expect(problems == ["vgs line \"broken|x|1|2\" is not name|size|free|extent_size in bytes"])
     }
 
@@ -146,20 +159,29 @@ import ThinPool
                   ]
               }
             """
-        let r = LVMAutoextendReader.read([LVMName(vg: "vg0", lv: "pool"), LVMName(vg: "vg0", lv: "other")], run: { args in
-            calls.append(args)
-            if args.first == "lvs" { return lvs }
-            return args.contains("--metadataprofile") ? "thin_pool_autoextend_threshold=70\nthin_pool_autoextend_percent=20\n"
-                : "thin_pool_autoextend_threshold=100\nthin_pool_autoextend_percent=20\n"
-        }, dmeventd: true)
+        let r = LVMAutoextendReader.read(
+            [LVMName(vg: "vg0", lv: "pool"), LVMName(vg: "vg0", lv: "other")],
+            run: { args in
+                calls.append(args)
+                if args.first == "lvs" { return lvs }
+                return args.contains("--metadataprofile")
+                    ? "thin_pool_autoextend_threshold=70\nthin_pool_autoextend_percent=20\n"
+                    : "thin_pool_autoextend_threshold=100\nthin_pool_autoextend_percent=20\n"
+            }, dmeventd: true)
         #expect(r.problems.isEmpty)
-        #expect(r.pools[LVMName(vg: "vg0", lv: "pool")] == LVMAutoextend(monitored: true, threshold: 70, percent: 20, profile: "pool-extend"))
+        #expect(
+            r.pools[LVMName(vg: "vg0", lv: "pool")] == LVMAutoextend(monitored: true, threshold: 70, percent: 20, profile: "pool-extend"))
         #expect(r.pools[LVMName(vg: "vg0", lv: "other")] == LVMAutoextend(monitored: false, threshold: 100, percent: 20))
         #expect(r.pools.count == 2)
         #expect(calls.first == LVMAutoextendReader.lvsArguments, "dmeventd runs: lvs may ask it")
         // Without dmeventd lvs must not ask for it (libdevmapper-event would start one).
         calls = []
-        _ = LVMAutoextendReader.read([LVMName(vg: "vg0", lv: "pool")], run: { args in calls.append(args); return lvs }, dmeventd: false)
+        _ = LVMAutoextendReader.read(
+            [LVMName(vg: "vg0", lv: "pool")],
+            run: { args in
+                calls.append(args)
+                return lvs
+            }, dmeventd: false)
         #expect(calls.first == LVMAutoextendReader.lvsArguments + ["--config", "activation { monitoring = 0 }"])
         // lvs failing is one problem, not a crash.
         let failed = LVMAutoextendReader.read([LVMName(vg: "vg0", lv: "pool")], run: { _ in "not json" }, dmeventd: true)

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import ThinPool
+
 @testable import Workloads
 
 /// containerd's own files (fixtures/containerd, from a real containerd 1.6 in the test VM: an
@@ -70,15 +71,19 @@ import ThinPool
     }
 
     @Test func containerdsRootFromItsConfig() {
-        let c = ContainerdDevmapperConfig.parse("""
+        let c = ContainerdDevmapperConfig.parse(
+            """
             root = "/srv/containerd"
             version = 2
             [plugins."io.containerd.snapshotter.v1.devmapper"]
               pool_name = "p"
             """)
         #expect(c == ContainerdDevmapperConfig(poolName: "p", rootPath: nil, root: "/srv/containerd"))
-        #expect(ContainerdMetadata.paths(c!) == ["/srv/containerd/io.containerd.snapshotter.v1.devmapper/metadata.db",
-                                                "/srv/containerd/io.containerd.snapshotter.v1.devmapper/p.db",
-                                                "/srv/containerd/io.containerd.metadata.v1.bolt/meta.db"])
+        #expect(
+            ContainerdMetadata.paths(c!) == [
+                "/srv/containerd/io.containerd.snapshotter.v1.devmapper/metadata.db",
+                "/srv/containerd/io.containerd.snapshotter.v1.devmapper/p.db",
+                "/srv/containerd/io.containerd.metadata.v1.bolt/meta.db",
+            ])
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import ThinPool
+
 @testable import Workloads
 
 /// docker's data root as dockerd writes it: fixtures/workloads/docker (written by
@@ -24,8 +25,9 @@ import ThinPool
         #expect(Set(inv.containerNames.values) == ["web", "db", "old"])
         #expect(inv.owner(hash: webMount) == VolumeOwner(kind: .dockerContainer, containerID: web, containerName: "web", layer: webMount))
         // The half-written temporary file and the damaged one are skipped, each with why.
-        #expect(inv.skipped.map { URL(fileURLWithPath: $0.path).lastPathComponent }
-            == [".tmp482913", "badbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadb"])
+        #expect(
+            inv.skipped.map { URL(fileURLWithPath: $0.path).lastPathComponent }
+                == [".tmp482913", "badbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadb"])
         #expect(inv.skipped[0].reason.contains("temporary file"))
         #expect(inv.skipped[1].reason.contains("not JSON"))
     }
@@ -34,8 +36,10 @@ import ThinPool
         let root = try makeTempDir(prefix: "docker-root")
         let meta = root + "/devicemapper/metadata"
         let layerdb = root + "/image/devicemapper/layerdb"
-        for d in [meta, layerdb + "/mounts/c1", layerdb + "/mounts/c2", layerdb + "/sha256/l1", root + "/containers/c1",
-                  root + "/containers/c2", meta + "/subdir"] {
+        for d in [
+            meta, layerdb + "/mounts/c1", layerdb + "/mounts/c2", layerdb + "/sha256/l1", root + "/containers/c1",
+            root + "/containers/c2", meta + "/subdir",
+        ] {
             try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
         let files: [String: String] = [
@@ -62,8 +66,11 @@ import ThinPool
         try "{\"Name\":".write(toFile: root + "/containers/c2/config.v2.json", atomically: false, encoding: .utf8)
 
         let inv = DockerRootReader(root: root).read()
-        #expect(inv.devices == ["good": DockerDevice(deviceID: 7, size: 1024, transactionID: 3, initialized: false),
-                                "old-dockerd": DockerDevice(deviceID: 8, size: 2048, transactionID: 4, initialized: false)])
+        #expect(
+            inv.devices == [
+                "good": DockerDevice(deviceID: 7, size: 1024, transactionID: 3, initialized: false),
+                "old-dockerd": DockerDevice(deviceID: 8, size: 2048, transactionID: 4, initialized: false),
+            ])
         #expect(inv.baseFilesystem == "ext4")
         #expect(inv.layers == ["m1": .container(id: "c1")])
         #expect(inv.containerNames == ["c1": "ok"])
@@ -142,11 +149,4 @@ import ThinPool
         #expect(stat(Self.fixtureRoot + "/devicemapper", &st) == 0)
         #expect(DockerRootReader.devicePrefix(of: Self.fixtureRoot + "/devicemapper")?.hasSuffix("-\(st.st_ino)") == true)
     }
-}
-
-/// Sets every file's and directory's times under `root` to an hour ago.
-func ageAll(_ root: String) throws {
-    let old = Date().addingTimeInterval(-3600)
-    let paths = [root] + (FileManager.default.subpaths(atPath: root) ?? []).map { root + "/" + $0 }
-    for p in paths.reversed() { try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: p) }
 }

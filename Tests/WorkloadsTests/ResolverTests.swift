@@ -1,22 +1,24 @@
-import DeviceMapper
-import Exporter
-import Exposition
+import DeviceMapperFixtures
 import Foundation
 import PoolReader
-import Testing
 import TestSupport
+import Testing
 import ThinPool
+
 @testable import Workloads
 
 /// Pools named by what uses them, read from fixtures through PoolReader as the exporter does.
 @Suite struct ResolverTests {
     static let workloads = Repo.fixture("workloads")
 
-    static func sources(_ dir: String = workloads, dockerRoot: String? = workloads + "/docker",
-                        dockerConfig: String? = workloads + "/etc/docker/daemon.json") -> WorkloadSources {
-        WorkloadSources(options: WorkloadSources.Options(
-            dockerRoot: dockerRoot, detectDocker: false, dockerConfig: dockerConfig,
-            containerdConfig: workloads + "/etc/containerd/config.toml", volumeGroups: FileVolumeGroups(path: dir + "/vgs")))
+    static func sources(
+        _ dir: String = workloads, dockerRoot: String? = workloads + "/docker",
+        dockerConfig: String? = workloads + "/etc/docker/daemon.json"
+    ) -> WorkloadSources {
+        WorkloadSources(
+            options: WorkloadSources.Options(
+                dockerRoot: dockerRoot, detectDocker: false, dockerConfig: dockerConfig,
+                containerdConfig: workloads + "/etc/containerd/config.toml", volumeGroups: FileVolumeGroups(path: dir + "/vgs")))
     }
 
     static func reader(_ dir: String = workloads, _ sources: WorkloadSources = sources()) -> PoolReader {
@@ -45,18 +47,23 @@ import ThinPool
         #expect(byName["vg0-pool0-tpool"]?.minFreeSpacePercent == 10)
 
         let lvm = try #require(byName["vg0-pool0-tpool"]?.snapshot)
-        #expect(lvm.owner == {
-            var o = PoolOwner(kind: .lvm, lvm: LVMName(vg: "vg0", lv: "pool0"))
-            o.volumeGroupSize = 331_350_016
-            o.volumeGroupFree = 113_246_208
-            return o
-        }())
+        #expect(
+            lvm.owner
+                == {
+                    var o = PoolOwner(kind: .lvm, lvm: LVMName(vg: "vg0", lv: "pool0"))
+                    o.volumeGroupSize = 331_350_016
+                    o.volumeGroupFree = 113_246_208
+                    return o
+                }())
         #expect(lvm.thinVolumes.map { $0.owner?.lvm?.description } == ["vg0/data", "vg0/logs"])
 
         let containerd = try #require(byName["containerd-pool"]?.snapshot)
         #expect(containerd.owner?.kind == .containerd)
-        #expect(containerd.thinVolumes.map { $0.owner } == [VolumeOwner(kind: .containerdSnapshot, layer: "1"),
-                                                            VolumeOwner(kind: .containerdSnapshot, layer: "2")])
+        #expect(
+            containerd.thinVolumes.map { $0.owner } == [
+                VolumeOwner(kind: .containerdSnapshot, layer: "1"),
+                VolumeOwner(kind: .containerdSnapshot, layer: "2"),
+            ])
     }
 
     @Test func theFastPathKeepsTheOwnerAndMinFreeSpaceOfTheFullRead() throws {
@@ -77,11 +84,15 @@ import ThinPool
     @Test func aDockerNamedPoolIsNotDockersWithoutMatchingDeviceIDs() {
         let docker = DockerInventory(root: "/r", devicePrefix: "docker-8:1-99", devices: ["abc": DockerDevice(deviceID: 5, size: 1)])
         func pool(_ name: String, volume: String, id: UInt32) -> PoolSnapshot {
-            var p = PoolSnapshot(name: name, uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
-                                 table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"),
-                                 status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
-            p.thinVolumes = [ThinVolume(name: volume, uuid: nil, number: nil, size: Sectors(8),
-                                        table: try! ThinTable(parsing: "254:0 \(id)"), status: nil)]
+            var p = PoolSnapshot(
+                name: name, uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
+                table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"),
+                status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
+            p.thinVolumes = [
+                ThinVolume(
+                    name: volume, uuid: nil, number: nil, size: Sectors(8),
+                    table: try! ThinTable(parsing: "254:0 \(id)"), status: nil)
+            ]
             return p
         }
         let inv = WorkloadInventory(docker: docker)
@@ -102,8 +113,10 @@ import ThinPool
         try #"{"storage-driver":"devicemapper","storage-opts":["dm.thinpooldev=/dev/mapper/docker-thinpool","dm.min_free_space=20%"]}"#
             .write(toFile: dir + "/daemon.json", atomically: false, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: dir + "/root/devicemapper/metadata", withIntermediateDirectories: true)
-        let sources = WorkloadSources(options: WorkloadSources.Options(
-            dockerRoot: dir + "/root", detectDocker: false, dockerConfig: dir + "/daemon.json", containerdConfig: nil, volumeGroups: nil))
+        let sources = WorkloadSources(
+            options: WorkloadSources.Options(
+                dockerRoot: dir + "/root", detectDocker: false, dockerConfig: dir + "/daemon.json", containerdConfig: nil, volumeGroups: nil
+            ))
         let report = try Self.reader(Repo.fixture("demo"), sources).read()
         let pool = try #require(report.pools.first { $0.name == "docker-thinpool-tpool" })
         #expect(pool.snapshot?.owner?.kind == .docker)
@@ -118,11 +131,13 @@ import ThinPool
     /// device is docker's own <root>/devicemapper/devicemapper/data (docker compares them);
     /// dm.datadev as given; none with dm.thinpooldev.
     @Test func dockersLoopFilesAreTheOnesBehindThePool() {
-        let data = FileID(device: 40, inode: 7), meta = FileID(device: 40, inode: 8)
-        var p = PoolSnapshot(name: "docker-8:1-99-pool", uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
-                             table: try! ThinPoolTable(parsing: "7:1 7:0 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"),
-                             dataBacking: LoopBacking(path: "/mnt/real/data", filesystemFree: nil, device: "/dev/loop0", file: data),
-                             metadataBacking: LoopBacking(path: "/mnt/real/metadata", filesystemFree: nil, device: "/dev/loop1", file: meta))
+        let data = FileID(device: 40, inode: 7)
+        let meta = FileID(device: 40, inode: 8)
+        var p = PoolSnapshot(
+            name: "docker-8:1-99-pool", uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
+            table: try! ThinPoolTable(parsing: "7:1 7:0 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"),
+            dataBacking: LoopBacking(path: "/mnt/real/data", filesystemFree: nil, device: "/dev/loop0", file: data),
+            metadataBacking: LoopBacking(path: "/mnt/real/metadata", filesystemFree: nil, device: "/dev/loop1", file: meta))
         var docker = DockerInventory(root: "/var/lib/docker", devicePrefix: "docker-8:1-99", dataLoopFile: data, metadataLoopFile: meta)
         WorkloadResolver.annotate(&p, WorkloadInventory(docker: docker))
         let d = p.owner?.docker
@@ -130,7 +145,7 @@ import ThinPool
         #expect(d?.dataLoopFile == "/var/lib/docker/devicemapper/devicemapper/data", "docker's path, not the resolved one")
         #expect(d?.metadataLoopFile == "/var/lib/docker/devicemapper/devicemapper/metadata")
 
-        docker.dataLoopFile = FileID(device: 40, inode: 99)   // another file: docker shows neither line
+        docker.dataLoopFile = FileID(device: 40, inode: 99)  // another file: docker shows neither line
         WorkloadResolver.annotate(&p, WorkloadInventory(docker: docker))
         #expect(p.owner?.docker?.dataFile == nil && p.owner?.docker?.dataLoopFile == nil)
         #expect(p.owner?.docker?.metadataFile == "/dev/loop1")
@@ -143,20 +158,26 @@ import ThinPool
     /// A device docker marked deleted whose dm device is still held open: deleted, as docker
     /// counts it (Deferred Deleted Device Count), not active.
     @Test func aDeletedDeviceStillOpenIsDeleted() {
-        let docker = DockerInventory(root: "/r", devicePrefix: "docker-8:1-99",
-                                     devices: ["abc": DockerDevice(deviceID: 5, size: 1 << 30, deleted: true)])
-        var p = PoolSnapshot(name: "docker-8:1-99-pool", uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
-                             table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
-        p.thinVolumes = [ThinVolume(name: "docker-8:1-99-abc", uuid: nil, number: nil, size: Sectors(2 << 20),
-                                    table: try! ThinTable(parsing: "254:0 5"), status: nil)]
+        let docker = DockerInventory(
+            root: "/r", devicePrefix: "docker-8:1-99",
+            devices: ["abc": DockerDevice(deviceID: 5, size: 1 << 30, deleted: true)])
+        var p = PoolSnapshot(
+            name: "docker-8:1-99-pool", uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
+            table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
+        p.thinVolumes = [
+            ThinVolume(
+                name: "docker-8:1-99-abc", uuid: nil, number: nil, size: Sectors(2 << 20),
+                table: try! ThinTable(parsing: "254:0 5"), status: nil)
+        ]
         WorkloadResolver.annotate(&p, WorkloadInventory(docker: docker))
         #expect(p.owner?.docker?.devices == [DeviceTally(kind: .dockerDevice, state: .deleted, count: 1, virtualBytes: 1 << 30)])
         #expect(p.owner?.docker?.deferredDeleted == 1)
     }
 
     @Test func lvmNamesWithDashes() {
-        var p = PoolSnapshot(name: "my--vg-thin--pool-tpool", uuid: "LVM-abc-tpool", number: nil, eventNumber: nil, length: Sectors(8),
-                             table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
+        var p = PoolSnapshot(
+            name: "my--vg-thin--pool-tpool", uuid: "LVM-abc-tpool", number: nil, eventNumber: nil, length: Sectors(8),
+            table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
         WorkloadResolver.annotate(&p, WorkloadInventory())
         #expect(p.owner?.lvm == LVMName(vg: "my-vg", lv: "thin-pool"))
         p.uuid = nil

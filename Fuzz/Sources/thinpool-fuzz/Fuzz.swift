@@ -1,10 +1,12 @@
 import AgentConfig
+import AgentConfigFile
 import Bolt
 import ConfigFile
-import DeviceMapper
+import DeviceMapperFixtures
 import Exporter
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -89,7 +91,8 @@ func http(_ b: [UInt8]) {
     // throws out of writeInbound before a finish at the end would run).
     defer { _ = try? channel.finish(acceptAlreadyClosed: true) }
     do {
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
         try channel.pipeline.syncOperations.addHandler(collector)
         var buffer = channel.allocator.buffer(capacity: b.count)
         buffer.writeBytes(b)
@@ -118,14 +121,18 @@ let router: Router = {
     let reader = PoolReader(client: FixtureDeviceMapper(directory: dir), backing: NoLoopBacking())
     // user "u", password "p" at bcrypt cost 4: a wrong password stays cheap.
     let auth = BasicAuth(users: ["u": "$2b$04$m81vFbtMG8/Q4M/KZCJ3/OosmwIv/uBim9Jp/zy0LrGGRsKrfC5DW"])
-    return Router(telemetryPath: "/metrics", scraper: Scraper(collectors: [PoolCollector(read: { try reader.read() })], version: "fuzz"),
-                  pools: { try reader.read() }, auth: auth, version: "fuzz", logger: Logger(label: "fuzz"))
+    let scraper = Scraper(collectors: [PoolCollector(read: { try reader.read() })], version: "fuzz")
+    return Router(
+        telemetryPath: "/metrics", metrics: { scraper.scrape() },
+        pools: { try reader.read() }, auth: auth, version: "fuzz", logger: Logger(label: "fuzz"))
 }()
 
 nonisolated(unsafe) var selected: (@Sendable ([UInt8]) -> Void)?
 
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzerInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+public func fuzzerInitialize(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+) -> CInt {
     let name = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
     guard let t = targets[name] else {
         FileHandle.standardError.write(Data("FUZZ_TARGET must be one of: \(targets.keys.sorted().joined(separator: ", "))\n".utf8))

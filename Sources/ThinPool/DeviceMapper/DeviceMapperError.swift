@@ -1,5 +1,7 @@
+import SystemPackage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A failed device-mapper operation: which operation, on which device, the errno the kernel
@@ -48,16 +50,18 @@ public struct DeviceMapperError: Error, Hashable, Sendable, CustomStringConverti
     public var operation: Operation
     public var device: String?
     /// The errno of the failed ioctl or system call, when there was one.
-    public var errno: Int32?
+    public var errno: Errno?
     /// libdevmapper's own error message, or a fixture's file, line and problem.
     public var detail: String?
 
-    public init(_ code: Code, _ operation: Operation, device: String? = nil, errno: Int32? = nil,
-                detail: String? = nil) {
+    public init(
+        _ code: Code, _ operation: Operation, device: String? = nil, errno: Int32? = nil,
+        detail: String? = nil
+    ) {
         self.code = code
         self.operation = operation
         self.device = device
-        self.errno = errno
+        self.errno = errno.map { Errno(rawValue: $0) }
         self.detail = detail
     }
 
@@ -74,10 +78,7 @@ public struct DeviceMapperError: Error, Hashable, Sendable, CustomStringConverti
     }
 
     public var description: String {
-        let errnoText = errno.map { e -> String in
-            let text = String(cString: strerror(e))
-            return "\(text) (errno \(e))"
-        }
+        let errnoText = errno.map { "\($0.description) (errno \($0.rawValue))" }
         let what = device.map { "\(operation.rawValue) \($0)" } ?? operation.rawValue
         switch code {
         case .notAvailable:

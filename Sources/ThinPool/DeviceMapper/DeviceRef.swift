@@ -1,5 +1,3 @@
-import DeviceMapper
-
 /// A device named in a table: `major:minor` as the kernel prints it, or a path as a user may
 /// write it (`/dev/loop0`, `/dev/mapper/pool`).
 public enum DeviceRef: Hashable, Sendable, CustomStringConvertible {

@@ -11,7 +11,7 @@ public enum DmsetupOutput {
 
     /// Parses the output of `dmsetup table` or `dmsetup status` run without a device name.
     /// `file` names the file in errors ("table", "status").
-    public static func parseTargets(_ text: String, file: String) throws -> [Line] {
+    public static func parseTargets(_ text: String, file: String) throws(DeviceMapperError) -> [Line] {
         var lines: [Line] = []
         for (number, raw) in numberedLines(text) {
             let line = raw.trimmingTrailingWhitespace
@@ -19,8 +19,10 @@ public enum DmsetupOutput {
             let origin = "\(file):\(number)"
             // Device names may contain ':' (docker's "docker-253:0-1234-pool"), never ": ".
             guard let sep = line.firstRange(ofColonSpace: ()) else {
-                throw bad(origin, "expected '<device name>: <start> <length> <target type> [<params>]' "
-                          + "(the output of `dmsetup \(file)` run without a device name), found \"\(line)\"")
+                throw bad(
+                    origin,
+                    "expected '<device name>: <start> <length> <target type> [<params>]' "
+                        + "(the output of `dmsetup \(file)` run without a device name), found \"\(line)\"")
             }
             let name = String(line[..<sep.lowerBound])
             guard !name.isEmpty else { throw bad(origin, "empty device name in \"\(line)\"") }
@@ -41,8 +43,12 @@ public enum DmsetupOutput {
             }
             let type = String(words[2])
             let params = words.count > 3 ? String(words.removeLast()) : ""
-            lines.append(Line(name: name, target: Target(start: start, length: length, type: type,
-                                                         params: params, origin: origin)))
+            lines.append(
+                Line(
+                    name: name,
+                    target: Target(
+                        start: start, length: length, type: type,
+                        params: params, origin: origin)))
         }
         return lines
     }
@@ -60,14 +66,14 @@ public enum DmsetupOutput {
 
     /// Parses `dmsetup info -c` (columns; a header line names them, as with `-o`) or plain
     /// `dmsetup info` (blocks of "Key: value" lines).
-    public static func parseInfo(_ text: String, file: String = "info") throws -> [InfoRecord] {
+    public static func parseInfo(_ text: String, file: String = "info") throws(DeviceMapperError) -> [InfoRecord] {
         let numbered = numberedLines(text).filter { !$0.1.trimmingTrailingWhitespace.isEmpty }
         guard let first = numbered.first else { return [] }
         if first.1.hasPrefix("Name:") { return try parseInfoBlocks(numbered, file: file) }
         return try parseInfoColumns(numbered, file: file)
     }
 
-    private static func parseInfoColumns(_ lines: [(Int, Substring)], file: String) throws -> [InfoRecord] {
+    private static func parseInfoColumns(_ lines: [(Int, Substring)], file: String) throws(DeviceMapperError) -> [InfoRecord] {
         var rows = lines
         // `dmsetup info -c` default columns, used when the output has no header line.
         var columns = ["Name", "Maj", "Min", "Stat", "Open", "Targ", "Event", "UUID"]
@@ -84,7 +90,10 @@ public enum DmsetupOutput {
             // The UUID column is blank for devices without one.
             let expected = columns.last == "UUID" ? (columns.count - 1)...columns.count : columns.count...columns.count
             guard expected.contains(fields.count) else {
-                throw bad(origin, "expected \(columns.count) columns (\(columns.joined(separator: " "))), found \(fields.count): \"\(line.trimmingTrailingWhitespace)\"")
+                throw bad(
+                    origin,
+                    "expected \(columns.count) columns (\(columns.joined(separator: " "))), found \(fields.count): \"\(line.trimmingTrailingWhitespace)\""
+                )
             }
             var r = InfoRecord(name: "")
             var major: UInt32?
@@ -92,7 +101,7 @@ public enum DmsetupOutput {
             for (i, column) in columns.enumerated() where known.contains(column) {
                 guard i < fields.count else { continue }
                 let value = fields[i]
-                func number<T: FixedWidthInteger>(_: T.Type) throws -> T {
+                func number<T: FixedWidthInteger>(_: T.Type) throws(DeviceMapperError) -> T {
                     guard let n = T(value) else {
                         throw bad(origin, "column \(column): \"\(value)\" is not a number")
                     }
@@ -121,7 +130,7 @@ public enum DmsetupOutput {
         return records
     }
 
-    private static func parseInfoBlocks(_ lines: [(Int, Substring)], file: String) throws -> [InfoRecord] {
+    private static func parseInfoBlocks(_ lines: [(Int, Substring)], file: String) throws(DeviceMapperError) -> [InfoRecord] {
         var records: [InfoRecord] = []
         for (number, line) in lines {
             let origin = "\(file):\(number)"
@@ -159,7 +168,7 @@ public enum DmsetupOutput {
     }
 
     /// Parses `dmsetup deps` (all devices): `<name>: <n> dependencies\t: (254, 12) (7, 1)`.
-    public static func parseDeps(_ text: String, file: String = "deps") throws -> [String: [DeviceNumber]] {
+    public static func parseDeps(_ text: String, file: String = "deps") throws(DeviceMapperError) -> [String: [DeviceNumber]] {
         var result: [String: [DeviceNumber]] = [:]
         for (number, raw) in numberedLines(text) {
             let line = raw.trimmingTrailingWhitespace

@@ -1,0 +1,3 @@
+public enum SpaceKind: String, Sendable, CaseIterable, Codable {
+    case data, metadata
+}

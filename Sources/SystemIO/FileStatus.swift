@@ -1,0 +1,71 @@
+import ThinPool
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What stat(2) says about a file.
+public struct FileStatus: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable { case regular, directory, blockDevice, symbolicLink, other }
+
+    public var kind: Kind
+    /// The file's identity: its filesystem's device number and its inode.
+    public var id: FileID
+    public var size: UInt64
+    public var modified: (seconds: Int, nanoseconds: Int)
+    /// For a block device: its device number.
+    public var deviceNumber: DeviceNumber?
+
+    /// stat (or lstat, when not following symbolic links) of `path`.
+    public init(_ path: String, followSymlinks: Bool = true) throws(FileError) {
+        guard let st = systemStat(path, followSymlinks: followSymlinks) else { throw .current(.stat, path) }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFBLK: kind = .blockDevice
+        case S_IFLNK: kind = .symbolicLink
+        default: kind = .other
+        }
+        id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        size = UInt64(max(0, st.st_size))
+        modified = (st.st_mtim.tv_sec, st.st_mtim.tv_nsec)
+        deviceNumber = kind == .blockDevice ? DeviceNumber(userspaceDev: UInt64(st.st_rdev)) : nil
+    }
+
+    public static func == (a: FileStatus, b: FileStatus) -> Bool {
+        a.kind == b.kind && a.id == b.id && a.size == b.size && a.modified == b.modified && a.deviceNumber == b.deviceNumber
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(id)
+        h.combine(size)
+        h.combine(modified.seconds)
+        h.combine(modified.nanoseconds)
+    }
+}
+
+/// Whether `path` names something (a file, a directory...); symbolic links followed.
+public func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+/// Whether `path` is a file this process may execute.
+public func isExecutable(_ path: String) -> Bool {
+    (try? FileStatus(path))?.kind == .regular && access(path, X_OK) == 0
+}
+
+/// Free space of the filesystem holding `path` as docker counts it: statfs f_bfree x f_bsize
+/// (blocks root may use included).
+public func filesystemFreeBytes(_ path: String) throws(FileError) -> UInt64 {
+    // statvfs carries statfs's f_bsize and f_bfree unchanged (glibc); statfs(2) itself is not
+    // in Swift's Glibc module.
+    var fs = statvfs()
+    guard statvfs(path, &fs) == 0 else { throw .current(.statfs, path) }
+    let (product, overflow) = UInt64(fs.f_bfree).multipliedReportingOverflow(by: UInt64(fs.f_bsize))
+    return overflow ? .max : product
+}
+
+/// Grows a file to `size` bytes, sparsely (truncate(2)); never shrinks it.
+public func growFile(_ path: String, to size: UInt64) throws(FileError) {
+    let current = try FileStatus(path).size
+    guard current < size else { return }
+    guard truncate(path, off_t(size)) == 0 else { throw .current(.truncate, path) }
+}
