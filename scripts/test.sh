@@ -1,10 +1,17 @@
 #!/bin/bash
-# test.sh: the whole test suite, as CI runs it: unit and end-to-end tests on the host (plain,
-# under AddressSanitizer, under ThreadSanitizer), the fuzzers for a bounded time, then the
-# scenarios against a real kernel in a VM (Tests/VM). Installs what it needs first.
+# test.sh: the whole test suite, as CI runs it: format and import checks, unit and end-to-end
+# tests on the host (plain, under AddressSanitizer, under ThreadSanitizer), the fuzzers for a
+# bounded time, then the scenarios against a real kernel in a VM (Tests/VM). Installs what it
+# needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
+# Habits first (seconds): the code as swift-format writes it (.swift-format; fix with
+# `swift format format -i -r Sources Tests Fuzz/Sources Package.swift`), and every target's
+# imports equal to the dependencies Package.swift declares, the core's limited to the core.
+echo "== swift format lint, imports against Package.swift" >&2
+swift format lint --strict -r Sources Tests Fuzz/Sources Package.swift Fuzz/Package.swift
+scripts/check-imports.py
 echo "== swift test" >&2
 swift test
 # The same suite under the sanitizers, each in its own build directory (the binaries the
