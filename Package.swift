@@ -59,7 +59,10 @@ let package = Package(
         // A pthread lock with a condition: the one way long-lived state is shared.
         .target(name: "Locking"),
         // Files, sysfs and filesystems through typed calls (swift-system's Errno).
-        .target(name: "SystemIO", dependencies: ["ThinPool", .product(name: "SystemPackage", package: "swift-system")]),
+        // FITRIM and FS_IOC_GETFSMAP (ioctl is variadic).
+        .target(name: "CFilesystemShims"),
+        .target(
+            name: "SystemIO", dependencies: ["ThinPool", "CFilesystemShims", .product(name: "SystemPackage", package: "swift-system")]),
         // libdevmapper, as Debian's libdevmapper-dev installs it.
         .systemLibrary(name: "CDeviceMapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
         // What Swift cannot call directly: the variadic log callback, the flexible array
@@ -122,6 +125,12 @@ let package = Package(
                 "AgentConfig", "Planning", "PoolReader", "ThinPool", "DeviceMapper", "SystemIO",
                 "Workloads", "Locking", .product(name: "Logging", package: "swift-log"),
             ]),
+        // Where the space went: metadata snapshots (thin_ls, thin_dump) and filesystem free extents.
+        .target(
+            name: "SpaceScan",
+            dependencies: [
+                "AgentConfig", "Planning", "PoolReader", "ThinPool", "SystemIO", "Locking", .product(name: "Logging", package: "swift-log"),
+            ]),
         // The watcher: dm events and polling feed readings to observers.
         .target(
             name: "Agent",
@@ -131,7 +140,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The metrics: each family described once, from the services' stats.
-        .target(name: "Metrics", dependencies: ["Exposition", "ThinPool", "PoolReader", "Alerting", "Autoextend", "Agent"]),
+        .target(
+            name: "Metrics",
+            dependencies: ["Exposition", "ThinPool", "PoolReader", "Alerting", "Autoextend", "Agent", "SpaceScan", "Locking"]),
 
         // MARK: The program.
 
@@ -141,7 +152,7 @@ let package = Package(
             dependencies: [
                 "ThinPool", "DeviceMapper", "DeviceMapperFixtures", "PoolReader", "PoolViews", "Exporter",
                 "AgentConfig", "AgentConfigFile", "Alerting", "Curl", "Agent", "ConfigFile", "Autoextend", "Metrics", "Workloads",
-                "Planning", "Locking", "SystemIO",
+                "Planning", "Locking", "SystemIO", "SpaceScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -172,7 +183,7 @@ let package = Package(
         .testTarget(name: "DeviceMapperFixturesTests", dependencies: ["DeviceMapperFixtures", "ThinPool"]),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile", "TestSupport"]),
         .testTarget(name: "AgentConfigFileTests", dependencies: ["AgentConfigFile", "AgentConfig", "ConfigFile", "TestSupport"]),
-        .testTarget(name: "PoolReaderTests", dependencies: ["PoolReader", "ThinPool", "TestSupport"]),
+        .testTarget(name: "PoolReaderTests", dependencies: ["PoolReader", "ThinPool", "Locking", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "ThinPool", "PoolReader", "DeviceMapperFixtures", "TestSupport"]),
         .testTarget(
             name: "AlertingTests",
@@ -193,14 +204,14 @@ let package = Package(
         .testTarget(
             name: "MetricsTests",
             dependencies: [
-                "Metrics", "Exposition", "ThinPool", "PoolReader", "DeviceMapperFixtures", "Workloads",
+                "Metrics", "Exposition", "ThinPool", "PoolReader", "DeviceMapperFixtures", "Workloads", "Locking",
                 "TestSupport", "ReaderTestSupport",
             ],
             exclude: ["golden"]),
         .testTarget(
             name: "ExporterTests",
             dependencies: [
-                "Exporter", "ThinPool", "PoolReader", "PoolViews", "Metrics", "ConfigFile", "JSON",
+                "Exporter", "ThinPool", "PoolReader", "PoolViews", "Metrics", "ConfigFile", "JSON", "Locking",
                 "TestSupport", "ReaderTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

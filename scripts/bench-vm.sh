@@ -1,8 +1,10 @@
 #!/bin/bash
-# bench-vm.sh [NTHIN]: the device-mapper read benchmark in the test VM (a real 6.1 kernel under
-# qemu TCG; absolute times are emulated, compare the ratios). Builds the release binary and
-# dmfloor (Tests/VM/bench/dmfloor.c), then runs Tests/VM/bench/perf-guest.sh with one pool and
-# NTHIN (default 1000) thin volumes, printing each figure and the ratios to the C floor.
+# bench-vm.sh [NTHIN [BIGTHIN]]: the device-mapper benchmark in the test VM (a real 6.1 kernel
+# under qemu TCG; absolute times are emulated, compare the ratios, all taken in one boot).
+# Builds the release binary and the C programs of Tests/VM/bench (floor.c: the C floors;
+# scrapeload.c: concurrent /metrics clients; mkthins.c: thousands of thin volumes quickly),
+# runs Tests/VM/bench/perf-guest.sh with one pool and NTHIN (default 1000), then BIGTHIN
+# (default 10000) thin volumes, and prints each figure and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,18 +12,38 @@ Tests/VM/setup.sh
 swift build -c release --static-swift-stdlib --product thinpool-exporter >&2
 mkdir -p .build/bench
 strip -o .build/bench/thinpool-exporter "$(swift build -c release --static-swift-stdlib --show-bin-path)/thinpool-exporter"
-BIN=.build/bench/thinpool-exporter
-gcc -O2 -o .build/bench/dmfloor Tests/VM/bench/dmfloor.c -ldevmapper
-out=$(Tests/VM/run-vm.sh -m 768M -t 900 -x "$BIN" -x .build/bench/dmfloor -e "NTHIN=${1:-1000}" Tests/VM/bench/perf-guest.sh)
-echo "$out" | grep -v '^@@'
+gcc -O2 -Wall -o .build/bench/floor Tests/VM/bench/floor.c -ldevmapper
+gcc -O2 -Wall -o .build/bench/mkthins Tests/VM/bench/mkthins.c -ldevmapper
+gcc -O2 -Wall -D_GNU_SOURCE -pthread -o .build/bench/scrapeload Tests/VM/bench/scrapeload.c
+out=$(Tests/VM/run-vm.sh -m 2048M -t 3000 -x .build/bench/thinpool-exporter -x .build/bench/floor -x .build/bench/mkthins \
+  -x .build/bench/scrapeload -e "NTHIN=${1:-1000}" -e "BIGTHIN=${2:-10000}" Tests/VM/bench/perf-guest.sh)
+echo "$out"
 echo "$out" | awk '
-  /^== \(a\)/ { part = "a" } /^== \(b\)/ { part = "b" }
-  /C floor:/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") floor[part] = $i }
-  /^in-process one pool/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") { inproc["a"] = $i; break } }
-  /^in-process full collection:/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") { inproc["b"] = $i; break } }
-  /^in-process full collection \(no table cache\)/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") { nocache = $i; break } }
-  /^subprocess/ { for (i = 1; i <= NF; i++) if ($(i+1) == "us") spawn[part] = $i }
+  function us(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "us") return w[i]; return 0 }
+  function persec(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "per" && w[i + 2] == "second") return w[i]; return 0 }
+  /^== / { size = $2 }
+  /^C floor \(/ { mode = $3; gsub(/[():]/, "", mode); f[size, mode] = us($0) }
+  /^in-process one pool status/ { ours[size, "pool"] = us($0) }
+  /^in-process full collection \(no table cache\)/ { ours[size, "notables"] = us($0); next }
+  /^in-process full collection/ { ours[size, "steady"] = us($0) }
+  /^subprocess: .*pool/ { sub_[size, "pool"] = us($0) }
+  /^subprocess: .*collection/ { sub_[size, "collect"] = us($0) }
+  /^scrapes with/ { t[size, $3] = persec($0) }
+  /^serving RSS/ { rss[size] = $3 }
+  { if (!(size in seen) && size != "") { seen[size] = 1; order[++k] = size } }
   END {
-    printf "ratios to the C floor: (a) in-process %.2fx, subprocess %.0fx; (b) in-process %.2fx (no table cache %.2fx), subprocess %.2fx\n",
-      inproc["a"] / floor["a"], spawn["a"] / floor["a"], inproc["b"] / floor["b"], nocache / floor["b"], spawn["b"] / floor["b"]
+    print ""
+    print "== summary (ratios: ours / the C floor named; <1 is faster)"
+    for (j = 1; j <= k; j++) {
+      s = order[j]
+      printf "%s thin volumes:\n", s
+      printf "  one pool:   ours %d us; / libdevmapper %.2fx, / raw ioctl %.2fx; dmsetup %.0fx\n", ours[s, "pool"],
+        ours[s, "pool"] / f[s, "lib-pool"], ours[s, "pool"] / f[s, "raw-pool"], sub_[s, "pool"] / f[s, "raw-pool"]
+      printf "  collection: ours %d us; / libdevmapper STATUS-only %.2fx, / raw STATUS-only %.2fx\n", ours[s, "steady"],
+        ours[s, "steady"] / f[s, "lib-status"], ours[s, "steady"] / f[s, "raw-status"]
+      printf "  first read: ours (every table) %d us; / libdevmapper naive %.2fx; dmsetup status + table %.2fx\n", ours[s, "notables"],
+        ours[s, "notables"] / f[s, "lib-naive"], sub_[s, "collect"] / f[s, "lib-naive"]
+      printf "  /metrics:   1 client %.2f/s, 4 clients %.2f/s (%.1fx), 16 clients %.2f/s (%.1fx); RSS %d kB\n", t[s, 1], t[s, 4],
+        t[s, 4] / t[s, 1], t[s, 16], t[s, 16] / t[s, 1], rss[s]
+    }
   }'

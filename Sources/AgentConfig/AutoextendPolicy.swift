@@ -50,6 +50,11 @@ public struct AutoextendPolicy: Sendable, Equatable {
     public var cooldown: Duration = .seconds(300)
     /// After failures, waits double from the cooldown, up to this.
     public var backoffMax: Duration = .seconds(3600)
+    /// Before growing a pool's data, trim the filesystems of its mounted thin volumes when the
+    /// last space scan found what they would free; grow only by what is still missing.
+    public var trimFirst = false
+    /// A volume is trimmed at most once in this time.
+    public var trimInterval: Duration = .seconds(600)
 
     public init() {}
 }

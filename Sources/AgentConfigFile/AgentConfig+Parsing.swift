@@ -15,7 +15,7 @@ extension AgentConfig {
         let m = root.mapping(
             allowed: [
                 "poll_interval", "state_dir", "host", "repeat_interval", "pools", "min_free_space",
-                "alerts", "autoextend", "overrides", "receivers",
+                "alerts", "autoextend", "overrides", "receivers", "space_scan",
             ], &problems)
         if let n = m["poll_interval"], let d = n.duration(&problems, atLeast: .milliseconds(100)) { c.pollInterval = d }
         if let n = m["state_dir"], let s = n.string(&problems) {
@@ -44,6 +44,14 @@ extension AgentConfig {
                 if globs.isEmpty { problems.add(matchNode.path, line: matchNode.line, "needs at least one glob") }
                 c.overrides.append(PoolOverride(match: globs, policy: parsePolicy(om, base: c.defaults, problems: &problems)))
             }
+        }
+        if let n = m["space_scan"] {
+            let sm = n.mapping(allowed: ["enabled", "interval", "timeout", "thin_ls", "thin_dump"], &problems)
+            if let v = sm["enabled"], let b = v.bool(&problems) { c.spaceScan.enabled = b }
+            if let v = sm["interval"], let d = v.duration(&problems, atLeast: .seconds(10)) { c.spaceScan.interval = d }
+            if let v = sm["timeout"], let d = v.duration(&problems, atLeast: .seconds(1)) { c.spaceScan.timeout = d }
+            if let v = sm["thin_ls"], let p = v.string(&problems) { c.spaceScan.thinLs = p }
+            if let v = sm["thin_dump"], let p = v.string(&problems) { c.spaceScan.thinDump = p }
         }
         if let n = m["receivers"] {
             var names: Set<String> = []
@@ -106,8 +114,10 @@ extension AgentConfig {
     static func parseAutoextend(_ n: ConfigNode, base: AutoextendPolicy, problems: inout ConfigProblems) -> AutoextendPolicy {
         var a = base
         let m = n.mapping(
-            allowed: ["enabled", "dry_run", "executor", "data", "metadata", "cooldown", "backoff_max", "leave_to_dmeventd"],
-            &problems)
+            allowed: [
+                "enabled", "dry_run", "executor", "data", "metadata", "cooldown", "backoff_max", "leave_to_dmeventd", "trim_first",
+                "trim_interval",
+            ], &problems)
         if let e = m["enabled"], let b = e.bool(&problems) { a.enabled = b }
         if let e = m["leave_to_dmeventd"], let b = e.bool(&problems) { a.leaveToDmeventd = b }
         if let e = m["dry_run"], let b = e.bool(&problems) { a.dryRun = b }
@@ -120,6 +130,8 @@ extension AgentConfig {
         }
         if let e = m["cooldown"], let d = e.duration(&problems, atLeast: .seconds(1)) { a.cooldown = d }
         if let e = m["backoff_max"], let d = e.duration(&problems, atLeast: .seconds(1)) { a.backoffMax = d }
+        if let e = m["trim_first"], let b = e.bool(&problems) { a.trimFirst = b }
+        if let e = m["trim_interval"], let d = e.duration(&problems, atLeast: .seconds(1)) { a.trimInterval = d }
         func space(_ key: String, _ base: AutoextendPolicy.Space) -> AutoextendPolicy.Space {
             guard let node = m[key] else { return base }
             var s = base

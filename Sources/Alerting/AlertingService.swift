@@ -38,6 +38,8 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
         var saving = false
         /// The revision each queued notification was added at: it is sent once that is saved.
         var queuedAt: [String: UInt64] = [:]
+        /// When the trends were last part of a save.
+        var trendsSavedAt = Date.distantPast
 
         func persisted() -> PersistedState {
             var s = PersistedState()
@@ -45,6 +47,7 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
             s.outbox = outbox
             s.nextSequence = nextSequence
             s.lastResend = lastResend
+            s.trends = trends.mapValues { PoolTrends(data: $0.data, metadata: $0.metadata) }
             return s
         }
     }
@@ -90,6 +93,7 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
                 s.outbox = saved.outbox.sorted { $0.sequence < $1.sequence }
                 s.nextSequence = max(saved.nextSequence, (s.outbox.map(\.sequence).max() ?? 0) + 1)
                 s.lastResend = saved.lastResend
+                s.trends = (saved.trends ?? [:]).mapValues { ($0.data, $0.metadata) }
             }
             dropUnknownReceivers(&s)
             s.running = true
@@ -148,10 +152,20 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
             s.trends = s.trends.filter { present.contains($0.key) }
             s.forecasts = s.forecasts.filter { present.contains($0.key) }
             events += s.engine.repeats(now: t, interval: s.config.repeatInterval)
-            return commit(events, at: t, &s)
+            var changed = commit(events, at: t, &s)
+            // The trends move at every reading: saved with any other change, else once a minute.
+            if changed || t.timeIntervalSince(s.trendsSavedAt) >= Self.trendSaveInterval {
+                s.trendsSavedAt = t
+                if !changed { s.revision += 1 }
+                changed = true
+            }
+            return changed
         }
         if changed { persist() }
     }
+
+    /// How often the usage trends are saved when nothing else is.
+    static let trendSaveInterval: TimeInterval = 60
 
     /// One pool, re-read because its event number moved (the fast path).
     public func observe(pool reading: PoolReading) {
@@ -190,10 +204,8 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
             trend.data.add(time: time, used: c.data.used.rawValue, total: c.data.total.rawValue, window: window)
             trend.metadata.add(time: time, used: c.metadata.used.rawValue, total: c.metadata.total.rawValue, window: window)
             s.trends[r.name] = trend
-            let min = policy.alerts.timeToFull.minSamples
-            s.forecasts[r.name] = AlertRules.Forecasts(
-                dataSecondsToFull: trend.data.secondsToFull(now: time, minSamples: min),
-                metadataSecondsToFull: trend.metadata.secondsToFull(now: time, minSamples: min))
+            s.forecasts[r.name] = AlertRules.Forecasts.compute(
+                data: trend.data, metadata: trend.metadata, capacity: c, now: time, minSamples: policy.alerts.timeToFull.minSamples)
         }
         return s.engine.evaluate(r, policy: policy, forecasts: s.forecasts[r.name] ?? .init(), now: t)
     }

@@ -3,7 +3,8 @@ import Planning
 import SystemIO
 
 /// The agent's state on disk, one JSON file written atomically (temporary file, fsync, rename,
-/// fsync of the folder): the firing alerts and the notifications not yet delivered, together,
+/// fsync of the folder): the firing alerts and the notifications not yet delivered, together
+/// (with the pools' usage trends, saved at most once a minute besides),
 /// so a crash at any moment leaves either the old state or the new, never half of one.
 public struct PersistedState: Sendable, Equatable, Codable {
     public var version = 1
@@ -12,8 +13,22 @@ public struct PersistedState: Sendable, Equatable, Codable {
     public var nextSequence: UInt64 = 1
     /// Alertmanager receivers: when firing alerts were last sent.
     public var lastResend: [String: Date] = [:]
+    /// Each pool's used-space samples, so forecasts survive a restart (absent in files from
+    /// before they were kept).
+    public var trends: [String: PoolTrends]?
 
     public init() {}
+}
+
+/// A pool's data and metadata trends, as saved.
+public struct PoolTrends: Sendable, Equatable, Codable {
+    public var data: UsageTrend
+    public var metadata: UsageTrend
+
+    public init(data: UsageTrend, metadata: UsageTrend) {
+        self.data = data
+        self.metadata = metadata
+    }
 }
 
 public struct StateStore: Sendable {

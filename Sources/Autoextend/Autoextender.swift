@@ -25,6 +25,8 @@ public final class Autoextender: PoolObserver, Sendable {
     public struct Outcome: Sendable, Equatable {
         public enum Result: String, Sendable, CaseIterable {
             case extended, refused, failed
+            /// A trim of the pool's volumes brought it under its threshold: not grown.
+            case trimmed
             case dryRun = "dry_run"
             case leftToLVM = "left_to_lvm"
         }
@@ -64,12 +66,15 @@ public final class Autoextender: PoolObserver, Sendable {
     private let now: @Sendable () -> Date
     /// Why nothing can be extended at all (pools read from fixtures), or nil.
     private let cannotAct: String?
+    /// Trims a pool's volumes before growing it (when its policy says trim_first).
+    private let trimmer: (any PoolTrimmer)?
 
     public init(
         reader: PoolReader, dm: any DeviceMapperClient, sysfs: Sysfs = Sysfs(), alerts: (any AlertPublisher)?,
         policy: @escaping @Sendable (String) -> AutoextendPolicy, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }, cannotAct: String? = nil
+        now: @escaping @Sendable () -> Date = { Date() }, cannotAct: String? = nil, trimmer: (any PoolTrimmer)? = nil
     ) {
+        self.trimmer = trimmer
         self.state = Locked(State(policyFor: policy))
         self.cannotAct = cannotAct
         self.reader = reader
@@ -116,7 +121,8 @@ public final class Autoextender: PoolObserver, Sendable {
             guard policy.enabled, let c = reading.capacity else { return }
             // Counters exist from the start (at 0), so increase() sees the first action.
             for kind in SpaceKind.allCases {
-                for result in Outcome.Result.allCases {
+                // Trimming frees data blocks only: no metadata "trimmed" series.
+                for result in Outcome.Result.allCases where !(kind == .metadata && result == .trimmed) {
                     s.counts[Self.countKey(reading.name, kind, result), default: 0] += 0
                 }
             }
@@ -126,8 +132,15 @@ public final class Autoextender: PoolObserver, Sendable {
                 let full = kind == .data && reading.snapshot?.mode == .outOfDataSpace
                 guard ratio >= space.threshold || full else { continue }
                 let job = Job(pool: reading.name, kind: kind)
-                guard !s.busy.contains(reading.name), !s.queue.contains(job) else { continue }
-                s.queue.append(job)
+                guard !s.busy.contains(reading.name) else { continue }
+                if full {
+                    // Out of data space: its writes are queued against the kernel's timeout
+                    // (or failing): this pool goes first.
+                    s.queue.removeAll { $0 == job }
+                    s.queue.insert(job, at: 0)
+                } else if !s.queue.contains(job) {
+                    s.queue.append(job)
+                }
             }
         }
     }
@@ -194,7 +207,41 @@ public final class Autoextender: PoolObserver, Sendable {
                 logger.warning("autoextend cannot measure the backing store", metadata: ["pool": "\(name)", "error": "\(error)"])
             }
         }
-        switch gate ?? ExtendPlanner.size(kind, reading: reading, policy: policy, room: room, override: override) {
+        var plan = gate ?? ExtendPlanner.size(kind, reading: reading, policy: policy, room: room, override: override)
+        var trimNote = ""
+        if case .extend = plan, kind == .data, override == nil, policy.trimFirst, let trimmer,
+            let blockSize = snapshot.table.blockSize.bytes?.rawValue, let reclaimable = trimmer.reclaimable(pool: name),
+            reclaimable >= blockSize
+        {
+            let h: (UInt64) -> String = DockerUnits.humanSize
+            if dry {
+                trimNote = " after trimming its volumes (\(h(reclaimable)) reclaimable)"
+            } else {
+                let trim = trimmer.trim(pool: name, minimum: blockSize, interval: policy.trimInterval.seconds)
+                if !trim.trimmed.isEmpty, let after = try? reader.read(pool: name), let before = reading.capacity,
+                    let c = after.capacity
+                {
+                    let freed = before.data.used.rawValue > c.data.used.rawValue ? before.data.used.rawValue - c.data.used.rawValue : 0
+                    let what = "trimmed \(trim.trimmed.joined(separator: ", ")): \(h(freed)) freed in the pool"
+                    if c.data.usedRatio < policy.data.threshold, after.snapshot?.mode != .outOfDataSpace {
+                        let message =
+                            "pool \(name): \(what), now \(ExtendPlanner.percent(c.data.usedRatio)) used (threshold \(ExtendPlanner.percent(policy.data.threshold))): not grown"
+                        logger.notice("autoextend: trimmed instead of growing", metadata: ["pool": "\(name)", "freed": "\(freed)"])
+                        state.withLock { s in s.history[key, default: ExtendHistory()].lastAction = t }
+                        alerts?.announce(
+                            pool: name, name: .autoextended,
+                            Condition(severity: .warning, summary: message, description: "Freed by trimming, not by growing the pool."))
+                        alerts?.set(pool: name, name: .autoextendFailed, nil)
+                        return done(.trimmed, message)
+                    }
+                    // Still over: grow by what is missing, not by a whole step.
+                    let missing = ExtendPlanner.missing(.data, reading: after, policy: policy)
+                    plan = ExtendPlanner.size(.data, reading: after, policy: policy, room: room, override: .bytes(max(missing, 1)))
+                    trimNote = " after a trim (\(what)), by what was still missing"
+                }
+            }
+        }
+        switch plan {
         case .nothing:
             if automatic { clearFailure(name, key) }
             // Not counted: a re-check that finds the pool already grown is no refusal.
@@ -240,7 +287,7 @@ public final class Autoextender: PoolObserver, Sendable {
         case .extend(let from, let to, let reason):
             let h: (UInt64) -> String = DockerUnits.humanSize
             guard let executor else { return done(.refused, "no executor") }
-            let what = "grow pool \(name) \(kind.rawValue) from \(h(from)) to \(h(to)) with \(executor.name) (\(reason))"
+            let what = "grow pool \(name) \(kind.rawValue) from \(h(from)) to \(h(to)) with \(executor.name) (\(reason))\(trimNote)"
             if dry {
                 logger.notice("autoextend dry run: would \(what)", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)"])
                 state.withLock { s in s.history[key, default: ExtendHistory()].lastAction = t }

@@ -99,56 +99,115 @@ int cdm_wait_event(int fd, const char *name, uint32_t event_nr, uint32_t *new_ev
     return r;
 }
 
-int cdm_list_devices(int fd, cdm_list_sink sink, void *context) {
-    size_t size = 16384;
+/* Makes `buffer` hold at least `size` bytes. */
+static int cdm_buffer_reserve(cdm_buffer *buffer, size_t size) {
+    if (buffer->size >= size) return 0;
+    void *grown = realloc(buffer->data, size);
+    if (!grown) return -ENOMEM;
+    buffer->data = grown;
+    buffer->size = size;
+    return 0;
+}
+
+int cdm_list_devices(int fd, cdm_buffer *buffer, cdm_list_sink sink, void *context) {
+    if (cdm_buffer_reserve(buffer, 16384) < 0) return -ENOMEM;
+    struct dm_ioctl *dmi;
     for (;;) {
-        struct dm_ioctl *dmi = malloc(size);
-        if (!dmi) return -ENOMEM;
-        cdm_ioctl_header(dmi, size);
+        dmi = buffer->data;
+        cdm_ioctl_header(dmi, sizeof *dmi);
+        dmi->data_size = (uint32_t)buffer->size;
         dmi->flags = DM_UUID_FLAG;
-        if (ioctl(fd, DM_LIST_DEVICES, dmi) < 0) {
-            int e = errno;
-            free(dmi);
-            return -e;
-        }
-        if (dmi->flags & DM_BUFFER_FULL_FLAG) {
-            free(dmi);
-            if (size >= (64u << 20)) return -ENOBUFS;
-            size *= 4;
-            continue;
-        }
-        // The reply's version is the kernel's: event numbers follow names from 4.37 on.
-        int has_event_nr = dmi->version[0] > 4 || (dmi->version[0] == 4 && dmi->version[1] >= 37);
-        int count = 0;
-        char *start = (char *)dmi + dmi->data_start;
-        char *end = (char *)dmi + dmi->data_size;
-        struct dm_name_list *nl = (struct dm_name_list *)start;
-        if ((char *)nl + sizeof *nl <= end && nl->dev != 0) {
-            for (;;) {
-                const char *name = nl->name;
-                uint32_t event_nr = 0;
-                const char *uuid = NULL;
-                if (has_event_nr) {
-                    uintptr_t p = ((uintptr_t)(name + strlen(name) + 1) + 7) & ~(uintptr_t)7;
-                    uint32_t words[2];
-                    memcpy(words, (const void *)p, sizeof words);
-                    event_nr = words[0];
-                    if (words[1] & DM_NAME_LIST_FLAG_HAS_UUID) {
-                        uuid = (const char *)(((p + 8) + 7) & ~(uintptr_t)7);
-                    } else if (words[1] & DM_NAME_LIST_FLAG_DOESNT_HAVE_UUID) {
-                        uuid = "";
-                    }
-                }
-                sink(context, name, nl->dev, event_nr, has_event_nr, uuid);
-                count++;
-                if (!nl->next) break;
-                nl = (struct dm_name_list *)((char *)nl + nl->next);
-                if ((char *)nl + sizeof *nl > end) break;
-            }
-        }
-        free(dmi);
-        return count;
+        if (ioctl(fd, DM_LIST_DEVICES, dmi) < 0) return -errno;
+        if (!(dmi->flags & DM_BUFFER_FULL_FLAG)) break;
+        if (buffer->size >= (64u << 20)) return -ENOBUFS;
+        if (cdm_buffer_reserve(buffer, buffer->size * 4) < 0) return -ENOMEM;
     }
+    // The reply's version is the kernel's: event numbers follow names from 4.37 on.
+    int has_event_nr = dmi->version[0] > 4 || (dmi->version[0] == 4 && dmi->version[1] >= 37);
+    int count = 0;
+    char *start = (char *)dmi + dmi->data_start;
+    char *end = (char *)dmi + dmi->data_size;
+    struct dm_name_list *nl = (struct dm_name_list *)start;
+    if ((char *)nl + sizeof *nl <= end && nl->dev != 0) {
+        for (;;) {
+            const char *name = nl->name;
+            uint32_t event_nr = 0;
+            const char *uuid = NULL;
+            if (has_event_nr) {
+                uintptr_t p = ((uintptr_t)(name + strlen(name) + 1) + 7) & ~(uintptr_t)7;
+                uint32_t words[2];
+                memcpy(words, (const void *)p, sizeof words);
+                event_nr = words[0];
+                if (words[1] & DM_NAME_LIST_FLAG_HAS_UUID) {
+                    uuid = (const char *)(((p + 8) + 7) & ~(uintptr_t)7);
+                } else if (words[1] & DM_NAME_LIST_FLAG_DOESNT_HAVE_UUID) {
+                    uuid = "";
+                }
+            }
+            sink(context, name, nl->dev, event_nr, has_event_nr, uuid);
+            count++;
+            if (!nl->next) break;
+            nl = (struct dm_name_list *)((char *)nl + nl->next);
+            if ((char *)nl + sizeof *nl > end) break;
+        }
+    }
+    return count;
+}
+
+void cdm_buffer_free(cdm_buffer *buffer) {
+    free(buffer->data);
+    buffer->data = NULL;
+    buffer->size = 0;
+}
+
+int cdm_table_status(int fd, const char *name, int table, cdm_buffer *buffer, cdm_device *device,
+                     cdm_target_sink sink, void *context) {
+    if (strlen(name) >= DM_NAME_LEN) return -ENAMETOOLONG;
+    if (cdm_buffer_reserve(buffer, 16384) < 0) return -ENOMEM;
+    struct dm_ioctl *dmi;
+    for (;;) {
+        dmi = buffer->data;
+        // Only the header: the kernel writes the answer after it (memset of the whole buffer
+        // would cost as much as the ioctl for a large one).
+        memset(dmi, 0, sizeof *dmi);
+        dmi->version[0] = DM_VERSION_MAJOR;
+        dmi->data_size = (uint32_t)buffer->size;
+        dmi->data_start = sizeof(struct dm_ioctl);
+        strcpy(dmi->name, name);
+        dmi->flags = table ? DM_STATUS_TABLE_FLAG : DM_NOFLUSH_FLAG;
+        if (ioctl(fd, DM_TABLE_STATUS, dmi) < 0) return -errno;
+        if (!(dmi->flags & DM_BUFFER_FULL_FLAG)) break;
+        if (buffer->size >= (64u << 20)) return -ENOBUFS;
+        if (cdm_buffer_reserve(buffer, buffer->size * 4) < 0) return -ENOMEM;
+    }
+    device->dev = dmi->dev;
+    device->event_nr = dmi->event_nr;
+    device->open_count = dmi->open_count;
+    device->target_count = dmi->target_count;
+    device->flags = (dmi->flags & DM_SUSPEND_FLAG ? CDM_SUSPENDED : 0) | (dmi->flags & DM_READONLY_FLAG ? CDM_READ_ONLY : 0) |
+                    (dmi->flags & DM_ACTIVE_PRESENT_FLAG ? CDM_LIVE_TABLE : 0) |
+                    (dmi->flags & DM_INACTIVE_PRESENT_FLAG ? CDM_INACTIVE_TABLE : 0);
+    memcpy(device->name, dmi->name, sizeof device->name);
+    device->name[sizeof device->name - 1] = 0;
+    memcpy(device->uuid, dmi->uuid, sizeof dmi->uuid);
+    device->uuid[sizeof dmi->uuid] = 0;
+    // The targets: each spec's `next` counts from the first spec (DM_TABLE_STATUS's rule), its
+    // parameters follow it as a NUL-terminated string.
+    char *first = (char *)dmi + dmi->data_start;
+    char *end = (char *)dmi + dmi->data_size;
+    char *at = first;
+    for (uint32_t i = 0; i < dmi->target_count; i++) {
+        struct dm_target_spec *spec = (struct dm_target_spec *)at;
+        if ((char *)(spec + 1) > end) return -EPROTO;
+        char type[DM_MAX_TYPE_NAME + 1];
+        memcpy(type, spec->target_type, DM_MAX_TYPE_NAME);
+        type[DM_MAX_TYPE_NAME] = 0;
+        const char *params = (const char *)(spec + 1);
+        if (!memchr(params, 0, (size_t)(end - params))) return -EPROTO;
+        sink(context, spec->sector_start, spec->length, type, params);
+        at = first + spec->next;
+    }
+    return (int)dmi->target_count;
 }
 
 int cdm_driver_version(int fd, uint32_t version[3]) {

@@ -8,29 +8,24 @@ import ThinPool
     import Glibc
 #endif
 
-private let listSink: cdm_list_sink = { context, name, dev, eventNumber, hasEventNumber, uuid in
-    guard let context, let name else { return }
-    context.assumingMemoryBound(to: [DeviceListEntry].self).pointee.append(
-        DeviceListEntry(
-            name: String(cString: name), number: DeviceNumber(kernelEncoded: dev),
-            eventNumber: hasEventNumber != 0 ? eventNumber : nil,
-            uuid: uuid.map { String(cString: $0) }))
-}
-
 /// The real device-mapper, through libdevmapper. Needs root (CAP_SYS_ADMIN).
 ///
-/// libdevmapper is not thread-safe: every call here takes one process-wide lock. Waiting for
-/// events does not: it runs its ioctl on a control fd of its own (see ``waitEvent(_:after:)``).
+/// libdevmapper is not thread-safe: every call through it takes one process-wide lock. The
+/// reads (LIST, STATUS, TABLE) and the event waits do not go through it: they are raw ioctls
+/// on control fds of our own (``ControlChannel``, ``waitEvent(_:after:)``), which readers on
+/// several threads issue at once.
 public struct LibDeviceMapper: DeviceMapperClient {
     public let logger: Logger
     /// Path of the control device (tests point it elsewhere).
     public let controlPath: String
     private let generation = TableGenerationTracker()
     private let cachedVersions = Locked<DeviceMapperVersions?>(nil)
+    private let channel: ControlChannel
 
     public init(logger: Logger = Logger(label: "thinpool.dm"), controlPath: String = "/dev/mapper/control") {
         self.logger = logger
         self.controlPath = controlPath
+        self.channel = ControlChannel(path: controlPath)
     }
 
     /// From DM_DEV_ARM_POLL and poll(2) on a control fd of its own: the generation moves when
@@ -84,23 +79,12 @@ public struct LibDeviceMapper: DeviceMapperClient {
         }
     }
 
-    /// Every device, by DM_LIST_DEVICES on a control fd of our own (see cdm_list_devices for
-    /// why not libdevmapper's LIST), with event numbers and uuids where the kernel gives them.
+    /// Every device, by DM_LIST_DEVICES on a control fd of our own (``ControlChannel``; see
+    /// cdm_list_devices for why not libdevmapper's LIST), with event numbers and uuids where
+    /// the kernel gives them.
     public func listDevices() throws(DeviceMapperError) -> [DeviceListEntry] {
         try LibDM.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
-        let fd = cdm_control_open(controlPath)
-        guard fd >= 0 else {
-            throw DeviceMapperError(
-                DeviceMapperError.code(forErrno: -fd), .list, errno: -fd,
-                detail: "\(controlPath): open failed")
-        }
-        defer { close(fd) }
-        var entries: [DeviceListEntry] = []
-        let n = withUnsafeMutablePointer(to: &entries) { cdm_list_devices(fd, listSink, $0) }
-        guard n >= 0 else {
-            throw DeviceMapperError(DeviceMapperError.code(forErrno: -n), .list, errno: -n)
-        }
-        return entries
+        return try channel.list()
     }
 
     public func info(_ name: String) throws(DeviceMapperError) -> DeviceInfo {
@@ -111,24 +95,17 @@ public struct LibDeviceMapper: DeviceMapperClient {
         }
     }
 
+    /// The live table: one raw DM_TABLE_STATUS on a reused buffer (``ControlChannel``).
     public func table(_ name: String) throws(DeviceMapperError) -> DeviceTargets {
-        try call { () throws(DeviceMapperError) in
-            let task = try DMTask(DM_DEVICE_TABLE, .table, device: name)
-            try task.run()
-            return DeviceTargets(info: try task.info(), targets: task.targets())
-        }
+        try LibDM.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
+        return try channel.read(name, table: true)
     }
 
+    /// The status, without flushing (else the kernel commits a pool's metadata on every read):
+    /// one raw DM_TABLE_STATUS on a reused buffer (``ControlChannel``).
     public func status(_ name: String) throws(DeviceMapperError) -> DeviceTargets {
-        try call { () throws(DeviceMapperError) in
-            let task = try DMTask(DM_DEVICE_STATUS, .status, device: name)
-            // Without this the kernel commits the pool's metadata on every read.
-            guard dm_task_no_flush(task.handle) != 0 else {
-                throw DeviceMapperError(.failed, .status, device: name, detail: "dm_task_no_flush failed")
-            }
-            try task.run()
-            return DeviceTargets(info: try task.info(), targets: task.targets())
-        }
+        try LibDM.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
+        return try channel.read(name, table: false)
     }
 
     public func dependencies(_ name: String) throws(DeviceMapperError) -> [DeviceNumber] {

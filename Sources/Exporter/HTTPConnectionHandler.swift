@@ -17,6 +17,10 @@ public struct HTTPLimits: Sendable {
     public var maxHeaderFieldBytes = 16 * 1024
     public var maxHeaderListBytes = 32 * 1024
     public var maxHeaderCount = 100
+    /// Threads that answer requests. Answers block (ioctls, a wait for a collection in flight),
+    /// so this many requests are answered at once: concurrent scrapes share one collection
+    /// only when each has a thread to wait on.
+    public var answeringThreads = 16
 
     public init() {}
 }

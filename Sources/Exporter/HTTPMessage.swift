@@ -39,6 +39,16 @@ public struct HTTPResponse: Sendable {
         self.body = Array(body.utf8)
     }
 
+    public init(
+        status: Int, reason: String, contentType: String? = "text/plain; charset=utf-8",
+        headers: [(String, String)] = [], body: [UInt8]
+    ) {
+        self.status = status
+        self.reason = reason
+        self.headers = (contentType.map { [("Content-Type", $0)] } ?? []) + headers
+        self.body = body
+    }
+
     static func text(_ status: Int, _ reason: String, _ body: String, headers: [(String, String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, reason: reason, headers: headers, body: body)
     }

@@ -31,9 +31,10 @@ public final class HTTPServer: Service, Sendable {
         self.tls = tls
         self.logger = logger
         self.drainTimeout = drainTimeout
-        // One event loop is plenty for scrapes; blocking work (ioctls, bcrypt) goes to the pool.
+        // One event loop is plenty for scrapes; blocking work (ioctls, bcrypt, waits for a
+        // shared collection) goes to the pool.
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool = NIOThreadPool(numberOfThreads: max(1, limits.answeringThreads))
         registry = ConnectionRegistry(limit: limits.maxConnections)
     }
 

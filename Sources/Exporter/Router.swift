@@ -9,8 +9,8 @@ import ThinPool
 /// blocking thread pool: collecting pools makes ioctls, and bcrypt is slow by design.
 public struct Router: Sendable {
     public var telemetryPath: String
-    /// The metric families, collected fresh.
-    public var metrics: @Sendable () -> [MetricFamily]
+    /// The metrics' text in a format, collected after the request arrived.
+    public var metrics: @Sendable (ExpositionFormat) -> [UInt8]
     /// The pools, read fresh (the same reader as `status` and the metrics).
     public var pools: @Sendable () throws -> PoolReport
     public var auth: BasicAuth
@@ -20,7 +20,8 @@ public struct Router: Sendable {
     public var logger: Logger
 
     public init(
-        telemetryPath: String, metrics: @escaping @Sendable () -> [MetricFamily], pools: @escaping @Sendable () throws -> PoolReport,
+        telemetryPath: String, metrics: @escaping @Sendable (ExpositionFormat) -> [UInt8],
+        pools: @escaping @Sendable () throws -> PoolReport,
         auth: BasicAuth, extraHeaders: [(String, String)] = [], version: String, logger: Logger
     ) {
         self.telemetryPath = telemetryPath
@@ -48,9 +49,7 @@ public struct Router: Sendable {
         switch request.path {
         case telemetryPath:
             let format = ExpositionFormat.negotiate(accept: request.header("accept"))
-            return HTTPResponse(
-                status: 200, reason: "OK", contentType: format.contentType,
-                body: format.render(metrics()))
+            return HTTPResponse(status: 200, reason: "OK", contentType: format.contentType, body: metrics(format))
         case "/":
             let report = Result { try pools() }
             return HTTPResponse(

@@ -90,7 +90,7 @@ struct ExtendCommand: ParsableCommand {
             guard let text, let step = Self.step(text) else { continue }
             let outcome = extender.run(pool: pool, kind: kind, override: step, dryRun: dryRun)
             switch outcome.result {
-            case .extended, .dryRun: print(outcome.message)
+            case .extended, .dryRun, .trimmed: print(outcome.message)
             case .refused, .failed, .leftToLVM:  // (by hand the step is explicit: never left to LVM)
                 printError(outcome.message)
                 ok = false

@@ -13,6 +13,7 @@ import Logging
 import Metrics
 import PoolReader
 import ServiceLifecycle
+import SpaceScan
 import ThinPool
 import Workloads
 
@@ -132,11 +133,14 @@ struct ServeCommand: AsyncParsableCommand {
         // The config's dm.min_free_space per pool, unless --min-free-space says otherwise.
         let current = Locked(agentConfig)
         let flag = source.minFreeSpace == nil ? nil : try source.minFreeSpacePercent()
+        // What the space scan finds is set into the readings once the scanner (which reads
+        // through this reader) exists.
+        let spaceSlot = AnnotatorSlot()
         let reader = try source.reader(
-            logger: logger, annotator: workloads.sources(fixtures: source.fixtures, logger: logger),
+            logger: logger, annotator: Annotators([workloads.sources(fixtures: source.fixtures, logger: logger), spaceSlot]),
             percent: { pool, owner in
                 flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent } ?? PoolReader.dockerMinFreeSpace(pool, owner)
-            })
+            }, countdown: true)
         do {
             let report = try reader.read()
             logger.info(
@@ -161,12 +165,22 @@ struct ServeCommand: AsyncParsableCommand {
         defer { alerting.stop() }
         var makeEventWatcher: (@Sendable () throws(DeviceMapperError) -> any DeviceEventWatcher)?
         if source.fixtures == nil { makeEventWatcher = { () throws(DeviceMapperError) -> any DeviceEventWatcher in try DMEventWatcher() } }
+        // The space scan: the agent's (a config file), on the kernel's pools only.
+        let scanner = SpaceScanner(
+            reader: reader, settings: agentConfig.spaceScan, watches: { pool in current.withLock { $0.watches(pool) } },
+            stateDirectory: agentConfig.stateDirectory, logger: logger)
+        if configFile != nil, source.fixtures == nil {
+            spaceSlot.set(scanner)
+            scanner.start()
+        }
+        defer { scanner.stop() }
         // Autoextend acts through the kernel's device-mapper, never on a fixture: there it
         // refuses, with that reason, where it would act.
         let autoextender = Autoextender(
             reader: reader, dm: reader.client, alerts: alerting,
             policy: { pool in current.withLock { $0.policy(for: pool).autoextend } }, logger: logger,
-            cannotAct: source.fixtures.map { "pools read from --dm.fixtures \($0) cannot be extended" })
+            cannotAct: source.fixtures.map { "pools read from --dm.fixtures \($0) cannot be extended" },
+            trimmer: configFile != nil && source.fixtures == nil ? scanner : nil)
         autoextender.start()
         defer { autoextender.stop() }
         let watcher = PoolWatcher(
@@ -181,9 +195,11 @@ struct ServeCommand: AsyncParsableCommand {
                 AlertingCollector { alerting.stats },
                 WatcherCollector { watcher.stats },
                 AutoextendCollector { autoextender.stats },
+                SpaceScanCollector { scanner.stats },
             ], version: BuildInfo.version)
+        let scrapes = SharedScrapes(scraper: scraper)
         let router = Router(
-            telemetryPath: telemetryPath, metrics: { scraper.scrape() }, pools: { try reader.read() },
+            telemetryPath: telemetryPath, metrics: { scrapes.body($0) }, pools: { try reader.read() },
             auth: BasicAuth(users: webConfig.basicAuthUsers), extraHeaders: webConfig.headers,
             version: BuildInfo.version, logger: logger)
         var limits = HTTPLimits()
@@ -199,6 +215,7 @@ struct ServeCommand: AsyncParsableCommand {
                             current.withLock { $0 = config }
                             alerting.reload(config)
                             watcher.update(pollInterval: config.pollInterval)
+                            scanner.update(settings: config.spaceScan, watches: { pool in current.withLock { $0.watches(pool) } })
                         }, logger: logger)))
         }
         let group = ServiceGroup(

@@ -49,16 +49,18 @@ struct SourceOptions: ParsableArguments {
 
     /// A reader; `percent` gives a pool's dm.min_free_space (by default the flag's value, else
     /// docker's for its pool, else 10).
+    /// `countdown`: keep the out-of-space countdown (a long-lived reader: its first sight of a
+    /// pool out of space is when the kernel's timer started, give or take its wake-up).
     func reader(
         logger: Logger, annotator: (any PoolAnnotator)? = nil,
-        percent: (@Sendable (String, PoolOwner?) -> UInt64)? = nil
+        percent: (@Sendable (String, PoolOwner?) -> UInt64)? = nil, countdown: Bool = false
     ) throws -> PoolReader {
         let flag = minFreeSpace == nil ? nil : try minFreeSpacePercent()
         return PoolReader(
             client: client(logger: logger),
             backing: fixtures == nil ? SysfsLoopBacking() : NoLoopBacking(),
             logger: logger, minFreeSpacePercent: percent ?? { pool, owner in flag ?? PoolReader.dockerMinFreeSpace(pool, owner) },
-            annotator: annotator)
+            annotator: annotator, outOfSpaceProbe: fixtures == nil && countdown ? SysfsOutOfSpaceProbe() : nil)
     }
 }
 

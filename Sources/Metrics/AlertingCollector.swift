@@ -26,11 +26,21 @@ public struct AlertingCollector: MetricsCollector {
     static let dataFull = MetricDescriptor(
         "thinpool_data_full_seconds", .gauge,
         help:
-            "Seconds until the pool's data space is full at the current rate (a linear fit of used space); absent when it is not filling.",
+            "Seconds until no data space is available at the current rate (a linear fit of used space against docker's Available, which a loop file's filesystem caps); absent when it is not filling.",
         labels: ["pool"])
     static let metaFull = MetricDescriptor(
         "thinpool_metadata_full_seconds", .gauge,
-        help: "Seconds until the pool's metadata space is full at the current rate; absent when it is not filling.",
+        help: "Seconds until no metadata space is available at the current rate; absent when it is not filling.",
+        labels: ["pool"])
+    static let metaFullByData = MetricDescriptor(
+        "thinpool_metadata_full_by_data_seconds", .gauge,
+        help:
+            "Seconds until metadata space runs out, projected from data's growth (metadata grows with the data blocks mapped); absent when data is not growing.",
+        labels: ["pool"])
+    static let refusal = MetricDescriptor(
+        "thinpool_docker_refusal_seconds", .gauge,
+        help:
+            "Seconds until docker refuses new containers and layers at the current rate (free data below its minimum free space); absent when not filling or when dm.min_free_space is 0.",
         labels: ["pool"])
     static let writable = MetricDescriptor(
         "thinpool_state_writable", .gauge,
@@ -54,12 +64,16 @@ public struct AlertingCollector: MetricsCollector {
         }
         var dataFull = Self.dataFull.family()
         var metaFull = Self.metaFull.family()
+        var metaFullByData = Self.metaFullByData.family()
+        var refusal = Self.refusal.family()
         for (pool, f) in s.forecasts {
             if let t = f.dataSecondsToFull { dataFull.add(values: [pool], .double(t.rounded())) }
             if let t = f.metadataSecondsToFull { metaFull.add(values: [pool], .double(t.rounded())) }
+            if let t = f.metadataSecondsToFullByData { metaFullByData.add(values: [pool], .double(t.rounded())) }
+            if let t = f.dockerRefusesSeconds { refusal.add(values: [pool], .double(t.rounded())) }
         }
         var writable = Self.writable.family()
         if let w = s.stateWritable { writable.add(values: [], SampleValue(w)) }
-        return ([firing, notifications, pending, delivery, dataFull, metaFull, writable], true)
+        return ([firing, notifications, pending, delivery, dataFull, metaFull, metaFullByData, refusal, writable], true)
     }
 }

@@ -175,12 +175,54 @@ public enum PoolMetrics {
         "thinpool_lvm_autoextend_step_ratio", .gauge,
         help: "LVM's own autoextend step (activation/thin_pool_autoextend_percent): the fraction dmeventd grows the pool by.", labels: pool)
 
+    static let outOfSpaceSince = MetricDescriptor(
+        "thinpool_out_of_data_space_since_timestamp_seconds", .gauge,
+        help:
+            "When the pool was first seen out of data space with writes queued (queue_if_no_space), unix time; absent otherwise.",
+        labels: pool)
+    static let noSpaceDeadline = MetricDescriptor(
+        "thinpool_queued_writes_fail_timestamp_seconds", .gauge,
+        help:
+            "When the kernel fails the writes queued on a pool out of data space (no_space_timeout after it ran out), unix time; absent when not out of space, or no_space_timeout is 0.",
+        labels: pool)
+    static let queuedWrites = MetricDescriptor(
+        "thinpool_thin_queued_writes", .gauge,
+        help:
+            "Writes in flight on a thin volume of a pool out of data space (queued until space comes or the timeout); only volumes with some.",
+        labels: ["pool", "device"])
+
+    static let exclusive = MetricDescriptor(
+        "thinpool_thin_exclusive_bytes", .gauge,
+        help:
+            "Data bytes only this thin volume maps: what deleting it frees (thin_ls on a metadata snapshot, at the last space scan).",
+        labels: ["pool", "device"])
+    static let shared = MetricDescriptor(
+        "thinpool_thin_shared_bytes", .gauge,
+        help: "Data bytes this thin volume shares with its snapshots or their origin: deleting it frees none of them.",
+        labels: ["pool", "device"])
+    static let reclaimable = MetricDescriptor(
+        "thinpool_thin_reclaimable_bytes", .gauge,
+        help:
+            "Bytes a trim (fstrim) of the thin volume's mounted filesystem would free in the pool: mapped blocks wholly inside its free extents (estimate=\"true\": mapped - used, when no metadata snapshot said which blocks are mapped). 0 when discards cannot reach the pool.",
+        labels: ["pool", "device", "estimate"])
+    static let poolReclaimable = MetricDescriptor(
+        "thinpool_reclaimable_bytes", .gauge,
+        help: "What trims of the pool's mounted thin volumes would free in it, at the last space scan.", labels: pool)
+    static let loopAllocated = MetricDescriptor(
+        "thinpool_data_file_allocated_bytes", .gauge,
+        help:
+            "Bytes the data device's loop file takes on its filesystem (st_blocks): above the pool's used bytes by what the pool freed but the host did not get back.",
+        labels: pool)
+    static let scanned = MetricDescriptor(
+        "thinpool_space_scan_timestamp_seconds", .gauge, help: "When the pool's last space scan ran, unix time.", labels: pool)
+
     /// The order families are written in.
     static let all: [MetricDescriptor] = [
         devices, poolUp, mode, dataUsed, dataSize, dataAvail, metaUsed, metaSize, metaAvail, blockSize, minFree, refuses, lwm,
         atLwm, metaLwm, needsCheck, policy, discard, held, txid, events, volumes, virtual, mapped, thinSize, thinInfo, summed,
         poolInfo, dockerDevices, dockerBytes, dockerBase, dockerSkipped, snapshots, vgSize, vgFree, lvmMonitored, lvmThreshold,
-        lvmStep,
+        lvmStep, outOfSpaceSince, noSpaceDeadline, queuedWrites, exclusive, shared, reclaimable, poolReclaimable, loopAllocated,
+        scanned,
     ]
 
     public static func families(_ report: PoolReport, maxThinSeries: Int? = defaultMaxThinSeries) -> [MetricFamily] {
@@ -220,6 +262,11 @@ public enum PoolMetrics {
                 add(atLwm, [p], SampleValue(c.atLowWaterMark))
                 bytes(metaLwm, [p], c.metadataLowWatermark)
             }
+            if let o = s.outOfSpace {
+                add(outOfSpaceSince, [p], .double(o.since))
+                if let d = o.deadline { add(noSpaceDeadline, [p], .double(d)) }
+                for w in o.writers { add(queuedWrites, [p, w.device], .integer(w.writes)) }
+            }
             add(volumes, [p], .integer(UInt64(s.thinVolumes.count)))
             var promised: UInt64 = 0
             for v in s.thinVolumes { promised = saturatingAdd(promised, v.size.bytes?.rawValue ?? 0) }
@@ -235,6 +282,17 @@ public enum PoolMetrics {
                         o?.containerID ?? "", o?.containerName ?? "", o?.layer ?? "", o?.snapshotKey ?? "", o?.image ?? "",
                         o?.lvm?.vg ?? "", o?.lvm?.lv ?? "",
                     ], 1)
+            }
+            for v in shown {
+                guard let sp = v.space else { continue }
+                if let b = sp.exclusiveBytes { add(exclusive, [p, v.name], .integer(b)) }
+                if let b = sp.sharedBytes { add(shared, [p, v.name], .integer(b)) }
+                if let b = sp.reclaimableBytes { add(reclaimable, [p, v.name, sp.reclaimableIsEstimate ? "true" : "false"], .integer(b)) }
+            }
+            if let sp = s.space {
+                add(poolReclaimable, [p], .integer(sp.reclaimableBytes))
+                add(scanned, [p], .double(sp.scannedAt))
+                if let b = sp.dataFileAllocatedBytes { add(loopAllocated, [p], .integer(b)) }
             }
             add(summed, [p], .integer(UInt64(rest.count)))
             if !rest.isEmpty {

@@ -18,7 +18,7 @@ public struct AlertEngine: Sendable, Equatable {
         now: Date
     ) -> [AlertEvent] {
         let pool = reading.name
-        let conditions = AlertRules.evaluate(reading, policy: policy, forecasts: forecasts) {
+        let conditions = AlertRules.evaluate(reading, policy: policy, forecasts: forecasts, now: now.timeIntervalSince1970) {
             active[AlertKey(pool: pool, name: $0)]?.severity
         }
         var events: [AlertEvent] = []

@@ -4,17 +4,63 @@ import ThinPool
 /// The rules: given one pool's reading, its policy, its forecasts and the severities its alerts
 /// have now (for hysteresis), which alerts should be firing. Pure.
 public enum AlertRules {
-    public struct Forecasts: Sendable {
+    /// What the trends of one pool predict, in seconds from now (nil: not filling).
+    public struct Forecasts: Sendable, Equatable {
+        /// Until no data space is available -- docker's Available, which a loop file's
+        /// filesystem caps: writes fail then, whatever the pool's size says.
         public var dataSecondsToFull: Double?
+        /// Until no metadata space is available (capped the same way).
         public var metadataSecondsToFull: Double?
-        public init(dataSecondsToFull: Double? = nil, metadataSecondsToFull: Double? = nil) {
+        /// Until docker refuses new containers and layers (free data below its minimum free
+        /// space); nil when dm.min_free_space is 0.
+        public var dockerRefusesSeconds: Double?
+        /// Metadata's time to full projected from data's growth (metadata grows with the data
+        /// blocks mapped): warns before metadata's own trend has samples enough.
+        public var metadataSecondsToFullByData: Double?
+
+        public init(
+            dataSecondsToFull: Double? = nil, metadataSecondsToFull: Double? = nil, dockerRefusesSeconds: Double? = nil,
+            metadataSecondsToFullByData: Double? = nil
+        ) {
             self.dataSecondsToFull = dataSecondsToFull
             self.metadataSecondsToFull = metadataSecondsToFull
+            self.dockerRefusesSeconds = dockerRefusesSeconds
+            self.metadataSecondsToFullByData = metadataSecondsToFullByData
+        }
+
+        /// From a pool's data and metadata trends and its capacity now.
+        public static func compute(data: UsageTrend, metadata: UsageTrend, capacity c: PoolCapacity, now: Double, minSamples: Int)
+            -> Forecasts
+        {
+            let dataLimit = Double(c.data.used.rawValue) + Double(c.data.available.rawValue)
+            let metaLimit = Double(c.metadata.used.rawValue) + Double(c.metadata.available.rawValue)
+            var f = Forecasts(
+                dataSecondsToFull: data.secondsUntil(dataLimit, now: now, minSamples: minSamples),
+                metadataSecondsToFull: metadata.secondsUntil(metaLimit, now: now, minSamples: minSamples))
+            if c.minFreeDataBlocks > 0, c.data.totalBlocks > c.minFreeDataBlocks {
+                // Docker refuses once free blocks < minFreeDataBlocks: used > total - that.
+                let refuseAt = Double(c.data.totalBlocks - c.minFreeDataBlocks + 1) * Double(c.blockSize.rawValue)
+                f.dockerRefusesSeconds = data.secondsUntil(refuseAt, now: now, minSamples: minSamples)
+            }
+            if let slope = data.slope(minSamples: minSamples), slope > 1.0 / 60, c.data.used.rawValue > 0 {
+                let metaPerData = Double(c.metadata.used.rawValue) / Double(c.data.used.rawValue)
+                f.metadataSecondsToFullByData = Double(c.metadata.available.rawValue) / (slope * metaPerData)
+            }
+            return f
+        }
+
+        /// Metadata's sooner forecast, by its own trend or by data's growth.
+        public var metadataSoonest: Double? {
+            switch (metadataSecondsToFull, metadataSecondsToFullByData) {
+            case (let a?, let b?): return min(a, b)
+            case (let a, let b): return a ?? b
+            }
         }
     }
 
+    /// `now` (unix seconds) turns a deadline into time left; without it the texts say none.
     public static func evaluate(
-        _ r: PoolReading, policy: PoolPolicy, forecasts: Forecasts = Forecasts(),
+        _ r: PoolReading, policy: PoolPolicy, forecasts: Forecasts = Forecasts(), now: Double? = nil,
         current: (AlertName) -> Severity?
     ) -> [AlertName: Condition] {
         let a = policy.alerts
@@ -44,10 +90,23 @@ public enum AlertRules {
             }
         case .outOfDataSpace?:
             if a.outOfDataSpace {
-                let policyText = s.noSpacePolicy == .queue ? "writes are queued (they fail after no_space_timeout)" : "writes fail"
+                var policyText = s.noSpacePolicy == .queue ? "writes are queued (they fail after no_space_timeout)" : "writes fail"
+                var left: Double?
+                if let o = s.outOfSpace {
+                    let who = o.writers.isEmpty ? "it" : writersText(o.writers)
+                    if let deadline = o.deadline, let now {
+                        left = max(0, deadline - now)
+                        policyText = "writes to \(who) fail in \(durationText(left!)) (no_space_timeout \(o.timeoutSeconds!) s)"
+                    } else if o.timeoutSeconds == 0 {
+                        policyText = "writes to \(who) are queued until space comes (no_space_timeout 0)"
+                    } else if !o.writers.isEmpty {
+                        policyText = "writes to \(who) are queued (they fail after no_space_timeout)"
+                    }
+                }
                 out[.outOfDataSpace] = Condition(
                     severity: .critical, summary: "pool \(pool) is out of data space: \(policyText)",
-                    description: "The pool has no free data blocks. Extend its data device and reload the pool, or free space.", value: nil)
+                    description: "The pool has no free data blocks. Extend its data device and reload the pool, or free space.", value: left
+                )
             }
         case .readOnly?:
             if a.readOnly {
@@ -112,19 +171,30 @@ public enum AlertRules {
                 value: Double(c.data.freeBlocks))
         }
         let ttf = a.timeToFull
+        let metaFirst = forecasts.metadataSoonest.map { m in forecasts.dataSecondsToFull.map { m < $0 } ?? true } ?? false
         if let secs = forecasts.dataSecondsToFull, let sev = forecastSeverity(secs, ttf) {
+            let capped = c.data.availableLimitedByBacking ? " (its loop file's filesystem fills first)" : ""
             out[.dataFullSoon] = Condition(
                 severity: sev,
                 summary:
-                    "pool \(pool) data predicted full in \(durationText(secs)) at the current rate (\(percent(c.data.usedRatio)) used)",
-                description: "A linear fit of used data space over the last \(durationText(ttf.window.seconds)).", value: secs)
+                    "pool \(pool) data space runs out in \(durationText(secs)) at the current rate\(capped) (\(h(c.data.available)) available)",
+                description:
+                    "A linear fit of used data space over the last \(durationText(ttf.window.seconds)), against the space available as docker counts it"
+                    + (forecasts.dockerRefusesSeconds.map { "; docker refuses new containers in \(durationText($0))" } ?? "")
+                    + (metaFirst ? "; metadata runs out before data" : "") + ".",
+                value: secs)
         }
-        if let secs = forecasts.metadataSecondsToFull, let sev = forecastSeverity(secs, ttf) {
+        if let secs = forecasts.metadataSoonest, let sev = forecastSeverity(secs, ttf) {
+            let byData = forecasts.metadataSecondsToFullByData == secs
             out[.metadataFullSoon] = Condition(
                 severity: sev,
                 summary:
-                    "pool \(pool) metadata predicted full in \(durationText(secs)) at the current rate (\(percent(c.metadata.usedRatio)) used)",
-                description: "A linear fit of used metadata space over the last \(durationText(ttf.window.seconds)).", value: secs)
+                    "pool \(pool) metadata runs out in \(durationText(secs)) at the current rate (\(percent(c.metadata.usedRatio)) used)"
+                    + (metaFirst ? ", before data" : ""),
+                description: byData
+                    ? "Projected from data's growth over the last \(durationText(ttf.window.seconds)): metadata grows with the data blocks mapped."
+                    : "A linear fit of used metadata space over the last \(durationText(ttf.window.seconds)).",
+                value: secs)
         }
         return out
     }
@@ -150,6 +220,15 @@ public enum AlertRules {
     static func percent(_ ratio: Double) -> String {
         let tenths = (ratio * 1000).rounded()
         return "\(Int(tenths) / 10).\(Int(tenths) % 10)%"
+    }
+
+    /// "container db", "container db and LV vg/x", "t0, t1, t2 and 4 more".
+    static func writersText(_ writers: [QueuedWriter]) -> String {
+        let names = writers.prefix(3).map(\.displayName)
+        let more = writers.count - names.count
+        if more > 0 { return names.joined(separator: ", ") + " and \(more) more" }
+        if names.count <= 2 { return names.joined(separator: " and ") }
+        return names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 
     static func durationText(_ seconds: Double) -> String {

@@ -100,6 +100,16 @@ public enum ExtendPlanner {
         return .extend(from: total, to: to, reason: why)
     }
 
+    /// The growth of the data space that brings it under its threshold (0 when it is): what
+    /// autoextend grows a pool by after a trim freed part of what it needed.
+    public static func missing(_ kind: SpaceKind, reading r: PoolReading, policy: AutoextendPolicy) -> UInt64 {
+        guard let c = r.capacity else { return 0 }
+        let sp = kind == .data ? c.data : c.metadata
+        let threshold = (kind == .data ? policy.data : policy.metadata).threshold
+        let needed = UInt64((Double(sp.used.rawValue) / threshold).rounded(.up)) + 1
+        return needed > sp.total.rawValue ? needed - sp.total.rawValue : 0
+    }
+
     static func roundUp(_ v: UInt64, _ g: UInt64) -> UInt64 {
         let r = v % g
         return r == 0 ? v : v &+ (g - r)
@@ -110,7 +120,7 @@ public enum ExtendPlanner {
         return Double(s) + Double(a) / 1e18
     }
 
-    static func percent(_ r: Double) -> String {
+    public static func percent(_ r: Double) -> String {
         let t = (r * 1000).rounded()
         return "\(Int(t) / 10).\(Int(t) % 10)%"
     }

@@ -28,6 +28,27 @@ public struct UsageTrend: Sendable, Equatable, Codable {
     /// Seconds from `now` until used reaches total, or nil: too few samples, spanning too short
     /// a time, or not growing.
     public func secondsToFull(now: Double, minSamples: Int) -> Double? {
+        secondsUntil(total, now: now, minSamples: minSamples)
+    }
+
+    /// Seconds from `now` until used reaches `limit` (bytes: the pool's total, or less -- the
+    /// space docker counts as available, capped by the filesystem under a loop file; the point
+    /// where docker refuses new devices), or nil as for ``secondsToFull(now:minSamples:)``.
+    public func secondsUntil(_ limit: Double, now: Double, minSamples: Int) -> Double? {
+        guard let slope = slope(minSamples: minSamples) else { return nil }
+        // Growth below one byte a minute is no trend.
+        guard slope > 1.0 / 60 else { return nil }
+        let n = Double(samples.count)
+        let meanT = samples.reduce(0) { $0 + $1.time } / n
+        let meanU = samples.reduce(0) { $0 + $1.used } / n
+        // From the fitted line, not the last sample: one noisy reading moves the answer little.
+        let usedNow = meanU + slope * (now - meanT)
+        return max(0, (limit - usedNow) / slope)
+    }
+
+    /// Bytes per second, least squares over the samples; nil with too few of them or none
+    /// apart in time.
+    public func slope(minSamples: Int) -> Double? {
         guard samples.count >= max(2, minSamples), let first = samples.first, let last = samples.last,
             last.time - first.time > 0
         else { return nil }
@@ -41,10 +62,6 @@ public struct UsageTrend: Sendable, Equatable, Codable {
             sxy += (s.time - meanT) * (s.used - meanU)
         }
         guard sxx > 0 else { return nil }
-        let slope = sxy / sxx
-        // Growth below one byte a minute is no trend.
-        guard slope > 1.0 / 60 else { return nil }
-        let usedNow = meanU + slope * (now - meanT)
-        return max(0, (total - usedNow) / slope)
+        return sxy / sxx
     }
 }

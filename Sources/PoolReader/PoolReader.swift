@@ -2,6 +2,10 @@ import Locking
 import Logging
 import ThinPool
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Reads every thin pool through a ``DeviceMapperClient``: the one way pool readings are made,
 /// for scrapes, `status`, the watcher and autoextend alike.
 ///
@@ -27,6 +31,11 @@ public final class PoolReader: Sendable {
     public let annotator: (any PoolAnnotator)?
     /// Reuse tables while event numbers stand still (off only to measure what that saves).
     public let cacheTables: Bool
+    /// The out-of-space countdown's sources (no_space_timeout, each volume's writes in flight);
+    /// nil: no countdown (a fixture has no kernel timer and no history).
+    public let outOfSpaceProbe: (any OutOfSpaceProbe)?
+    /// Wall-clock time, unix seconds (tests set it).
+    public let now: @Sendable () -> Double
 
     private struct CachedTable: Sendable {
         /// The table generation before it was read.
@@ -47,23 +56,26 @@ public final class PoolReader: Sendable {
 
     private struct State: Sendable {
         var tables: [String: CachedTable] = [:]
-        /// Full reads started and finished (each is numbered), whether one runs, and the last
-        /// result with its number: what callers that waited for it take.
-        var started: UInt64 = 0
-        var finished: UInt64 = 0
-        var running = false
-        var last: (number: UInt64, result: Result<PoolReport, DeviceMapperError>)?
-        var stats = ReaderStats()
+        /// Pools out of data space queueing writes: when a reading first found them so.
+        var outOfSpaceSince: [String: Double] = [:]
+        /// Each pool's thin volumes at the last full read, for the writers of a pool re-read
+        /// alone.
+        var volumes: [String: [QueuedWriter]] = [:]
     }
 
+    /// Full reads, one at a time, shared by the callers that arrived while the one before ran.
+    private let fullReads = Coalescer<Result<PoolReport, DeviceMapperError>>()
     private let state = Locked(State())
 
     public init(
         client: any DeviceMapperClient, backing: any LoopBackingProbe = SysfsLoopBacking(),
         logger: Logger = Logger(label: "thinpool.reader"),
         minFreeSpacePercent: @escaping @Sendable (String, PoolOwner?) -> UInt64 = PoolReader.dockerMinFreeSpace,
-        annotator: (any PoolAnnotator)? = nil, cacheTables: Bool = true
+        annotator: (any PoolAnnotator)? = nil, cacheTables: Bool = true, outOfSpaceProbe: (any OutOfSpaceProbe)? = nil,
+        now: @escaping @Sendable () -> Double = PoolReader.wallClock
     ) {
+        self.outOfSpaceProbe = outOfSpaceProbe
+        self.now = now
         self.annotator = annotator
         self.cacheTables = cacheTables
         self.client = client
@@ -79,7 +91,13 @@ public final class PoolReader: Sendable {
     }
 
     /// How many full reads were made and how many callers shared one.
-    public var stats: ReaderStats { state.withLock { $0.stats } }
+    /// Callers waiting for a full read (one is running).
+    public var waitingForFullRead: Int { fullReads.waiting }
+
+    public var stats: ReaderStats {
+        let (runs, shared) = fullReads.counts
+        return ReaderStats(fullReads: runs, shared: shared)
+    }
 
     // MARK: - Full reads, coalesced
 
@@ -87,36 +105,7 @@ public final class PoolReader: Sendable {
     /// whole cannot be read (not available, not permitted, a malformed fixture); one pool's
     /// failure is reported in its ``PoolReading``.
     public func read() throws(DeviceMapperError) -> PoolReport {
-        enum Turn {
-            case lead(UInt64)
-            case take(Result<PoolReport, DeviceMapperError>)
-        }
-        // The read that serves this caller is the next one to start: if one runs, it began
-        // before this call and may predate what the caller must see.
-        let wanted = state.withLock { s in s.started + 1 }
-        let turn = state.wait { s -> Turn? in
-            if let last = s.last, last.number >= wanted {
-                s.stats.shared += 1
-                return .take(last.result)
-            }
-            guard !s.running else { return nil }
-            s.running = true
-            s.started += 1
-            return .lead(s.started)
-        }!
-        switch turn {
-        case .take(let result):
-            return try result.get()
-        case .lead(let number):
-            let result = Result { () throws(DeviceMapperError) -> PoolReport in try readAll() }
-            state.update { s in
-                s.running = false
-                s.finished = number
-                s.last = (number, result)
-                s.stats.fullReads += 1
-            }
-            return try result.get()
-        }
+        try fullReads.run { Result { () throws(DeviceMapperError) -> PoolReport in try readAll() } }.get()
     }
 
     /// One full read, uncoalesced: only ``read()`` calls it.
@@ -178,6 +167,19 @@ public final class PoolReader: Sendable {
             }
         }
         annotator?.annotate(&snapshots)
+        if outOfSpaceProbe != nil {
+            let known = state.withLock { s in
+                s.volumes = Dictionary(
+                    snapshots.map { p in (p.name, p.thinVolumes.map { QueuedWriter(device: $0.name, owner: $0.owner, writes: 0) }) },
+                    uniquingKeysWith: { a, _ in a })
+                s.outOfSpaceSince = s.outOfSpaceSince.filter { name, _ in snapshots.contains { $0.name == name } }
+                return s.volumes
+            }
+            for i in snapshots.indices {
+                let numbers = Dictionary(snapshots[i].thinVolumes.map { ($0.name, $0.number) }, uniquingKeysWith: { a, _ in a })
+                markOutOfSpace(&snapshots[i], volumes: known[snapshots[i].name] ?? [], numbers: numbers)
+            }
+        }
         var pools = snapshots.map { PoolReading(snapshot: $0, minFreeSpacePercent: minFreeSpacePercent($0.name, $0.owner)) }
         pools += failed.map { PoolReading(name: $0.0, error: $0.1, minFreeSpacePercent: minFreeSpacePercent($0.0, nil)) }
         pools.sort { $0.name < $1.name }
@@ -217,8 +219,56 @@ public final class PoolReader: Sendable {
         case .success(var snapshot):
             attachBacking(&snapshot, table.pool ?? backingFiles(snapshot.table, cached: nil))
             annotator?.annotate(pool: &snapshot)
+            if outOfSpaceProbe != nil {
+                // The pool's thin volumes as the last full read found them; their numbers from
+                // the table cache.
+                let (volumes, numbers) = state.withLock { s in
+                    let v = s.volumes[name] ?? []
+                    return (v, Dictionary(v.map { ($0.device, s.tables[$0.device]?.number) }, uniquingKeysWith: { a, _ in a }))
+                }
+                markOutOfSpace(&snapshot, volumes: volumes, numbers: numbers)
+            }
             return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))
         }
+    }
+
+    // MARK: - Out of data space
+
+    /// The countdown of a pool out of data space that queues writes: since when (kept across
+    /// readings), the kernel's timeout, and which of `volumes` have writes in flight. Clears it
+    /// for a pool that is not (any more).
+    private func markOutOfSpace(_ snapshot: inout PoolSnapshot, volumes: [QueuedWriter], numbers: [String: DeviceNumber?]) {
+        guard let probe = outOfSpaceProbe else { return }
+        let queueing = snapshot.mode == .outOfDataSpace && snapshot.noSpacePolicy == .queue
+        let t = now()
+        let since = state.withLock { s -> Double? in
+            guard queueing else {
+                s.outOfSpaceSince[snapshot.name] = nil
+                return nil
+            }
+            if let since = s.outOfSpaceSince[snapshot.name] { return since }
+            s.outOfSpaceSince[snapshot.name] = t
+            return t
+        }
+        guard let since else {
+            snapshot.outOfSpace = nil
+            return
+        }
+        var writers: [QueuedWriter] = []
+        for var v in volumes {
+            guard let n = numbers[v.device] ?? nil, let w = probe.inflightWrites(n), w > 0 else { continue }
+            v.writes = w
+            writers.append(v)
+        }
+        writers.sort { ($0.writes, $1.device) > ($1.writes, $0.device) }
+        snapshot.outOfSpace = OutOfSpace(since: since, timeoutSeconds: probe.noSpaceTimeout(), writers: writers)
+    }
+
+    /// The wall clock in unix seconds.
+    public static let wallClock: @Sendable () -> Double = {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     // MARK: - What changed
@@ -257,7 +307,6 @@ public final class PoolReader: Sendable {
                 changes.failures.append((e.name, error))
             }
         }
-        state.withLock { $0.stats.poolReads += UInt64(changes.readings.count) }
         return .pools(changes)
     }
 
@@ -337,8 +386,11 @@ public struct ReaderStats: Sendable, Equatable {
     public var fullReads: UInt64 = 0
     /// Callers served by a full read another caller made (they arrived while it waited to start).
     public var shared: UInt64 = 0
-    /// Single pools re-read for the watcher.
-    public var poolReads: UInt64 = 0
+
+    public init(fullReads: UInt64 = 0, shared: UInt64 = 0) {
+        self.fullReads = fullReads
+        self.shared = shared
+    }
 }
 
 extension DeviceMapperError {

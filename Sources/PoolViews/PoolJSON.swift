@@ -50,7 +50,24 @@ public enum PoolJSON {
             JSONMember("thin_volumes", .array((s?.thinVolumes ?? []).map { volume($0, chunk: s?.table.blockSize) })),
             JSONMember("error", .optional(r.error) { .string($0.description) }),
         ]
-        return .object(members)
+        guard let o = s?.outOfSpace else { return .object(members) }
+        // Only for a pool out of data space that queues writes, read by the agent.
+        let countdown = JSONMember(
+            "out_of_space",
+            .object([
+                "since": .double(o.since),
+                "no_space_timeout_seconds": .optional(o.timeoutSeconds) { .uint($0) },
+                "queued_writes_fail_at": .optional(o.deadline) { .double($0) },
+                "writers": .array(
+                    o.writers.map { w in
+                        .object([
+                            "device": .string(w.device), "used_by": .optional(w.owner) { .string($0.displayName) },
+                            "writes_in_flight": .uint(w.writes),
+                        ])
+                    }),
+            ]))
+        let at = members.firstIndex { $0.key == "no_space_policy" }.map { $0 + 1 } ?? members.count
+        return .object(Array(members[..<at]) + [countdown] + Array(members[at...]))
     }
 
     static func space(_ space: Space?, device: DeviceRef?, backing: LoopBacking?) -> JSONValue {

@@ -6,6 +6,8 @@ import SystemPackage
 public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Operation: String, Hashable, Sendable {
         case open, read, stat, statfs, readdir, readlink, write, fsync, rename, truncate, mkdir, spawn, wait
+        case getfsmap = "FS_IOC_GETFSMAP"
+        case fitrim = "FITRIM"
     }
 
     public enum Reason: Hashable, Sendable {

@@ -12,6 +12,8 @@ public struct FileStatus: Hashable, Sendable {
     /// The file's identity: its filesystem's device number and its inode.
     public var id: FileID
     public var size: UInt64
+    /// Bytes the file takes on its filesystem (st_blocks x 512): less than `size` when sparse.
+    public var allocated: UInt64
     public var modified: (seconds: Int, nanoseconds: Int)
     /// For a block device: its device number.
     public var deviceNumber: DeviceNumber?
@@ -28,6 +30,7 @@ public struct FileStatus: Hashable, Sendable {
         }
         id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
         size = UInt64(max(0, st.st_size))
+        allocated = UInt64(max(0, st.st_blocks)) * 512
         modified = (st.st_mtim.tv_sec, st.st_mtim.tv_nsec)
         deviceNumber = kind == .blockDevice ? DeviceNumber(userspaceDev: UInt64(st.st_rdev)) : nil
     }

@@ -32,10 +32,34 @@ public struct Sysfs: Sendable {
         return p
     }
 
+    /// Requests in flight on the device (its `inflight` file: reads, writes); for a thin volume
+    /// of a pool out of data space, the writes queued until space comes or the timeout ends them.
+    public func inflight(_ n: DeviceNumber) -> (reads: UInt64, writes: UInt64)? {
+        guard let text = attribute(n, "inflight") else { return nil }
+        let words = text.split(separator: " ")
+        guard words.count == 2, let r = UInt64(words[0]), let w = UInt64(words[1]) else { return nil }
+        return (r, w)
+    }
+
+    /// dm-thin-pool's no_space_timeout (seconds a pool out of data space queues writes before it
+    /// fails them; 0: forever); nil when the module is not loaded.
+    public func noSpaceTimeout() -> UInt64? {
+        guard let bytes = try? readFile("\(root)/module/dm_thin_pool/parameters/no_space_timeout", limit: 64) else { return nil }
+        return UInt64(String(decoding: bytes, as: UTF8.self).trimmingTrailingNewlines)
+    }
+
     /// One attribute file's text, trailing newlines removed.
-    private func attribute(_ n: DeviceNumber, _ name: String) -> String? {
+    func attribute(_ n: DeviceNumber, _ name: String) -> String? {
         guard let bytes = try? readFile("\(root)/dev/block/\(n)/\(name)", limit: 4096) else { return nil }
         var s = String(decoding: bytes, as: UTF8.self)
+        while s.last == "\n" { s.removeLast() }
+        return s
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingNewlines: String {
+        var s = self
         while s.last == "\n" { s.removeLast() }
         return s
     }

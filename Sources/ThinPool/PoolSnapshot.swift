@@ -22,6 +22,11 @@ public struct PoolSnapshot: Hashable, Sendable {
     public var suspended: Bool
     /// Who uses the pool (docker, containerd, LVM), when it can be told.
     public var owner: PoolOwner?
+    /// Out of data space and queueing writes: since when, until when, and whose (nil otherwise,
+    /// and where the reader keeps no history, as for fixtures).
+    public var outOfSpace: OutOfSpace?
+    /// The last space scan (exclusive and reclaimable space), when the agent made one.
+    public var space: PoolSpace?
 
     public init(
         name: String, uuid: String?, number: DeviceNumber?, eventNumber: UInt32?, length: Sectors,
@@ -92,6 +97,8 @@ public struct ThinVolume: Hashable, Sendable {
     public var statusError: String?
     /// What uses the volume, when it can be told.
     public var owner: VolumeOwner?
+    /// What the last space scan found (exclusive, shared and reclaimable bytes).
+    public var space: VolumeSpace?
 
     public init(
         name: String, uuid: String?, number: DeviceNumber?, size: Sectors, table: ThinTable?,

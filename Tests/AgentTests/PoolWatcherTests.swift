@@ -77,6 +77,8 @@ import ThinPool
         try await watch(dm, watcher: events) { pw, rec in
             rec.wait("the first full read") { $0.reports.count == 1 }
             #expect(pw.stats.source == .armPoll)
+            // Changed while the watcher sleeps: the read before its wait would see it otherwise.
+            #expect(events.awaitWaiting())
             dm.set("a", status: Self.status(used: 400), event: true)
             events.fire()
             rec.wait("a re-read") { $0.pools.contains { $0.name == "a" } }

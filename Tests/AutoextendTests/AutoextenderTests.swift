@@ -36,9 +36,11 @@ import ThinPool
             pool: "docker-thinpool-tpool")
         a.observe(pool: reading)
         let c = counts(a)
-        #expect(c.count == 10, "\(c.keys.sorted())")
+        #expect(c.count == 11, "\(c.keys.sorted())")
         #expect(c["docker-thinpool-tpool/data/extended"] == 0)
         #expect(c["docker-thinpool-tpool/metadata/dry_run"] == 0)
+        #expect(c["docker-thinpool-tpool/data/trimmed"] == 0)
+        #expect(c["docker-thinpool-tpool/metadata/trimmed"] == nil)
     }
 
     @Test func onAFixtureItRefusesWithTheReason() {

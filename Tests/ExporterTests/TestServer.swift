@@ -53,9 +53,9 @@ func testRouter(
     let read: @Sendable () throws -> PoolReport = pools ?? { try reader.read() }
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    let scraper = Scraper(collectors: [PoolCollector(read: read)], version: "test")
+    let scrapes = SharedScrapes(scraper: Scraper(collectors: [PoolCollector(read: read)], version: "test"))
     return Router(
-        telemetryPath: "/metrics", metrics: { scraper.scrape() },
+        telemetryPath: "/metrics", metrics: { scrapes.body($0) },
         pools: read, auth: auth, version: "test", logger: logger)
 }
 

@@ -178,6 +178,94 @@ import ThinPool
         let ev = e.evaluate(sampleReading(used: 500), policy: policy, forecasts: f, now: Date(timeIntervalSince1970: 0))
         #expect(ev.first { $0.alert.key.name == .dataFullSoon }?.alert.severity == .critical)
         #expect(ev.first { $0.alert.key.name == .metadataFullSoon }?.alert.severity == .warning)
-        #expect(ev.first { $0.alert.key.name == .dataFullSoon }?.alert.summary.contains("predicted full in 30m") == true)
+        #expect(ev.first { $0.alert.key.name == .dataFullSoon }?.alert.summary.contains("data space runs out in 30m") == true)
+    }
+
+    /// A capacity of 1000 data blocks of 64 KiB, `used` of them used, `available` bytes
+    /// available (less than total - used when a loop file's filesystem caps it).
+    func capacity(used: UInt64, available: UInt64? = nil, metaUsed: UInt64 = 100, percent: UInt64 = 10) throws -> PoolCapacity {
+        let r = sampleReading(used: used, metaUsed: metaUsed)
+        let snapshot = try #require(r.snapshot)
+        return try PoolCapacity.compute(
+            table: snapshot.table, length: snapshot.length, status: try #require(snapshot.status.working), minFreeSpacePercent: percent,
+            dataBackingFree: available.map { Bytes($0) })
+    }
+
+    /// 64 KiB a second from 100 blocks used, over 60 s.
+    func filling() -> UsageTrend {
+        var t = UsageTrend()
+        for s in 0...60 { t.add(time: Double(s), used: UInt64((100 + s) * 65536), total: 1000 * 65536, window: 3600) }
+        return t
+    }
+
+    /// Issue 15's defect: a loop file on a filesystem smaller than the pool runs out when the
+    /// filesystem does; the forecast is against docker's capped Available, not the pool's size.
+    @Test func aLoopFileOnASmallerFilesystemRunsOutWhenTheFilesystemDoes() throws {
+        let c = try capacity(used: 160, available: 40 * 65536)  // 840 blocks free in the pool, 40 on the filesystem
+        #expect(c.data.availableLimitedByBacking)
+        let f = AlertRules.Forecasts.compute(data: filling(), metadata: UsageTrend(), capacity: c, now: 60, minSamples: 5)
+        #expect(abs(f.dataSecondsToFull! - 40) < 0.001, "40 blocks at a block a second, not 840")
+        // Uncapped, the pool's own size is the limit.
+        let open = try capacity(used: 160)
+        let g = AlertRules.Forecasts.compute(data: filling(), metadata: UsageTrend(), capacity: open, now: 60, minSamples: 5)
+        #expect(abs(g.dataSecondsToFull! - 840) < 0.001)
+    }
+
+    @Test func dockerRefusesBeforeTheSpaceRunsOut() throws {
+        // 10%: docker refuses once fewer than 100 blocks are free, i.e. past 900 used.
+        let c = try capacity(used: 160)
+        let f = AlertRules.Forecasts.compute(data: filling(), metadata: UsageTrend(), capacity: c, now: 60, minSamples: 5)
+        #expect(abs(f.dockerRefusesSeconds! - 741) < 0.001, "901 blocks used is the first refusal: 741 s from 160")
+        let never = try capacity(used: 160, percent: 0)
+        #expect(
+            AlertRules.Forecasts.compute(data: filling(), metadata: UsageTrend(), capacity: never, now: 60, minSamples: 5)
+                .dockerRefusesSeconds == nil)
+    }
+
+    /// Metadata grows with the data mapped: projected from data's growth before its own trend
+    /// says anything, and named when it runs out first.
+    @Test func metadataProjectedFromDataGrowth() throws {
+        // Metadata 900 of 1000 4 KiB blocks used while data uses 160 blocks: 23,040 metadata
+        // bytes per data block; 100 metadata blocks left go in 17.8 data blocks, 17.8 s.
+        let c = try capacity(used: 160, metaUsed: 900)
+        let f = AlertRules.Forecasts.compute(data: filling(), metadata: UsageTrend(), capacity: c, now: 60, minSamples: 5)
+        let expected = Double(100 * 4096) / (65536 * (900.0 * 4096 / (160 * 65536)))
+        #expect(abs(f.metadataSecondsToFullByData! - expected) < 0.001)
+        #expect(f.metadataSecondsToFull == nil && f.metadataSoonest == f.metadataSecondsToFullByData)
+        var e = AlertEngine()
+        let ev = e.evaluate(
+            sampleReading(used: 160, metaUsed: 900), policy: PoolPolicy(), forecasts: f, now: Date(timeIntervalSince1970: 0))
+        let meta = try #require(ev.first { $0.alert.key.name == .metadataFullSoon })
+        #expect(meta.alert.summary.hasSuffix("before data"))
+        #expect(meta.alert.description.hasPrefix("Projected from data's growth"))
+    }
+}
+
+/// A pool out of data space queueing writes: the alert says whose writes fail and when.
+@Suite struct OutOfSpaceAlertTests {
+    func reading(_ o: OutOfSpace?) -> PoolReading {
+        var r = sampleReading(used: 1000, mode: "out_of_data_space")
+        r.snapshot?.outOfSpace = o
+        return r
+    }
+
+    func summary(_ o: OutOfSpace?, now: Double = 1000) -> String? {
+        var e = AlertEngine()
+        return e.evaluate(reading(o), policy: PoolPolicy(), now: Date(timeIntervalSince1970: now))
+            .first { $0.alert.key.name == .outOfDataSpace }?.alert.summary
+    }
+
+    @Test func theWritersAndTheTimeLeft() {
+        let db = VolumeOwner(kind: .dockerContainer, containerID: "3f2a1b9c0d1e77", containerName: "db")
+        let o = OutOfSpace(
+            since: 977, timeoutSeconds: 60,
+            writers: [QueuedWriter(device: "docker-1-2-3", owner: db, writes: 5), QueuedWriter(device: "t7", owner: nil, writes: 1)])
+        #expect(o.deadline == 1037)
+        #expect(
+            summary(o) == "pool p is out of data space: writes to container db (3f2a1b9c0d1e) and t7 fail in 37s (no_space_timeout 60 s)")
+        #expect(
+            summary(OutOfSpace(since: 0, timeoutSeconds: 0, writers: []))
+                == "pool p is out of data space: writes to it are queued until space comes (no_space_timeout 0)")
+        #expect(summary(nil) == "pool p is out of data space: writes are queued (they fail after no_space_timeout)")
     }
 }

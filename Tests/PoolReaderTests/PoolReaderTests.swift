@@ -1,8 +1,14 @@
+import Foundation
+import Locking
 import TestSupport
 import Testing
 import ThinPool
 
 @testable import PoolReader
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct PoolReaderTests {
     func host() -> ScriptedDeviceMapper {
@@ -114,5 +120,87 @@ import ThinPool
         ).read()
         #expect(report.pools[0].capacity?.minFreeSpacePercent == 20)
         #expect(report.pools[1].capacity?.dockerRefuses == false)
+    }
+}
+
+/// Full reads coalesced: callers that arrive while one runs share the next, which began after
+/// they arrived -- they see what changed meanwhile, and the kernel is read once for them all.
+@Suite struct CoalescedReadTests {
+    @Test func callersDuringAReadShareTheNextAndSeeWhatChangedMeanwhile() throws {
+        let dm = PoolReaderTests().host()
+        let reader = PoolReader(client: dm, backing: NoLoopBacking())
+        dm.state.update { $0.holdLists = true }
+        let results = Locked<[String: [String]]>([:])
+        func read(_ who: String) {
+            startThread(named: who) {
+                let pools = (try? reader.read().pools.map(\.name)) ?? ["error"]
+                results.update { $0[who] = pools }
+            }
+        }
+        read("first")
+        _ = dm.state.wait(until: Locked<ScriptedDeviceMapper.State>.deadline(after: 10)) { $0.listsHeld == 1 ? true : nil }
+        for who in ["scrape-1", "scrape-2", "scrape-3"] { read(who) }
+        // The three are waiting once nothing else can start (one read in flight, none queued).
+        for _ in 0..<2000 where reader.waitingForFullRead < 3 { usleep(5000) }
+        #expect(reader.waitingForFullRead == 3)
+        // A pool created after they arrived, while the first read (its LIST already taken) runs.
+        dm.add(
+            "late", minor: 9, table: "0 65536 thin-pool 7:8 7:9 128 16 0",
+            status: "0 65536 thin-pool 0 10/1024 1/512 - rw discard_passdown queue_if_no_space - 256")
+        dm.state.update { $0.holdLists = false }
+        let all = results.wait(until: Locked<[String: [String]]>.deadline(after: 10)) { r in r.count == 4 ? r : nil }
+        #expect(all?["first"] == ["pool", "pool2"], "its LIST was taken before the pool existed")
+        for who in ["scrape-1", "scrape-2", "scrape-3"] {
+            #expect(all?[who] == ["late", "pool", "pool2"], "\(who) arrived before 'late' was created, and sees it")
+        }
+        #expect(dm.calls("LIST") == 2, "one read for the three")
+        #expect(reader.stats == ReaderStats(fullReads: 2, shared: 2))
+    }
+}
+
+/// The out-of-space countdown: kept across readings from the first that found the pool out of
+/// data space, with the kernel's timeout and the volumes whose writes are queued.
+@Suite struct OutOfSpaceCountdownTests {
+    struct Probe: OutOfSpaceProbe {
+        let inflight: [DeviceNumber: UInt64]
+        func noSpaceTimeout() -> UInt64? { 60 }
+        func inflightWrites(_ device: DeviceNumber) -> UInt64? { inflight[device] }
+    }
+
+    static let full = "0 65536 thin-pool 0 10/1024 512/512 - out_of_data_space discard_passdown queue_if_no_space - 256"
+
+    @Test func sinceIsKeptWritersAreNamedAndItEndsWithTheMode() throws {
+        let dm = ScriptedDeviceMapper()
+        dm.add("pool", minor: 0, table: "0 65536 thin-pool 7:0 7:1 128 16 0", status: Self.full)
+        dm.add("busy", minor: 1, table: "0 4096 thin 254:0 1", status: "0 4096 thin 128 127")
+        dm.add("idle", minor: 2, table: "0 4096 thin 254:0 2", status: "0 4096 thin 64 63")
+        let clock = Locked(1000.0)
+        let reader = PoolReader(
+            client: dm, backing: NoLoopBacking(),
+            outOfSpaceProbe: Probe(inflight: [DeviceNumber(major: 254, minor: 1): 7, DeviceNumber(major: 254, minor: 2): 0]),
+            now: { clock.withLock { $0 } })
+        let first = try #require(try reader.read().pools.first?.snapshot?.outOfSpace)
+        #expect(first == OutOfSpace(since: 1000, timeoutSeconds: 60, writers: [QueuedWriter(device: "busy", owner: nil, writes: 7)]))
+        #expect(first.deadline == 1060)
+        // Later readings keep when it ran out -- the one-pool path too, its writers from the
+        // last full read.
+        clock.withLock { $0 = 1030 }
+        #expect(try reader.read(pool: "pool").snapshot?.outOfSpace?.since == 1000)
+        #expect(try reader.read(pool: "pool").snapshot?.outOfSpace?.writers.map(\.device) == ["busy"])
+        // Grown: no countdown; out again later, a new one.
+        dm.set("pool", status: "0 65536 thin-pool 0 10/1024 500/1024 - rw discard_passdown queue_if_no_space - 256", event: true)
+        #expect(try reader.read().pools.first?.snapshot?.outOfSpace == nil)
+        clock.withLock { $0 = 2000 }
+        dm.set("pool", status: Self.full, event: true)
+        #expect(try reader.read(pool: "pool").snapshot?.outOfSpace?.since == 2000)
+        // After the timeout the kernel fails writes (error_if_no_space in the status): over.
+        dm.set("pool", status: Self.full.replacingOccurrences(of: "queue_if_no_space", with: "error_if_no_space"), event: true)
+        #expect(try reader.read().pools.first?.snapshot?.outOfSpace == nil)
+    }
+
+    @Test func noProbeNoCountdown() throws {
+        let dm = ScriptedDeviceMapper()
+        dm.add("pool", minor: 0, table: "0 65536 thin-pool 7:0 7:1 128 16 0", status: Self.full)
+        #expect(try PoolReader(client: dm, backing: NoLoopBacking()).read().pools.first?.snapshot?.outOfSpace == nil)
     }
 }

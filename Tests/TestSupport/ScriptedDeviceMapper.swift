@@ -25,6 +25,10 @@ public final class ScriptedDeviceMapper: DeviceMapperClient {
         public var waitEventError: DeviceMapperError?
         /// Set to end every blocked DM_DEV_WAIT (the test is over).
         public var closed = false
+        /// While set, LIST takes its list, then blocks (a collection in flight); `listsHeld`
+        /// counts the LISTs blocked so.
+        public var holdLists = false
+        public var listsHeld = 0
     }
 
     public let state = Locked(State())
@@ -72,13 +76,17 @@ public final class ScriptedDeviceMapper: DeviceMapperClient {
     public func calls(_ prefix: String) -> Int { state.withLock { $0.calls.filter { $0.hasPrefix(prefix) }.count } }
 
     public func listDevices() throws(DeviceMapperError) -> [DeviceListEntry] {
-        try state.withLock { s throws(DeviceMapperError) in
+        let (list, hold) = try state.update { s throws(DeviceMapperError) in
             s.calls.append("LIST")
             if let e = s.listError { throw e }
-            return s.order.map {
+            if s.holdLists { s.listsHeld += 1 }
+            let list = s.order.map {
                 DeviceListEntry(name: $0, number: s.devices[$0]!.info.number, eventNumber: s.devices[$0]!.info.eventNumber)
             }
+            return (list, s.holdLists)
         }
+        if hold { _ = state.wait { s in s.holdLists && !s.closed ? nil : true } }
+        return list
     }
 
     func device(_ name: String, _ op: String) throws(DeviceMapperError) -> Device {
@@ -136,11 +144,20 @@ public final class ScriptedEventWatcher: DeviceEventWatcher, Sendable {
         public var pending = false
         public var woken = false
         public var waits = 0
+        /// A wait is in progress (the watcher has read what it had to and sleeps).
+        public var waiting = false
     }
 
     public let state = Locked(State())
 
     public init() {}
+
+    /// Blocks (at most 10 s) until the watcher waits for an event: a change made then is seen
+    /// through the event, not by the read before the wait. False on timeout.
+    @discardableResult
+    public func awaitWaiting() -> Bool {
+        state.wait(until: Locked<State>.deadline(after: 10)) { $0.waiting ? true : nil } ?? false
+    }
 
     /// A dm event, as the kernel would raise it.
     public func fire() { state.update { $0.pending = true } }
@@ -150,6 +167,8 @@ public final class ScriptedEventWatcher: DeviceEventWatcher, Sendable {
     public func wait(timeout: Duration) -> DeviceEventWake {
         let (s, a) = timeout.components
         let seconds = Double(s) + Double(a) / 1e18
+        state.update { $0.waiting = true }
+        defer { state.update { $0.waiting = false } }
         let r = state.wait(until: Locked<State>.deadline(after: seconds)) { s -> DeviceEventWake? in
             if s.woken {
                 s.woken = false

@@ -1,6 +1,7 @@
 #ifndef CDEVICEMAPPERSHIMS_H
 #define CDEVICEMAPPERSHIMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /// Receives one libdevmapper log message, already formatted.
@@ -33,10 +34,47 @@ int cdm_wait_event(int fd, const char *name, uint32_t event_nr, uint32_t *new_ev
 typedef void (*cdm_list_sink)(void *context, const char *name, uint64_t dev, uint32_t event_nr,
                               int has_event_nr, const char *uuid);
 
-/// DM_LIST_DEVICES on `fd` with DM_UUID_FLAG, in a buffer grown until the answer fits (never
-/// touching libdevmapper's process-wide buffer size). Calls `sink` per device. Returns the
-/// number of devices, or -errno.
-int cdm_list_devices(int fd, cdm_list_sink sink, void *context);
+/// One device's header in the answer to DM_TABLE_STATUS.
+typedef struct cdm_device {
+    /// The device number, kernel huge_encode_dev form.
+    uint64_t dev;
+    uint32_t event_nr;
+    int32_t open_count;
+    uint32_t target_count;
+    /// CDM_* flags below.
+    uint32_t flags;
+    char name[128];
+    /// "" when the device has none.
+    char uuid[129];
+} cdm_device;
+
+enum { CDM_SUSPENDED = 1, CDM_READ_ONLY = 2, CDM_LIVE_TABLE = 4, CDM_INACTIVE_TABLE = 8 };
+
+/// Receives one target: its start and length in sectors, type and parameters (table or status).
+typedef void (*cdm_target_sink)(void *context, uint64_t start, uint64_t length, const char *type,
+                                const char *params);
+
+/// An ioctl buffer its owner keeps between calls ({NULL, 0} to start; cdm_buffer_free at the
+/// end): grown when an answer does not fit, never shrunk, so a steady reader allocates nothing.
+typedef struct cdm_buffer {
+    void *data;
+    size_t size;
+} cdm_buffer;
+
+void cdm_buffer_free(cdm_buffer *buffer);
+
+/// DM_LIST_DEVICES on `fd` with DM_UUID_FLAG, in `buffer`, grown until the answer fits and kept
+/// grown (libdevmapper's own LIST would double its process-wide buffer size instead, for every
+/// later call). Calls `sink` per device. Returns the number of devices, or -errno.
+int cdm_list_devices(int fd, cdm_buffer *buffer, cdm_list_sink sink, void *context);
+
+/// DM_TABLE_STATUS on `fd` for the device `name`: its live table (`table` != 0) or its status
+/// without flushing (DM_NOFLUSH_FLAG: a thin pool would otherwise commit its metadata on every
+/// read). One ioctl on `buffer` (two when the answer did not fit). Fills `*device` and calls
+/// `sink` per target. Returns the number of targets, or -errno (-ENXIO: no such device,
+/// -ENAMETOOLONG: a name the kernel cannot hold).
+int cdm_table_status(int fd, const char *name, int table, cdm_buffer *buffer, cdm_device *device,
+                     cdm_target_sink sink, void *context);
 
 /// The dm ioctl interface version of the running kernel (DM_VERSION on `fd`).
 /// Returns 0 or -errno.

@@ -1,0 +1,125 @@
+import CDeviceMapperShims
+import Locking
+import ThinPool
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The reads of the hot path -- a device's status or table -- as raw DM_TABLE_STATUS ioctls on
+/// a control fd of our own, each into a buffer kept for the next read: one system call per read
+/// and no allocation in steady state. libdevmapper would create a task, allocate and clear a
+/// fresh buffer, and take its process-wide lock (it is not thread-safe) for each.
+///
+/// Safe from any thread: the fd is shared (dm ioctls on it are independent), buffers are taken
+/// from a small pool and returned, so concurrent readers never wait for one another.
+final class ControlChannel: Sendable {
+    let path: String
+    private struct State {
+        /// nil until opened; opened again after a failure (e.g. dm-mod loaded later).
+        var fd: Int32?
+        /// Kept apart by use: the kernel copies a request's whole buffer in (and clears it) on
+        /// every ioctl, so a STATUS read in a buffer a LIST of 10,000 devices grew to megabytes
+        /// would cost as much as that LIST.
+        var buffers: [Use: [cdm_buffer]] = [:]
+    }
+    enum Use { case list, device }
+    private let state = Locked(State())
+
+    init(path: String) { self.path = path }
+
+    deinit {
+        state.withLock { s in
+            if let fd = s.fd { close(fd) }
+            for use in s.buffers.keys {
+                for i in s.buffers[use]!.indices { cdm_buffer_free(&s.buffers[use]![i]) }
+            }
+        }
+    }
+
+    /// The fd, opened on first use.
+    private func fd(_ operation: DeviceMapperError.Operation, _ device: String?) throws(DeviceMapperError) -> Int32 {
+        try state.withLock { (s) throws(DeviceMapperError) -> Int32 in
+            if let fd = s.fd { return fd }
+            let fd = cdm_control_open(path)
+            guard fd >= 0 else {
+                // ENOENT from open may mean no device-mapper at all: ask the kernel as libdevmapper would.
+                let e = -fd == ENOENT ? LibDM.probeControl(path) : -fd
+                let errno = e == 0 ? -fd : e
+                throw DeviceMapperError(
+                    DeviceMapperError.code(forErrno: errno), operation, device: device, errno: errno, detail: "\(path): open failed")
+            }
+            s.fd = fd
+            return fd
+        }
+    }
+
+    /// Runs `body` with a buffer from the pool for `use` (a new one when all are in use).
+    private func withBuffer<T>(_ use: Use, _ body: (inout cdm_buffer) -> T) -> T {
+        var buffer = state.withLock { $0.buffers[use]?.popLast() } ?? cdm_buffer(data: nil, size: 0)
+        defer { state.withLock { $0.buffers[use, default: []].append(buffer) } }
+        return body(&buffer)
+    }
+
+    /// Every device (DM_LIST_DEVICES), with event numbers and uuids where the kernel gives them.
+    func list() throws(DeviceMapperError) -> [DeviceListEntry] {
+        let fd = try fd(.list, nil)
+        var entries: [DeviceListEntry] = []
+        let n = withBuffer(.list) { buffer in
+            withUnsafeMutablePointer(to: &entries) { cdm_list_devices(fd, &buffer, listSink, $0) }
+        }
+        guard n >= 0 else { throw DeviceMapperError(DeviceMapperError.code(forErrno: -n), .list, errno: -n) }
+        return entries
+    }
+
+    /// A device's status (no flush) or live table: its info and targets.
+    func read(_ name: String, table: Bool) throws(DeviceMapperError) -> DeviceTargets {
+        let operation: DeviceMapperError.Operation = table ? .table : .status
+        let fd = try fd(operation, name)
+        var device = cdm_device()
+        var targets: [Target] = []
+        let n = withBuffer(.device) { buffer in
+            withUnsafeMutablePointer(to: &targets) { cdm_table_status(fd, name, table ? 1 : 0, &buffer, &device, targetSink, $0) }
+        }
+        guard n >= 0 else { throw Self.failure(-n, operation, name) }
+        let flags = Int(device.flags)
+        let info = DeviceInfo(
+            name: withUnsafeBytes(of: device.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) },
+            uuid: withUnsafeBytes(of: device.uuid) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) },
+            number: DeviceNumber(kernelEncoded: device.dev), eventNumber: device.event_nr,
+            openCount: device.open_count, targetCount: Int32(bitPattern: device.target_count),
+            suspended: flags & CDM_SUSPENDED != 0, readOnly: flags & CDM_READ_ONLY != 0,
+            liveTable: flags & CDM_LIVE_TABLE != 0, inactiveTable: flags & CDM_INACTIVE_TABLE != 0)
+        return DeviceTargets(info: info, targets: targets)
+    }
+
+    /// The error for a failed ioctl, as libdevmapper's path words it (``DMTask/failure``).
+    static func failure(_ e: Int32, _ operation: DeviceMapperError.Operation, _ device: String) -> DeviceMapperError {
+        if e == ENAMETOOLONG {
+            return DeviceMapperError(
+                .invalidArgument, operation, device: device, detail: "a device name has at most 127 bytes")
+        }
+        if e == EPROTO {
+            return DeviceMapperError(.failed, operation, device: device, errno: e, detail: "the kernel's answer is malformed")
+        }
+        var code = DeviceMapperError.code(forErrno: e)
+        // ENOENT/ENODEV once the control device is open: the device, not device-mapper, is missing.
+        if code == .notAvailable { code = .noSuchDevice }
+        return DeviceMapperError(code, operation, device: device, errno: e)
+    }
+}
+
+private let targetSink: cdm_target_sink = { context, start, length, type, params in
+    guard let context, let type else { return }
+    context.assumingMemoryBound(to: [Target].self).pointee.append(
+        Target(start: start, length: length, type: String(cString: type), params: params.map { String(cString: $0) } ?? ""))
+}
+
+private let listSink: cdm_list_sink = { context, name, dev, eventNumber, hasEventNumber, uuid in
+    guard let context, let name else { return }
+    context.assumingMemoryBound(to: [DeviceListEntry].self).pointee.append(
+        DeviceListEntry(
+            name: String(cString: name), number: DeviceNumber(kernelEncoded: dev),
+            eventNumber: hasEventNumber != 0 ? eventNumber : nil,
+            uuid: uuid.map { String(cString: $0) }))
+}

@@ -1,0 +1,53 @@
+#!/bin/sh
+# The out-of-space countdown against the kernel's own timer: no_space_timeout set to 20 s, a
+# writer fills a queueing pool and its writes wait. The agent exports when the kernel will fail
+# them (thinpool_queued_writes_fail_timestamp_seconds) and names the writer in the alert it
+# posts; the kernel then fails the queued writes within 2 s of that deadline.
+. /extra/files/guest-lib.sh
+echo 20 > /sys/module/dm_thin_pool/parameters/no_space_timeout
+D=$(loop /tmp/cd/data 16M); M=$(loop /tmp/cd/meta 8M)
+pool cd "$M" "$D" 128 0
+thin cd 0 cdthin 64
+mkdir -p /tmp/agent
+cat > /tmp/agent/agent.yml <<CFG
+poll_interval: 60s
+state_dir: /tmp/agent/state
+alerts:
+  data_used: { warning: off, critical: off }
+  min_free_space_margin: off
+  time_to_full: { warning: off, critical: off }
+receivers:
+  - name: host
+    type: webhook
+    url: http://$CTRL/hook/countdown
+    timeout: 5s
+CFG
+serve --config.file /tmp/agent/agent.yml
+now() { date +%s.%N; }
+# 32 MiB into a 16 MiB pool: the writes past 16 MiB wait in the kernel.
+( write /dev/mapper/cdthin 32; echo "$? $(now)" > /tmp/writer.end ) &
+W=$!
+deadline=
+i=0
+while [ -z "$deadline" ]; do
+  i=$((i + 1)); [ $i -gt 150 ] && fail "no deadline exported within 15 s: $(dmsetup status cd)"
+  sleep 0.1
+  deadline=$(wget -q -O - http://127.0.0.1:10234/metrics | sed -n 's/^thinpool_queued_writes_fail_timestamp_seconds{pool="cd"} \(.*\)/\1/p')
+done
+echo "deadline exported: $deadline ($(wget -q -O - http://127.0.0.1:10234/metrics | grep -E '^thinpool_(out_of_data_space_since|thin_queued_writes)'))"
+snapshot queued
+expect queued cd mode=out_of_data_space no_space_policy=queue_if_no_space
+wait $W
+read rc ended < /tmp/writer.end
+[ "$rc" != 0 ] || fail "the writer succeeded: its queued writes were not failed"
+echo "the writer failed (dd exit $rc) at $ended; we said $deadline"
+awk -v e="$ended" -v d="$deadline" 'BEGIN { x = e - d; if (x < 0) x = -x; printf "failed %.2f s from our deadline\n", e - d; exit !(x <= 2) }' \
+  || fail "the queued writes failed more than 2 s away from the deadline we exported"
+grep 'msg="alert firing"' /tmp/serve.log | grep ThinPoolOutOfDataSpace | grep -q 'writes to cdthin fail in' \
+  || fail "the alert did not name the writer: $(grep ThinPoolOutOfDataSpace /tmp/serve.log)"
+grep 'msg="alert firing"' /tmp/serve.log | grep ThinPoolOutOfDataSpace | sed 's/.*summary=/summary=/'
+snapshot failed
+expect failed cd mode=out_of_data_space no_space_policy=error_if_no_space
+j=0; until [ "$(wget -q -O - http://$CTRL/posts/countdown)" -ge 1 ]; do j=$((j + 1)); [ $j -gt 50 ] && fail "no post"; sleep 0.1; done
+echo "@@EXPECTPOSTS countdown ThinPoolOutOfDataSpace firing 1"
+kill $SERVE_PID; wait $SERVE_PID
