@@ -185,10 +185,10 @@ public enum PoolMetrics {
         help:
             "When the kernel fails the writes queued on a pool out of data space (no_space_timeout after it ran out), unix time; absent when not out of space, or no_space_timeout is 0.",
         labels: pool)
-    static let queuedWrites = MetricDescriptor(
-        "thinpool_thin_queued_writes", .gauge,
+    static let blockedWriters = MetricDescriptor(
+        "thinpool_thin_blocked_writers", .gauge,
         help:
-            "Writes in flight on a thin volume of a pool out of data space (queued until space comes or the timeout); only volumes with some.",
+            "Processes blocked in I/O holding a thin volume (or a file on it) open while its pool is out of data space and queues writes; only volumes being written to.",
         labels: ["pool", "device"])
 
     static let exclusive = MetricDescriptor(
@@ -221,7 +221,7 @@ public enum PoolMetrics {
         devices, poolUp, mode, dataUsed, dataSize, dataAvail, metaUsed, metaSize, metaAvail, blockSize, minFree, refuses, lwm,
         atLwm, metaLwm, needsCheck, policy, discard, held, txid, events, volumes, virtual, mapped, thinSize, thinInfo, summed,
         poolInfo, dockerDevices, dockerBytes, dockerBase, dockerSkipped, snapshots, vgSize, vgFree, lvmMonitored, lvmThreshold,
-        lvmStep, outOfSpaceSince, noSpaceDeadline, queuedWrites, exclusive, shared, reclaimable, poolReclaimable, loopAllocated,
+        lvmStep, outOfSpaceSince, noSpaceDeadline, blockedWriters, exclusive, shared, reclaimable, poolReclaimable, loopAllocated,
         scanned,
     ]
 
@@ -265,7 +265,7 @@ public enum PoolMetrics {
             if let o = s.outOfSpace {
                 add(outOfSpaceSince, [p], .double(o.since))
                 if let d = o.deadline { add(noSpaceDeadline, [p], .double(d)) }
-                for w in o.writers { add(queuedWrites, [p, w.device], .integer(w.writes)) }
+                for w in o.writers { add(blockedWriters, [p, w.device], .integer(UInt64(w.processes.count))) }
             }
             add(volumes, [p], .integer(UInt64(s.thinVolumes.count)))
             var promised: UInt64 = 0

@@ -255,12 +255,14 @@ public final class PoolReader: Sendable {
             return
         }
         var writers: [QueuedWriter] = []
+        let blocked = probe.blockedProcesses()
         for var v in volumes {
-            guard let n = numbers[v.device] ?? nil, let w = probe.inflightWrites(n), w > 0 else { continue }
-            v.writes = w
-            writers.append(v)
+            guard let n = numbers[v.device] ?? nil else { continue }
+            v.writes = probe.inflightWrites(n) ?? 0
+            v.processes = blocked[n] ?? []
+            if v.writes > 0 || !v.processes.isEmpty { writers.append(v) }
         }
-        writers.sort { ($0.writes, $1.device) > ($1.writes, $0.device) }
+        writers.sort { (UInt64($0.processes.count) + $0.writes, $1.device) > (UInt64($1.processes.count) + $1.writes, $0.device) }
         snapshot.outOfSpace = OutOfSpace(since: since, timeoutSeconds: probe.noSpaceTimeout(), writers: writers)
     }
 

@@ -62,7 +62,7 @@ public enum PoolJSON {
                     o.writers.map { w in
                         .object([
                             "device": .string(w.device), "used_by": .optional(w.owner) { .string($0.displayName) },
-                            "writes_in_flight": .uint(w.writes),
+                            "writes_in_flight": .uint(w.writes), "blocked_processes": .array(w.processes.map { .string($0) }),
                         ])
                     }),
             ]))

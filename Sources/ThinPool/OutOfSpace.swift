@@ -8,7 +8,8 @@ public struct OutOfSpace: Hashable, Sendable {
     public var since: Double
     /// no_space_timeout in seconds; 0: writes are queued forever; nil: not known.
     public var timeoutSeconds: UInt64?
-    /// The thin volumes with writes in flight (queued), most first.
+    /// The thin volumes being written to -- writes in flight, or processes blocked holding
+    /// them -- most first.
     public var writers: [QueuedWriter]
 
     public init(since: Double, timeoutSeconds: UInt64?, writers: [QueuedWriter]) {
@@ -29,13 +30,18 @@ public struct OutOfSpace: Hashable, Sendable {
 public struct QueuedWriter: Hashable, Sendable {
     public var device: String
     public var owner: VolumeOwner?
-    /// Writes in flight (the device's sysfs `inflight`).
+    /// Writes in flight (the device's sysfs `inflight`). Linux 6.1 leaves it at 0 for the
+    /// writes a pool out of data space holds, so `processes` is what finds the writers there.
     public var writes: UInt64
+    /// Processes blocked in I/O (state D) that hold the volume, or a file on it, open:
+    /// "dd[812]".
+    public var processes: [String]
 
-    public init(device: String, owner: VolumeOwner?, writes: UInt64) {
+    public init(device: String, owner: VolumeOwner?, writes: UInt64, processes: [String] = []) {
         self.device = device
         self.owner = owner
         self.writes = writes
+        self.processes = processes
     }
 
     /// "container db", "LV vg/data", or the device's name.

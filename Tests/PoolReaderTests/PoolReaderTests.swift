@@ -163,8 +163,10 @@ import ThinPool
 @Suite struct OutOfSpaceCountdownTests {
     struct Probe: OutOfSpaceProbe {
         let inflight: [DeviceNumber: UInt64]
+        var blocked: [DeviceNumber: [String]] = [:]
         func noSpaceTimeout() -> UInt64? { 60 }
         func inflightWrites(_ device: DeviceNumber) -> UInt64? { inflight[device] }
+        func blockedProcesses() -> [DeviceNumber: [String]] { blocked }
     }
 
     static let full = "0 65536 thin-pool 0 10/1024 512/512 - out_of_data_space discard_passdown queue_if_no_space - 256"
@@ -174,19 +176,30 @@ import ThinPool
         dm.add("pool", minor: 0, table: "0 65536 thin-pool 7:0 7:1 128 16 0", status: Self.full)
         dm.add("busy", minor: 1, table: "0 4096 thin 254:0 1", status: "0 4096 thin 128 127")
         dm.add("idle", minor: 2, table: "0 4096 thin 254:0 2", status: "0 4096 thin 64 63")
+        // Held by a blocked dd but no writes counted in flight (as Linux 6.1 shows a queued write).
+        dm.add("held", minor: 3, table: "0 4096 thin 254:0 3", status: "0 4096 thin 64 63")
         let clock = Locked(1000.0)
         let reader = PoolReader(
             client: dm, backing: NoLoopBacking(),
-            outOfSpaceProbe: Probe(inflight: [DeviceNumber(major: 254, minor: 1): 7, DeviceNumber(major: 254, minor: 2): 0]),
+            outOfSpaceProbe: Probe(
+                inflight: [DeviceNumber(major: 254, minor: 1): 7, DeviceNumber(major: 254, minor: 2): 0],
+                blocked: [DeviceNumber(major: 254, minor: 3): ["dd[42]"], DeviceNumber(major: 8, minor: 0): ["other[7]"]]),
             now: { clock.withLock { $0 } })
         let first = try #require(try reader.read().pools.first?.snapshot?.outOfSpace)
-        #expect(first == OutOfSpace(since: 1000, timeoutSeconds: 60, writers: [QueuedWriter(device: "busy", owner: nil, writes: 7)]))
+        #expect(
+            first
+                == OutOfSpace(
+                    since: 1000, timeoutSeconds: 60,
+                    writers: [
+                        QueuedWriter(device: "busy", owner: nil, writes: 7),
+                        QueuedWriter(device: "held", owner: nil, writes: 0, processes: ["dd[42]"]),
+                    ]))
         #expect(first.deadline == 1060)
         // Later readings keep when it ran out -- the one-pool path too, its writers from the
         // last full read.
         clock.withLock { $0 = 1030 }
         #expect(try reader.read(pool: "pool").snapshot?.outOfSpace?.since == 1000)
-        #expect(try reader.read(pool: "pool").snapshot?.outOfSpace?.writers.map(\.device) == ["busy"])
+        #expect(try reader.read(pool: "pool").snapshot?.outOfSpace?.writers.map(\.device) == ["busy", "held"])
         // Grown: no countdown; out again later, a new one.
         dm.set("pool", status: "0 65536 thin-pool 0 10/1024 500/1024 - rw discard_passdown queue_if_no_space - 256", event: true)
         #expect(try reader.read().pools.first?.snapshot?.outOfSpace == nil)

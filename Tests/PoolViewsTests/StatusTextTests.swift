@@ -69,11 +69,12 @@ import ThinPool
         var r = try reading(
             docker: false, status: "1 4256/524288 1638400/1638400 - out_of_data_space discard_passdown queue_if_no_space - 1024")
         #expect(!PoolJSON.pool(r).serialized(pretty: false).contains("out_of_space"))
-        r.snapshot?.outOfSpace = OutOfSpace(since: 1000.5, timeoutSeconds: 60, writers: [QueuedWriter(device: "t1", owner: nil, writes: 3)])
+        r.snapshot?.outOfSpace = OutOfSpace(
+            since: 1000.5, timeoutSeconds: 60, writers: [QueuedWriter(device: "t1", owner: nil, writes: 3, processes: ["dd[42]"])])
         let json = PoolJSON.pool(r).serialized(pretty: false)
         #expect(
             json.contains(
-                #""no_space_policy":"queue_if_no_space","out_of_space":{"since":1000.5,"no_space_timeout_seconds":60,"queued_writes_fail_at":1060.5,"writers":[{"device":"t1","used_by":null,"writes_in_flight":3}]},"needs_check""#
+                #""no_space_policy":"queue_if_no_space","out_of_space":{"since":1000.5,"no_space_timeout_seconds":60,"queued_writes_fail_at":1060.5,"writers":[{"device":"t1","used_by":null,"writes_in_flight":3,"blocked_processes":["dd[42]"]}]},"needs_check""#
             ), "\(json)")
     }
 }

@@ -69,4 +69,28 @@ import ThinPool
         #expect(sys.loopBackingFile(n) == "/var/lib/docker/devicemapper/devicemapper/data")
         #expect(sys.loopBackingFile(DeviceNumber(major: 254, minor: 3)) == nil)
     }
+
+    /// /proc as the kernel lays it out: the blocked process is found, with the device of the
+    /// filesystem its open file is on; a running one and a malformed stat are not.
+    @Test func processesBlockedInIOAndTheirDevices() throws {
+        let root = try makeTempDir(prefix: "proc")
+        let file = root + "/held-file"
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        func process(_ pid: Int, _ stat: String) throws {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(pid)/fd", withIntermediateDirectories: true)
+            try stat.write(toFile: "\(root)/\(pid)/stat", atomically: true, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: "\(root)/\(pid)/fd/3", withDestinationPath: file)
+            // An fd closed since it was listed: skipped.
+            try FileManager.default.createSymbolicLink(atPath: "\(root)/\(pid)/fd/4", withDestinationPath: root + "/gone")
+        }
+        try process(812, "812 (dd (copy)) D 1 812 812 0 -1 4194560 ...\n")
+        try process(813, "813 (sh) S 1 813 813 0 -1 4194560 ...\n")
+        try process(814, "814 garbage\n")
+        let device = DeviceNumber(userspaceDev: try FileStatus(file).id.device)
+        #expect(processesBlockedInIO(procRoot: root) == [BlockedProcess(pid: 812, command: "dd (copy)", devices: [device])])
+        #expect(processesBlockedInIO(procRoot: root).first?.label == "dd (copy)[812]")
+        #expect(parseProcessStat("1 (init) S 0") ?? ("", "?") == ("init", "S"))
+        #expect(parseProcessStat("1 init S 0") == nil)
+        #expect(parseProcessStat("1 (x)") == nil)
+    }
 }

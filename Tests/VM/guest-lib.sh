@@ -16,6 +16,17 @@ fail() {
 }
 say() { echo "=== $*"; }
 
+# wallclock: unix time to the millisecond (busybox date has no %N): the uptime clock, set
+# against the wall clock once, at the moment its second ticks over.
+WALL_OFFSET=
+wallclock() {
+  if [ -z "$WALL_OFFSET" ]; then
+    s0=$(date +%s); while [ "$(date +%s)" = "$s0" ]; do :; done
+    WALL_OFFSET=$(awk -v s=$((s0 + 1)) '{ printf "%.3f", s - $1 }' /proc/uptime)
+  fi
+  awk -v o="$WALL_OFFSET" '{ printf "%.3f", $1 + o }' /proc/uptime
+}
+
 # loop FILE SIZE: a sparse backing file on a new loop device; prints the device.
 loop() {
   mkdir -p "$(dirname "$1")"

@@ -16,20 +16,21 @@ alerts:
   time_to_full: { warning: 1h, critical: 10m, window: 2m, min_samples: 5 }
 CFG
 serve --config.file /tmp/agent/agent.yml
-now() { date +%s.%N; }
+wallclock >/dev/null  # calibrated before the writer starts
 # A MiB every 0.4 s until a write fails (the filesystem under the loop file is full).
 ( i=0; while write /dev/mapper/fcthin 1 $i; do i=$((i + 1)); sleep 0.4; [ $i -ge 150 ] && break; done
-  echo "$i $(now)" > /tmp/writer.end ) &
+  echo "$i $(wallclock)" > /tmp/writer.end ) &
 W=$!
 : > /tmp/forecasts
 while kill -0 $W 2>/dev/null; do
   m=$(wget -q -O - http://127.0.0.1:10234/metrics)
   f=$(echo "$m" | sed -n 's/^thinpool_data_full_seconds{pool="fc"} \(.*\)/\1/p')
   u=$(echo "$m" | sed -n 's/^thinpool_data_used_bytes{pool="fc"} \(.*\)/\1/p')
-  [ -n "$f" ] && echo "$(now) $f $u" >> /tmp/forecasts
+  [ -n "$f" ] && echo "$(wallclock) $f $u" >> /tmp/forecasts
   sleep 1
 done
 read written ended < /tmp/writer.end
+snapshot filled
 echo "the writer stopped after $written MiB at $ended ($(df -k /small | tail -1))"
 [ "$written" -lt 150 ] || fail "the writer never hit the full filesystem"
 [ -s /tmp/forecasts ] || fail "no forecast was exported"
@@ -38,8 +39,8 @@ echo "the writer stopped after $written MiB at $ended ($(df -k /small | tail -1)
 awk -v end="$ended" '
   { left = end - $1; if (left < 5 || left > 30) next; n++
     err = $2 - left; if (err < 0) err = -err; lim = left * 0.2; if (lim < 3) lim = 3
-    printf "at %.1f s before the end: forecast %d s (used %d MiB)%s\n", left, $2, $3 / 1048576, err > lim ? "  <-- off" : ""
+    printf "at %.1f s before the end: forecast %d s (used %d MiB)%s\n", left, $2, $3 / 1048576, (err > lim ? "  <-- off" : "")
     if (err > lim) bad++ }
-  END { if (n < 3) { print "too few forecasts in the last 30 s: " n; exit 1 } exit bad > 0 }' /tmp/forecasts \
+  END { if (n < 3) { print "too few forecasts in the last 30 s: " n; exit 1 } exit (bad > 0) }' /tmp/forecasts \
   || fail "the forecast does not count down to when the filesystem fills"
 kill $SERVE_PID; wait $SERVE_PID
