@@ -15,21 +15,30 @@ strip -o .build/bench/thinpool-exporter "$(swift build -c release --static-swift
 gcc -O2 -Wall -o .build/bench/floor Tests/VM/bench/floor.c -ldevmapper
 gcc -O2 -Wall -o .build/bench/mkthins Tests/VM/bench/mkthins.c -ldevmapper
 gcc -O2 -Wall -D_GNU_SOURCE -pthread -o .build/bench/scrapeload Tests/VM/bench/scrapeload.c
-out=$(Tests/VM/run-vm.sh -m 2048M -t 3000 -x .build/bench/thinpool-exporter -x .build/bench/floor -x .build/bench/mkthins \
-  -x .build/bench/scrapeload -e "NTHIN=${1:-1000}" -e "BIGTHIN=${2:-10000}" Tests/VM/bench/perf-guest.sh)
+# hostside.py: a forwarded port and a control endpoint, so scrapers on the host load the
+# exporter in the VM too (@@LOAD); the transcript is the guest's output with theirs.
+SCRAPELOAD=$PWD/.build/bench/scrapeload python3 Tests/VM/hostside.py .build/bench/transcript -m 2048M -t 3000 \
+  -x .build/bench/thinpool-exporter -x .build/bench/floor -x .build/bench/mkthins -x .build/bench/scrapeload \
+  -e "NTHIN=${1:-1000}" -e "BIGTHIN=${2:-10000}" Tests/VM/bench/perf-guest.sh
+out=$(cat .build/bench/transcript)
 echo "$out"
 echo "$out" | awk '
   function us(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "us") return w[i]; return 0 }
   function persec(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "per" && w[i + 2] == "second") return w[i]; return 0 }
   /^== / { size = $2 }
   /^C floor \(/ { mode = $3; gsub(/[():]/, "", mode); f[size, mode] = us($0) }
+  /^in-process one pool status \(no loop probe\)/ { ours[size, "poolnoloop"] = us($0); next }
   /^in-process one pool status/ { ours[size, "pool"] = us($0) }
   /^in-process full collection \(no table cache\)/ { ours[size, "notables"] = us($0); next }
   /^in-process full collection/ { ours[size, "steady"] = us($0) }
   /^subprocess: .*pool/ { sub_[size, "pool"] = us($0) }
   /^subprocess: .*collection/ { sub_[size, "collect"] = us($0) }
-  /^scrapes with/ { t[size, $3] = persec($0) }
+  /^scrapes with/ { t[size, $3] = persec($0); where = "vm" }
+  /^host scrapes with/ { h[size, $4] = persec($0); where = "host" }
+  /^collections: / { n = $2; c = $NF; sub(/\)/, "", c); col[size, where, c] = n }
   /^serving RSS/ { rss[size] = $3 }
+  /^thin_ls alone/ { tls[size] = us($0) }
+  /^space scan \(ours\)/ { scan[size] = us($0) }
   { if (!(size in seen) && size != "") { seen[size] = 1; order[++k] = size } }
   END {
     print ""
@@ -39,11 +48,19 @@ echo "$out" | awk '
       printf "%s thin volumes:\n", s
       printf "  one pool:   ours %d us; / libdevmapper %.2fx, / raw ioctl %.2fx; dmsetup %.0fx\n", ours[s, "pool"],
         ours[s, "pool"] / f[s, "lib-pool"], ours[s, "pool"] / f[s, "raw-pool"], sub_[s, "pool"] / f[s, "raw-pool"]
+      printf "              ours without the loop file statfs %d us; / libdevmapper %.2fx, / raw ioctl %.2fx\n", ours[s, "poolnoloop"],
+        ours[s, "poolnoloop"] / f[s, "lib-pool"], ours[s, "poolnoloop"] / f[s, "raw-pool"]
       printf "  collection: ours %d us; / libdevmapper STATUS-only %.2fx, / raw STATUS-only %.2fx\n", ours[s, "steady"],
         ours[s, "steady"] / f[s, "lib-status"], ours[s, "steady"] / f[s, "raw-status"]
       printf "  first read: ours (every table) %d us; / libdevmapper naive %.2fx; dmsetup status + table %.2fx\n", ours[s, "notables"],
         ours[s, "notables"] / f[s, "lib-naive"], sub_[s, "collect"] / f[s, "lib-naive"]
-      printf "  /metrics:   1 client %.2f/s, 4 clients %.2f/s (%.1fx), 16 clients %.2f/s (%.1fx); RSS %d kB\n", t[s, 1], t[s, 4],
-        t[s, 4] / t[s, 1], t[s, 16], t[s, 16] / t[s, 1], rss[s]
+      printf "  /metrics, clients in the VM: 1 client %.2f/s, 4 clients %.2f/s (%.1fx), 16 clients %.2f/s (%.1fx); RSS %d kB\n",
+        t[s, 1], t[s, 4], t[s, 4] / t[s, 1], t[s, 16], t[s, 16] / t[s, 1], rss[s]
+      if (h[s, 1] > 0)
+        printf "  /metrics, clients on the host: 1 client %.2f/s, 4 clients %.2f/s (%.1fx), 16 clients %.2f/s (%.1fx)\n",
+          h[s, 1], h[s, 4], h[s, 4] / h[s, 1], h[s, 16], h[s, 16] / h[s, 1]
+      if (tls[s] > 0) printf "  space scan: ours %d us; thin_ls alone %d us (%.2fx)\n", scan[s], tls[s], scan[s] / tls[s]
+      printf "  collections per run (1/4/16 clients): in the VM %d/%d/%d, on the host %d/%d/%d\n", col[s, "vm", 1], col[s, "vm", 4],
+        col[s, "vm", 16], col[s, "host", 1], col[s, "host", 4], col[s, "host", 16]
     }
   }'

@@ -92,7 +92,9 @@ struct BenchCommand: ParsableCommand {
         let elapsed = clock.now - start
         let (s, atto) = elapsed.components
         let micros = (Double(s) * 1e6 + Double(atto) / 1e12) / Double(iterations)
-        let label = what == "pool" ? "one pool status" : "full collection\(noTableCache ? " (no table cache)" : "")"
+        let label =
+            what == "pool"
+            ? "one pool status\(noLoopProbe ? " (no loop probe)" : "")" : "full collection\(noTableCache ? " (no table cache)" : "")"
         print(
             "in-process \(label): \(Int(micros.rounded())) us per read (\(iterations) iterations, \(first.deviceCount) devices, checksum \(checksum)); "
                 + "first read \(Int((firstElapsed.seconds * 1e6).rounded())) us")

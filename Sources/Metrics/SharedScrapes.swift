@@ -8,16 +8,20 @@ import Locking
 public final class SharedScrapes: Sendable {
     let scraper: Scraper
     private let scrapes = Coalescer<Scrape>()
+    private let renderCount = Locked<UInt64>(0)
 
     public init(scraper: Scraper) { self.scraper = scraper }
 
     /// The body of a scrape made after this call, in `format`.
     public func body(_ format: ExpositionFormat) -> [UInt8] {
-        scrapes.run { Scrape(families: scraper.scrape()) }.body(format)
+        scrapes.run { Scrape(families: scraper.scrape(), renders: renderCount) }.body(format)
     }
 
     /// Requests waiting for a scrape to start or finish.
     public var waiting: Int { scrapes.waiting }
+
+    /// Texts rendered: one per scrape and format asked for.
+    public var renders: UInt64 { renderCount.withLock { $0 } }
 
     /// Scrapes made, and requests served by another request's scrape.
     public var counts: (scrapes: UInt64, shared: UInt64) {
@@ -26,19 +30,42 @@ public final class SharedScrapes: Sendable {
     }
 }
 
-/// One scrape's families and their text per format, rendered by the first request that wants it.
+/// One scrape's families and their text per format, rendered once: the first request that
+/// wants a format renders it (outside the lock), the others wanting it meanwhile wait for that
+/// text -- sixteen requests sharing a scrape must not render it sixteen times.
 final class Scrape: Sendable {
     let families: [MetricFamily]
-    private let rendered = Locked<[ExpositionFormat: [UInt8]]>([:])
+    private enum Text {
+        case rendering
+        case done([UInt8])
+    }
+    private let rendered = Locked<[ExpositionFormat: Text]>([:])
+    /// Counts the renders made, across scrapes.
+    private let renders: Locked<UInt64>
 
-    init(families: [MetricFamily]) { self.families = families }
+    init(families: [MetricFamily], renders: Locked<UInt64>) {
+        self.families = families
+        self.renders = renders
+    }
 
     func body(_ format: ExpositionFormat) -> [UInt8] {
-        if let body = rendered.withLock({ $0[format] }) { return body }
-        // Rendered outside the lock: two requests wanting the same new format at the same
-        // moment may both render it, which is rare and harmless.
-        let body = Array(format.render(families).utf8)
-        rendered.withLock { $0[format] = body }
+        let mine = rendered.wait { texts -> Bool? in
+            switch texts[format] {
+            case .done?: return false
+            case .rendering?: return nil
+            case nil:
+                texts[format] = .rendering
+                return true
+            }
+        }!
+        if mine {
+            let body = Array(format.render(families).utf8)
+            rendered.update { $0[format] = .done(body) }
+            renders.withLock { $0 += 1 }
+            return body
+        }
+        guard case .done(let body)? = rendered.withLock({ $0[format] }) else { return [] }
         return body
     }
+
 }

@@ -53,6 +53,7 @@ import ThinPool
         #expect(all.allSatisfy { $0.hasPrefix("HTTP/1.1 200") && $0.contains("thinpool_data_used_bytes") })
         #expect(calls.withLock { $0 } == 2, "one collection in flight, one shared by the twelve")
         #expect(scrapes.counts.shared == 11)
+        #expect(scrapes.renders == 2, "the twelve share one text, rendered once")
         try await server.stop()
     }
 }

@@ -56,6 +56,8 @@ import Testing
         #expect(text(all["b"] ?? []).hasSuffix("# EOF\n"))
         #expect(collector.collections.withLock { $0 } == 2)
         #expect(scrapes.counts.scrapes == 2 && scrapes.counts.shared == 2)
+        // first: text; the second scrape: text once for a and c, OpenMetrics once for b.
+        #expect(scrapes.renders == 3, "a text rendered once per scrape and format, not once per request")
     }
 
     @Test func aLoneRequestIsAlwaysFresh() {

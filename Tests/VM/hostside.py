@@ -6,6 +6,11 @@ Guest -> host protocol (lines on the guest's output, requests to http://10.0.2.2
   "@@SCRAPE NAME"   the host scrapes http://127.0.0.1:FWD/metrics (the exporter in the guest,
                     through qemu's port forward) and writes it into the transcript as an
                     "@@HOSTSCRAPE NAME" section; GET /done/NAME answers 200 once it has.
+  "@@LOAD NAME CLIENTS SECONDS"
+                    the host runs $SCRAPELOAD (Tests/VM/bench/scrapeload.c) against the
+                    forwarded port with CLIENTS concurrent clients for SECONDS and writes what it
+                    prints into the transcript; GET /done/NAME answers 200 once it has (the
+                    benchmark's scrapers outside the VM, as Prometheus is).
   POST /hook/NAME   recorded into the transcript as an "@@HOSTPOST NAME" section (a webhook
                     receiver); GET /posts/NAME answers how many arrived.
 
@@ -13,6 +18,7 @@ Usage: hostside.py OUTFILE RUN_VM_ARGS...   (the guest gets CTRL=10.0.2.2:PORT i
 Exit status: run-vm.sh's.
 """
 import http.server
+import os
 import socket
 import subprocess
 import sys
@@ -103,6 +109,16 @@ def main():
                 state.write(f"@@FAIL host could not scrape the guest's exporter: {error}\n")
                 body = ""
             state.write(f"@@HOSTSCRAPE {name}\n{body}@@END\n")
+            with state.lock:
+                state.done.add(name)
+        elif line.startswith("@@LOAD "):
+            name, clients, seconds = line.split()[1:4]
+            load = os.environ.get("SCRAPELOAD")
+            if not load:
+                state.write("@@FAIL @@LOAD needs SCRAPELOAD (the host's scrapeload binary)\n")
+            else:
+                r = subprocess.run([load, str(fwd), clients, seconds], capture_output=True, text=True)
+                state.write(f"host {r.stdout}{r.stderr}")
             with state.lock:
                 state.done.add(name)
     proc.wait()
