@@ -47,6 +47,9 @@ public struct AlertThresholds: Sendable, Equatable {
     public var readOnly = true
     public var fail = true
     public var needsCheck = true
+    /// A device of the pool suspended, with an inactive table or a deferred removal for this
+    /// long (a failed thin volume at once): ThinPoolDevicesStuck. nil disables it.
+    public var stuckAfter: Duration? = .seconds(60)
 
     public init() {}
 }

@@ -8,6 +8,9 @@ public struct ReceiverConfig: Sendable, Equatable {
         case slack
         /// PagerDuty Events API v2.
         case pagerduty
+        /// A program of the operator's, run (no shell) with the alert in its environment, as
+        /// dmeventd's thin_command.
+        case command
     }
 
     /// Where the URL comes from: the config, or a file (a secret, never logged).
@@ -38,6 +41,8 @@ public struct ReceiverConfig: Sendable, Equatable {
     public var poolGlobs: [String] = ["*"]
     /// Extra CA certificates (PEM) for https URLs.
     public var caFile: String?
+    /// Command receivers: the program (an absolute path) and its arguments.
+    public var command: [String] = []
 
     public init(name: String, kind: Kind, url: Secret) {
         self.name = name

@@ -77,7 +77,7 @@ extension AgentConfig {
         let am = a.mapping(
             allowed: [
                 "data_used", "metadata_used", "min_free_space_margin", "time_to_full", "low_water",
-                "out_of_data_space", "read_only", "fail", "needs_check",
+                "out_of_data_space", "read_only", "fail", "needs_check", "stuck_after",
             ], &problems)
         if let n = am["data_used"] { p.alerts.dataUsed = parseRatio(n, base: p.alerts.dataUsed, problems: &problems) }
         if let n = am["metadata_used"] { p.alerts.metadataUsed = parseRatio(n, base: p.alerts.metadataUsed, problems: &problems) }
@@ -102,6 +102,9 @@ extension AgentConfig {
         }
         func flag(_ key: String, _ keyPath: WritableKeyPath<AlertThresholds, Bool>) {
             if let n = am[key], let b = n.bool(&problems) { p.alerts[keyPath: keyPath] = b }
+        }
+        if let n = am["stuck_after"] {
+            p.alerts.stuckAfter = n.isOff ? nil : n.duration(&problems, atLeast: .seconds(1)) ?? p.alerts.stuckAfter
         }
         flag("low_water", \.lowWater)
         flag("out_of_data_space", \.outOfDataSpace)
@@ -178,7 +181,7 @@ extension AgentConfig {
         let m = r.mapping(
             allowed: [
                 "name", "type", "url", "url_file", "hmac_secret_file", "routing_key", "routing_key_file",
-                "timeout", "retry", "send_resolved", "match", "ca_file", "resend_interval",
+                "timeout", "retry", "send_resolved", "match", "ca_file", "resend_interval", "command",
             ], &problems)
         let name = m["name"].flatMap { $0.string(&problems) }
         if m["name"] == nil { problems.add(r.path + ".name", line: r.line, "required") }
@@ -191,7 +194,7 @@ extension AgentConfig {
                     "unknown type \"\(s)\" (expected one of \(ReceiverConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
         } else if m["type"] == nil {
-            problems.add(r.path + ".type", line: r.line, "required: webhook, alertmanager, slack or pagerduty")
+            problems.add(r.path + ".type", line: r.line, "required: webhook, alertmanager, slack, pagerduty or command")
         }
         func readableFile(_ key: String) -> String? {
             guard let n = m[key], let s = n.string(&problems) else { return nil }
@@ -213,7 +216,27 @@ extension AgentConfig {
             return path
         }
         var url: ReceiverConfig.Secret?
-        switch (m["url"], m["url_file"]) {
+        var command: [String] = []
+        if kind == .command {
+            // A program, not a URL: checked as what the agent (root) will run.
+            url = .value("")
+            if let n = m["url"] ?? m["url_file"] { problems.add(n.path, line: n.line, "command receivers run a program: no url") }
+            if let n = m["command"] {
+                command = n.strings(&problems)
+                if let program = command.first {
+                    for why in programProblems(program, configFile: file) { problems.add(n.path, line: n.line, why) }
+                } else {
+                    problems.add(n.path, line: n.line, "needs the program's absolute path (and its arguments)")
+                }
+            } else {
+                problems.add(r.path + ".command", line: r.line, "required: the program's absolute path and its arguments, as a list")
+            }
+        } else if let n = m["command"] {
+            problems.add(n.path, line: n.line, "only command receivers run a program")
+        }
+        let urlNodes: (ConfigNode?, ConfigNode?) = kind == .command ? (nil, nil) : (m["url"], m["url_file"])
+        switch urlNodes {
+        case (nil, nil) where kind == .command: break
         case (let u?, nil):
             if let s = u.string(&problems) {
                 if let why = urlProblem(s) { problems.add(u.path, line: u.line, why) } else { url = .value(s) }
@@ -227,6 +250,7 @@ extension AgentConfig {
         }
         // Every field is checked even when name, type or url is wrong: all problems at once.
         var rc = ReceiverConfig(name: name ?? "", kind: kind ?? .webhook, url: url ?? .value(""))
+        rc.command = command
         if let n = m["hmac_secret_file"] {
             if kind == nil || kind == .webhook {
                 rc.hmacSecretFile = readableFile("hmac_secret_file")
@@ -270,6 +294,37 @@ extension AgentConfig {
         }
         guard name != nil, kind != nil, url != nil else { return nil }
         return rc
+    }
+
+    /// Why the agent, running as root, must not run `program` from a config in `configFile`:
+    /// anyone but root able to change the program, its directory or the config could have
+    /// root run what they like.
+    static func programProblems(_ program: String, configFile: String) -> [String] {
+        guard program.hasPrefix("/") else {
+            return ["\(program): give the program's absolute path (it is run without a shell or PATH)"]
+        }
+        var out: [String] = []
+        func rootOnly(_ path: String, _ what: String) {
+            guard let st = try? FileStatus(path) else { return }
+            if st.owner != 0 {
+                out.append("\(what) \(path) is owned by uid \(st.owner), not root: the agent runs the program as root")
+            } else if st.permissions & 0o022 != 0 {
+                out.append(
+                    "\(what) \(path) is writable by \(st.permissions & 0o020 != 0 ? "its group" : "others") (mode \(String(st.permissions, radix: 8))): only root may change what root runs"
+                )
+            }
+        }
+        guard let st = try? FileStatus(program) else { return ["\(program) does not exist"] }
+        if st.kind != .regular {
+            out.append("\(program) is not a regular file")
+        } else if st.permissions & 0o111 == 0 {
+            out.append("\(program) is not executable")
+        }
+        rootOnly(program, "the program")
+        let directory = String(program[..<program.lastIndex(of: "/")!])
+        rootOnly(directory.isEmpty ? "/" : directory, "its directory")
+        rootOnly(configFile, "the configuration file")
+        return out
     }
 
     /// Why `s` is not an http(s) URL, or nil. Never echoes the URL (it may hold a token).

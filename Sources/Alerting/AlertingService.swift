@@ -25,6 +25,8 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
         var lastResend: [String: Date] = [:]
         var trends: [String: (data: UsageTrend, metadata: UsageTrend)] = [:]
         var forecasts: [String: AlertRules.Forecasts] = [:]
+        /// Each pool's capacity at its latest reading (for command receivers' environment).
+        var usage: [String: PoolCapacity] = [:]
         var results: [String: [String: UInt64]] = [:]
         var latency: [String: LatencyHistogram] = [:]
         var stateError: String?
@@ -151,6 +153,7 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
             events += s.engine.keep(pools: present, now: t)
             s.trends = s.trends.filter { present.contains($0.key) }
             s.forecasts = s.forecasts.filter { present.contains($0.key) }
+            s.usage = s.usage.filter { present.contains($0.key) }
             events += s.engine.repeats(now: t, interval: s.config.repeatInterval)
             var changed = commit(events, at: t, &s)
             // The trends move at every reading: saved with any other change, else once a minute.
@@ -197,6 +200,7 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
 
     private func evaluate(_ r: PoolReading, at t: Date, _ s: inout State) -> [AlertEvent] {
         let policy = s.config.policy(for: r.name)
+        s.usage[r.name] = r.capacity
         if let c = r.capacity {
             var trend = s.trends[r.name] ?? (UsageTrend(), UsageTrend())
             let window = policy.alerts.timeToFull.window.seconds
@@ -345,6 +349,10 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
             switch next {
             case .stop?: return
             case nil: continue  // the deadline for the head's next attempt passed
+            case .send(let head, let receiver)? where receiver.kind == .command:
+                let usage = state.withLock { s in head.alerts.first.flatMap { s.usage[$0.pool] } }
+                let outcome = CommandReceiver.run(head, receiver: receiver, usage: usage, context: context, logger: logger)
+                if state.update({ s in settle(head, outcome: outcome, receiver: receiver, &s) }) { persist() }
             case .send(let head, let receiver)?:
                 let outcome: PostOutcome
                 do {
@@ -394,8 +402,13 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
                     ["error": "\(reason)", "retry_in": "\(Int(after.seconds * 1000))ms"]) { $1 })
         case .rejected(let reason):
             s.outbox.remove(at: i)
-            count("rejected")
-            logger.error("notification rejected by the receiver; dropped", metadata: meta.merging(["error": "\(reason)"]) { $1 })
+            if receiver.kind == .command {
+                count("failed")
+                logger.error("command receiver's program failed; not run again", metadata: meta.merging(["error": "\(reason)"]) { $1 })
+            } else {
+                count("rejected")
+                logger.error("notification rejected by the receiver; dropped", metadata: meta.merging(["error": "\(reason)"]) { $1 })
+            }
         case .expired(let reason):
             s.outbox.remove(at: i)
             count("expired")

@@ -50,6 +50,9 @@ public enum Payloads {
             headers.removeAll { $0.0 == "X-Thinpool-Notification-Id" }
         case .pagerduty:
             body = pagerDuty(n, routingKey: try receiver.routingKey?.resolve() ?? "", context: context)
+        case .command:
+            // Not posted: the program gets this body in THINPOOL_NOTIFICATION_JSON.
+            body = webhookV4(n, receiver: receiver.name, context: context)
         }
         let bytes = Array(body.serialized().utf8)
         if let secretFile = receiver.hmacSecretFile {

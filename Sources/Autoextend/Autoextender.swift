@@ -188,7 +188,7 @@ public final class Autoextender: PoolObserver, Sendable {
             return Outcome(pool: name, kind: kind, result: result, message: message)
         }
         let reading: PoolReading
-        do { reading = try reader.read(pool: name) } catch {
+        do { reading = try reader.read(pool: name, freshTable: true) } catch {
             return done(.failed, "cannot read pool \(name): \(error)")
         }
         guard let snapshot = reading.snapshot else {
@@ -218,7 +218,7 @@ public final class Autoextender: PoolObserver, Sendable {
                 trimNote = " after trimming its volumes (\(h(reclaimable)) reclaimable)"
             } else {
                 let trim = trimmer.trim(pool: name, minimum: blockSize, interval: policy.trimInterval.seconds)
-                if !trim.trimmed.isEmpty, let after = try? reader.read(pool: name), let before = reading.capacity,
+                if !trim.trimmed.isEmpty, let after = try? reader.read(pool: name, freshTable: true), let before = reading.capacity,
                     let c = after.capacity
                 {
                     let freed = before.data.used.rawValue > c.data.used.rawValue ? before.data.used.rawValue - c.data.used.rawValue : 0
@@ -354,7 +354,7 @@ public final class Autoextender: PoolObserver, Sendable {
         for attempt in 0..<50 {
             if attempt > 0 { usleep(100_000) }
             let r: PoolReading
-            do { r = try reader.read(pool: name) } catch { throw .unreadable(pool: name, cause: error) }
+            do { r = try reader.read(pool: name, freshTable: true) } catch { throw .unreadable(pool: name, cause: error) }
             last = r
             if let c = r.capacity, r.snapshot?.suspended == false {
                 let total = (kind == .data ? c.data.total : c.metadata.total).rawValue

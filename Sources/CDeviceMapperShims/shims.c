@@ -186,7 +186,8 @@ int cdm_table_status(int fd, const char *name, int table, cdm_buffer *buffer, cd
     device->target_count = dmi->target_count;
     device->flags = (dmi->flags & DM_SUSPEND_FLAG ? CDM_SUSPENDED : 0) | (dmi->flags & DM_READONLY_FLAG ? CDM_READ_ONLY : 0) |
                     (dmi->flags & DM_ACTIVE_PRESENT_FLAG ? CDM_LIVE_TABLE : 0) |
-                    (dmi->flags & DM_INACTIVE_PRESENT_FLAG ? CDM_INACTIVE_TABLE : 0);
+                    (dmi->flags & DM_INACTIVE_PRESENT_FLAG ? CDM_INACTIVE_TABLE : 0) |
+                    (dmi->flags & DM_DEFERRED_REMOVE ? CDM_DEFERRED_REMOVE : 0);
     memcpy(device->name, dmi->name, sizeof device->name);
     device->name[sizeof device->name - 1] = 0;
     memcpy(device->uuid, dmi->uuid, sizeof dmi->uuid);

@@ -83,13 +83,14 @@ final class ControlChannel: Sendable {
         }
         guard n >= 0 else { throw Self.failure(-n, operation, name) }
         let flags = Int(device.flags)
-        let info = DeviceInfo(
+        var info = DeviceInfo(
             name: withUnsafeBytes(of: device.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) },
             uuid: withUnsafeBytes(of: device.uuid) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) },
             number: DeviceNumber(kernelEncoded: device.dev), eventNumber: device.event_nr,
             openCount: device.open_count, targetCount: Int32(bitPattern: device.target_count),
             suspended: flags & CDM_SUSPENDED != 0, readOnly: flags & CDM_READ_ONLY != 0,
             liveTable: flags & CDM_LIVE_TABLE != 0, inactiveTable: flags & CDM_INACTIVE_TABLE != 0)
+        info.deferredRemove = flags & CDM_DEFERRED_REMOVE != 0
         return DeviceTargets(info: info, targets: targets)
     }
 

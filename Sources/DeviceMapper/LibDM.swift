@@ -128,12 +128,14 @@ final class DMTask {
         }
         let name = dm_task_get_name(handle).map { String(cString: $0) } ?? device ?? ""
         let uuid = dm_task_get_uuid(handle).map { String(cString: $0) }
-        return DeviceInfo(
+        var info = DeviceInfo(
             name: name, uuid: uuid, number: DeviceNumber(major: raw.major, minor: raw.minor),
             eventNumber: raw.event_nr, openCount: raw.open_count, targetCount: raw.target_count,
             suspended: raw.suspended != 0, readOnly: raw.read_only != 0,
             liveTable: raw.live_table != 0, inactiveTable: raw.inactive_table != 0
         )
+        info.deferredRemove = raw.deferred_remove != 0
+        return info
     }
 
     /// The targets a TABLE or STATUS task returned (dm_get_next_target).

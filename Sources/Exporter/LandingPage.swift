@@ -3,7 +3,37 @@ import ThinPool
 /// `/`: every pool at a glance, server-rendered, no external assets. Data and metadata bars
 /// show used space against docker's minimum free space and the kernel's low water mark.
 public enum LandingPage {
-    public static func render(_ report: Result<PoolReport, any Error>, telemetryPath: String, version: String) -> String {
+    /// What the agent adds to a pool's card: what is firing and when space runs out.
+    public struct AgentView: Sendable, Equatable {
+        public struct Firing: Sendable, Equatable {
+            public var name: String
+            public var severity: String
+            public var summary: String
+            public init(name: String, severity: String, summary: String) {
+                self.name = name
+                self.severity = severity
+                self.summary = summary
+            }
+        }
+        public var firing: [Firing]
+        public var dataSecondsToFull: Double?
+        public var metadataSecondsToFull: Double?
+        public var dockerRefusesSeconds: Double?
+
+        public init(
+            firing: [Firing] = [], dataSecondsToFull: Double? = nil, metadataSecondsToFull: Double? = nil,
+            dockerRefusesSeconds: Double? = nil
+        ) {
+            self.firing = firing
+            self.dataSecondsToFull = dataSecondsToFull
+            self.metadataSecondsToFull = metadataSecondsToFull
+            self.dockerRefusesSeconds = dockerRefusesSeconds
+        }
+    }
+
+    public static func render(
+        _ report: Result<PoolReport, any Error>, telemetryPath: String, version: String, agent: [String: AgentView] = [:]
+    ) -> String {
         var body = ""
         switch report {
         case .failure(let e):
@@ -11,7 +41,7 @@ public enum LandingPage {
         case .success(let r) where r.pools.isEmpty:
             body = "<p>No thin pools (\(r.deviceCount) device-mapper devices).</p>"
         case .success(let r):
-            body = r.pools.map(card).joined(separator: "\n")
+            body = r.pools.map { card($0, agent: agent[$0.name]) }.joined(separator: "\n")
         }
         return """
             <!DOCTYPE html>
@@ -30,6 +60,8 @@ public enum LandingPage {
             .mark.minfree{background:#000}.mark.lwm{background:#a0a}
             .legend,.meta{font-size:.85rem;color:#555}.err{color:#c22}
             table{border-collapse:collapse;font-size:.9rem}td{padding:.1rem .8rem .1rem 0}
+            .firing{margin:.3rem 0;padding:.3rem .6rem;border-radius:4px;background:#fdecea}.firing.warning{background:#fff4e0}
+            .firing b{margin-right:.4rem}.now{font-weight:600;margin:.3rem 0}
             </style></head><body>
             <h1>thinpool-exporter</h1>
             <p><a href="\(escape(telemetryPath))">Metrics</a> · <a href="/api/v1/pools">Pools as JSON</a> · <a href="/healthz">Health</a></p>
@@ -41,10 +73,44 @@ public enum LandingPage {
             """
     }
 
-    static func card(_ r: PoolReading) -> String {
+    static func card(_ r: PoolReading, agent: AgentView? = nil) -> String {
         let modeText = r.snapshot?.mode?.rawValue ?? "unknown"
         var html =
             "<div class=\"pool\" id=\"pool-\(escape(r.name))\"><h2>\(escape(r.name)) <span class=\"mode \(escape(modeText))\">\(escape(modeText))</span></h2>\n"
+        // What an operator at 3 am needs first: what is firing, when it runs out, what a trim
+        // would give back, who holds the most.
+        for f in (agent?.firing ?? []).sorted(by: {
+            ($0.severity == "critical" ? 0 : 1, $0.name) < ($1.severity == "critical" ? 0 : 1, $1.name)
+        }) {
+            html +=
+                "<div class=\"firing \(escape(f.severity))\"><b>\(escape(f.name))</b>\(escape(f.severity)): \(escape(f.summary))</div>\n"
+        }
+        var runsOut: [String] = []
+        if let d = agent?.dataSecondsToFull { runsOut.append("data in \(duration(d))") }
+        if let d = agent?.dockerRefusesSeconds { runsOut.append("docker refuses new containers in \(duration(d))") }
+        if let d = agent?.metadataSecondsToFull { runsOut.append("metadata in \(duration(d))") }
+        if !runsOut.isEmpty { html += "<p class=\"now\">Runs out at the current rate: \(escape(runsOut.joined(separator: "; ")))</p>\n" }
+        if let o = r.snapshot?.outOfSpace, let deadline = o.deadline {
+            let who = o.writers.map(\.displayName).joined(separator: ", ")
+            html +=
+                "<p class=\"err\">Out of data space: queued writes\(who.isEmpty ? "" : " to " + escape(who)) fail at unix time \(Int(deadline.rounded())) (no_space_timeout \(o.timeoutSeconds ?? 0) s).</p>\n"
+        }
+        if let s = r.snapshot {
+            var facts: [String] = []
+            if let sp = s.space { facts.append("reclaimable by fstrim: \(DockerUnits.humanSize(Bytes(sp.reclaimableBytes)))") }
+            let holders = s.thinVolumes.sorted {
+                ($0.space?.exclusiveBytes ?? $0.status?.mapped?.bytes?.rawValue ?? 0)
+                    > ($1.space?.exclusiveBytes ?? $1.status?.mapped?.bytes?.rawValue ?? 0)
+            }.prefix(3)
+            let named = holders.compactMap { v -> String? in
+                let name = v.owner?.displayName ?? v.name
+                if let x = v.space?.exclusiveBytes { return "\(name) (deleting it frees \(DockerUnits.humanSize(Bytes(x))))" }
+                return v.status?.mapped?.bytes.map { "\(name) (\(DockerUnits.humanSize($0)) mapped)" }
+            }
+            if !named.isEmpty { facts.append("holds the most: " + named.joined(separator: ", ")) }
+            for d in s.stuck { facts.append(d.describe(pool: s.name)) }
+            if !facts.isEmpty { html += "<p class=\"now\">\(escape(facts.joined(separator: " · ")))</p>\n" }
+        }
         switch r.snapshot?.mode {
         case .fail?:
             html +=
@@ -90,6 +156,15 @@ public enum LandingPage {
             html += "<div class=\"mark \(cls)\" title=\"\(escape(label))\" style=\"left:\(percent(max(0, min(1, at)) * 100))\"></div>"
         }
         return html + "</div>\n"
+    }
+
+    /// "45s", "12m", "3h20m", "4d".
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(max(0, seconds).rounded())
+        if s < 120 { return "\(s)s" }
+        if s < 7200 { return "\(s / 60)m" }
+        if s < 172_800 { return "\(s / 3600)h\(s % 3600 / 60 > 0 ? "\(s % 3600 / 60)m" : "")" }
+        return "\(s / 86400)d"
     }
 
     static func row(_ k: String, _ v: String) -> String { "<tr><td>\(escape(k))</td><td>\(escape(v))</td></tr>" }

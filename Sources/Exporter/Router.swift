@@ -18,6 +18,9 @@ public struct Router: Sendable {
     public var extraHeaders: [(String, String)]
     public var version: String
     public var logger: Logger
+    /// What the agent knows beyond a reading, per pool, for the landing page: its firing
+    /// alerts and forecasts (empty without an agent).
+    public var agentView: @Sendable () -> [String: LandingPage.AgentView] = { [:] }
 
     public init(
         telemetryPath: String, metrics: @escaping @Sendable (ExpositionFormat) -> [UInt8],
@@ -54,7 +57,7 @@ public struct Router: Sendable {
             let report = Result { try pools() }
             return HTTPResponse(
                 status: 200, reason: "OK", contentType: "text/html; charset=utf-8",
-                body: LandingPage.render(report, telemetryPath: telemetryPath, version: version))
+                body: LandingPage.render(report, telemetryPath: telemetryPath, version: version, agent: agentView()))
         case "/api/v1/pools":
             do {
                 return HTTPResponse(

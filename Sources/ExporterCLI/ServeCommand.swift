@@ -198,10 +198,24 @@ struct ServeCommand: AsyncParsableCommand {
                 SpaceScanCollector { scanner.stats },
             ], version: BuildInfo.version)
         let scrapes = SharedScrapes(scraper: scraper)
-        let router = Router(
+        var router = Router(
             telemetryPath: telemetryPath, metrics: { scrapes.body($0) }, pools: { try reader.read() },
             auth: BasicAuth(users: webConfig.basicAuthUsers), extraHeaders: webConfig.headers,
             version: BuildInfo.version, logger: logger)
+        router.agentView = {
+            let stats = alerting.stats
+            var views: [String: LandingPage.AgentView] = [:]
+            for a in stats.firing {
+                views[a.key.pool, default: LandingPage.AgentView()].firing.append(
+                    LandingPage.AgentView.Firing(name: a.key.name.rawValue, severity: a.severity.rawValue, summary: a.summary))
+            }
+            for (pool, f) in stats.forecasts {
+                views[pool, default: LandingPage.AgentView()].dataSecondsToFull = f.dataSecondsToFull
+                views[pool, default: LandingPage.AgentView()].metadataSecondsToFull = f.metadataSoonest
+                views[pool, default: LandingPage.AgentView()].dockerRefusesSeconds = f.dockerRefusesSeconds
+            }
+            return views
+        }
         var limits = HTTPLimits()
         limits.maxConnections = maxConnections
         let server = HTTPServer(listenAddresses: addresses, router: router, limits: limits, tls: tls, logger: logger)

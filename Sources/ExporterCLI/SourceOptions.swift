@@ -60,7 +60,8 @@ struct SourceOptions: ParsableArguments {
             client: client(logger: logger),
             backing: fixtures == nil ? SysfsLoopBacking() : NoLoopBacking(),
             logger: logger, minFreeSpacePercent: percent ?? { pool, owner in flag ?? PoolReader.dockerMinFreeSpace(pool, owner) },
-            annotator: annotator, outOfSpaceProbe: fixtures == nil && countdown ? SysfsOutOfSpaceProbe() : nil)
+            annotator: annotator, outOfSpaceProbe: fixtures == nil && countdown ? SysfsOutOfSpaceProbe() : nil,
+            keepsHistory: countdown)
     }
 }
 

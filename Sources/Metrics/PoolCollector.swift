@@ -191,6 +191,30 @@ public enum PoolMetrics {
             "Processes blocked in I/O holding a thin volume (or a file on it) open while its pool is out of data space and queues writes; only volumes being written to.",
         labels: ["pool", "device"])
 
+    static let stuck = MetricDescriptor(
+        "thinpool_device_stuck", .gauge,
+        help:
+            "1 for a device of the pool (the pool or a thin volume) suspended, with an inactive table loaded, a deferred removal pending, or failed (state); absent otherwise.",
+        labels: ["pool", "device", "state"])
+    static let stuckSince = MetricDescriptor(
+        "thinpool_device_stuck_since_timestamp_seconds", .gauge,
+        help: "When the agent first saw the device in that state, unix time.", labels: ["pool", "device", "state"])
+    static let overcommit = MetricDescriptor(
+        "thinpool_overcommit_ratio", .gauge,
+        help:
+            "Virtual size promised (active thin volumes, and docker's inactive devices) over the pool's data size: above 1 the pool promised more than it has.",
+        labels: pool)
+    static let inactiveVirtual = MetricDescriptor(
+        "thinpool_inactive_virtual_size_bytes", .gauge,
+        help: "Virtual size of devices in the pool with no dm device now (docker's stopped containers and image layers).",
+        labels: pool)
+    static let largest = MetricDescriptor(
+        "thinpool_largest_thin_volume_bytes", .gauge, help: "Virtual size of the pool's largest active thin volume.", labels: pool)
+    static let ableToFill = MetricDescriptor(
+        "thinpool_thin_volumes_able_to_fill_pool", .gauge,
+        help: "Active thin volumes whose unmapped size alone is at least the pool's free data space: each could fill the pool.",
+        labels: pool)
+
     static let exclusive = MetricDescriptor(
         "thinpool_thin_exclusive_bytes", .gauge,
         help:
@@ -221,7 +245,8 @@ public enum PoolMetrics {
         devices, poolUp, mode, dataUsed, dataSize, dataAvail, metaUsed, metaSize, metaAvail, blockSize, minFree, refuses, lwm,
         atLwm, metaLwm, needsCheck, policy, discard, held, txid, events, volumes, virtual, mapped, thinSize, thinInfo, summed,
         poolInfo, dockerDevices, dockerBytes, dockerBase, dockerSkipped, snapshots, vgSize, vgFree, lvmMonitored, lvmThreshold,
-        lvmStep, outOfSpaceSince, noSpaceDeadline, blockedWriters, exclusive, shared, reclaimable, poolReclaimable, loopAllocated,
+        lvmStep, outOfSpaceSince, noSpaceDeadline, blockedWriters, stuck, stuckSince, overcommit, inactiveVirtual, largest, ableToFill,
+        exclusive, shared, reclaimable, poolReclaimable, loopAllocated,
         scanned,
     ]
 
@@ -327,6 +352,19 @@ public enum PoolMetrics {
                 }
             }
             add(virtual, [p], .integer(promised))
+            for d in s.stuck {
+                add(stuck, [p, d.device, d.state.rawValue], .integer(1))
+                if let since = d.since { add(stuckSince, [p, d.device, d.state.rawValue], .double(since)) }
+            }
+            let inactive = (owner?.docker?.devices ?? []).filter { $0.state == .inactive }.reduce(UInt64(0)) { $0 &+ $1.virtualBytes }
+            if let c = r.capacity,
+                let o = s.overcommit(freeDataBytes: c.data.freeBlocks &* c.blockSize.rawValue, inactiveVirtualBytes: inactive)
+            {
+                add(overcommit, [p], .double(o.ratio))
+                add(inactiveVirtual, [p], .integer(o.inactiveVirtualBytes))
+                if !s.thinVolumes.isEmpty { add(largest, [p], .integer(o.largestVolumeBytes)) }
+                add(ableToFill, [p], .integer(UInt64(o.volumesAbleToFill)))
+            }
         }
         return all.map { f[$0.name]! }
     }

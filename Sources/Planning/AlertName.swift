@@ -17,12 +17,13 @@ public struct AlertName: RawRepresentable, Hashable, Sendable, Codable, Comparab
     public static let dataFullSoon = AlertName("ThinPoolDataFullSoon")
     public static let metadataFullSoon = AlertName("ThinPoolMetadataFullSoon")
     public static let unreadable = AlertName("ThinPoolUnreadable")
+    public static let devicesStuck = AlertName("ThinPoolDevicesStuck")
 
     /// The alerts the rules evaluate at every reading; any other name is set from outside
     /// (``AlertPublisher``) and left alone when the rules run.
     public static let rules: [AlertName] = [
         .dataUsage, .metadataUsage, .nearMinFreeSpace, .lowWaterMark, .outOfDataSpace, .readOnly, .failed, .needsCheck,
-        .dataFullSoon, .metadataFullSoon, .unreadable,
+        .dataFullSoon, .metadataFullSoon, .unreadable, .devicesStuck,
     ]
 
     public init(from decoder: any Decoder) throws {

@@ -123,6 +123,22 @@ public enum AlertRules {
                 description: "The metadata must be checked offline with thin_check (and repaired) before the pool can be written again.",
                 value: nil)
         }
+        if let after = a.stuckAfter?.components.seconds, let now {
+            // Failed volumes at once; the other states once they have lasted.
+            let long = s.stuck.filter { $0.state == .failed || now - ($0.since ?? now) >= Double(after) }
+            if !long.isEmpty {
+                let failed = long.contains { $0.state == .failed }
+                let said = long.prefix(3).map { d in
+                    d.state == .failed ? d.describe(pool: pool) : "\(d.describe(pool: pool)) for \(durationText(now - (d.since ?? now)))"
+                }
+                out[.devicesStuck] = Condition(
+                    severity: failed ? .critical : .warning,
+                    summary: said.joined(separator: "; ") + (long.count > 3 ? "; and \(long.count - 3) more" : ""),
+                    description:
+                        "A suspended device holds every I/O to it until resumed (dmsetup resume); an inactive table waits for a resume or dmsetup clear; a deferred removal waits for the device's last user; a failed thin volume errors every I/O (its pool failed).",
+                    value: Double(long.count))
+            }
+        }
         guard let c = r.capacity else { return out }
         let h: (Bytes) -> String = DockerUnits.humanSize
         let minFree = "docker's minimum free space \(h(c.minFreeSpace))"

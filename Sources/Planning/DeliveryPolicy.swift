@@ -31,6 +31,10 @@ public enum DeliveryPolicy {
                 reason: "HTTP \(status)\(snippet(body))\(status >= 300 && status < 400 ? " (redirects are not followed)" : "")")
         case .failed(let message, _):
             reason = message
+        case .program(let succeeded, let report, _):
+            // Not run again: a program that failed may have done part of its work, and running
+            // it again is the operator's call. Logged with its output and counted.
+            return succeeded ? .delivered : .rejected(reason: report)
         }
         let delay = backoff(attempts: attempts, receiver: receiver, random: random)
         if age + delay > receiver.maxAge {

@@ -1,8 +1,9 @@
 /// Trims the filesystems on a pool's mounted thin volumes (FITRIM): the cheapest remedy,
 /// which autoextend tries before growing a pool.
 public protocol PoolTrimmer: Sendable {
-    /// What trims of the pool's mounted volumes would free in it, as the last space scan
-    /// found; nil when no scan has said.
+    /// What trims of the pool's mounted volumes would free in it now: from a scan of the
+    /// pool made for this call unless one finished moments ago (data deleted since the last
+    /// periodic scan counts); nil when no scan can say.
     func reclaimable(pool: String) -> UInt64?
     /// Trims them now, each at most once per `interval` seconds, discarding free extents of
     /// at least `minimum` bytes (the pool's block size: a smaller discard frees nothing).

@@ -36,6 +36,9 @@ public final class PoolReader: Sendable {
     public let outOfSpaceProbe: (any OutOfSpaceProbe)?
     /// Wall-clock time, unix seconds (tests set it).
     public let now: @Sendable () -> Double
+    /// A long-lived reader (the agent) says since when a device is stuck; a one-off reading
+    /// cannot.
+    public let keepsHistory: Bool
 
     private struct CachedTable: Sendable {
         /// The table generation before it was read.
@@ -61,6 +64,11 @@ public final class PoolReader: Sendable {
         /// Each pool's thin volumes at the last full read, for the writers of a pool re-read
         /// alone.
         var volumes: [String: [QueuedWriter]] = [:]
+        /// Devices found stuck (suspended, an inactive table...): since when, by device and
+        /// state; and each pool's thin volumes' at the last full read (a pool re-read alone
+        /// keeps them).
+        var stuckSince: [String: Double] = [:]
+        var stuckVolumes: [String: [StuckDevice]] = [:]
     }
 
     /// Full reads, one at a time, shared by the callers that arrived while the one before ran.
@@ -72,8 +80,9 @@ public final class PoolReader: Sendable {
         logger: Logger = Logger(label: "thinpool.reader"),
         minFreeSpacePercent: @escaping @Sendable (String, PoolOwner?) -> UInt64 = PoolReader.dockerMinFreeSpace,
         annotator: (any PoolAnnotator)? = nil, cacheTables: Bool = true, outOfSpaceProbe: (any OutOfSpaceProbe)? = nil,
-        now: @escaping @Sendable () -> Double = PoolReader.wallClock
+        now: @escaping @Sendable () -> Double = PoolReader.wallClock, keepsHistory: Bool = false
     ) {
+        self.keepsHistory = keepsHistory
         self.outOfSpaceProbe = outOfSpaceProbe
         self.now = now
         self.annotator = annotator
@@ -167,6 +176,7 @@ public final class PoolReader: Sendable {
             }
         }
         annotator?.annotate(&snapshots)
+        markStuck(&snapshots)
         if outOfSpaceProbe != nil {
             let known = state.withLock { s in
                 s.volumes = Dictionary(
@@ -192,24 +202,28 @@ public final class PoolReader: Sendable {
 
     // MARK: - One pool
 
-    /// One pool, re-read with a single STATUS (and a TABLE only when it may have changed): the
-    /// fast path for alerts and autoextend. Thin volumes are not read (the snapshot has none).
+    /// One pool, re-read with a single STATUS ioctl: the fast path for alerts and autoextend.
+    /// Thin volumes are not read (the snapshot has none). The table is the cached one while the
+    /// status agrees with it -- same device, event number, and targets (start, length, type),
+    /// so a resize is seen -- and read again otherwise, or when `freshTable` asks (after a
+    /// reload of one's own, or a global device-mapper event: a reload that keeps the size, as
+    /// of a low-water mark, shows only there; full reads always check).
     /// Throws `.noSuchDevice` when the pool is gone; a device that is no longer a pool, or whose
     /// status disagrees with its table, is a reading with that error.
-    public func read(pool name: String) throws(DeviceMapperError) -> PoolReading {
-        let generation = client.tableGeneration()
+    public func read(pool name: String, freshTable: Bool = false) throws(DeviceMapperError) -> PoolReading {
         let status = try client.status(name)
         var table: CachedTable
-        if cacheTables, let generation, let cached = state.withLock({ $0.tables[name] }), cached.generation == generation,
-            cached.eventNumber == status.info.eventNumber, cached.number == status.info.number
+        if cacheTables, !freshTable, let cached = state.withLock({ $0.tables[name] }),
+            cached.eventNumber == status.info.eventNumber, cached.number == status.info.number,
+            Self.sameTargets(cached.targets, status.targets)
         {
             table = cached
         } else {
-            table = try readTable(name, generation: generation)
+            table = try readTable(name, generation: client.tableGeneration())
             if cacheTables { state.withLock { [table] in $0.tables[name] = table } }
         }
-        let assembly = PoolAssembler.assemble([DeviceReading(info: status.info, table: table.targets, status: status.targets)])
-        guard let result = assembly.pools.first?.result else {
+        let device = DeviceReading(info: status.info, table: table.targets, status: status.targets)
+        guard let result = PoolAssembler.pool(alone: device, parsedTable: table.pool?.table) else {
             let error = PoolError.notAPool(device: name, tableTypes: table.targets.map(\.type))
             return PoolReading(name: name, error: error, minFreeSpacePercent: minFreeSpacePercent(name, nil))
         }
@@ -219,6 +233,7 @@ public final class PoolReader: Sendable {
         case .success(var snapshot):
             attachBacking(&snapshot, table.pool ?? backingFiles(snapshot.table, cached: nil))
             annotator?.annotate(pool: &snapshot)
+            markStuck(pool: &snapshot)
             if outOfSpaceProbe != nil {
                 // The pool's thin volumes as the last full read found them; their numbers from
                 // the table cache.
@@ -229,6 +244,47 @@ public final class PoolReader: Sendable {
                 markOutOfSpace(&snapshot, volumes: volumes, numbers: numbers)
             }
             return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))
+        }
+    }
+
+    // MARK: - Stuck devices
+
+    private static func stuckKey(_ device: String, _ state: StuckDevice.State) -> String { device + "\u{0}" + state.rawValue }
+
+    /// Every pool's and thin volume's stuck states, with since when; forgets what ended.
+    private func markStuck(_ snapshots: inout [PoolSnapshot]) {
+        let t = now()
+        state.withLock { s in
+            var since: [String: Double] = [:]
+            s.stuckVolumes = [:]
+            for i in snapshots.indices {
+                snapshots[i].stuck = snapshots[i].stuckStates.map { device, st in
+                    let key = Self.stuckKey(device, st)
+                    since[key] = s.stuckSince[key] ?? t
+                    return StuckDevice(device: device, state: st, since: keepsHistory ? since[key]! : nil)
+                }
+                s.stuckVolumes[snapshots[i].name] = snapshots[i].stuck.filter { $0.device != snapshots[i].name }
+            }
+            s.stuckSince = since
+        }
+    }
+
+    /// A pool re-read alone: its own states now, its thin volumes' as the last full read found.
+    private func markStuck(pool snapshot: inout PoolSnapshot) {
+        let t = now()
+        let name = snapshot.name
+        let own = snapshot.stuckStates
+        snapshot.stuck = state.withLock { s in
+            for st in StuckDevice.State.allCases where !own.contains(where: { $0.state == st }) {
+                s.stuckSince[Self.stuckKey(name, st)] = nil
+            }
+            let mine = own.map { device, st in
+                let key = Self.stuckKey(device, st)
+                let since = s.stuckSince[key] ?? t
+                s.stuckSince[key] = since
+                return StuckDevice(device: device, state: st, since: keepsHistory ? since : nil)
+            }
+            return mine + (s.stuckVolumes[name] ?? [])
         }
     }
 
@@ -299,7 +355,9 @@ public final class PoolReader: Sendable {
         var changes = PoolChanges.Pools()
         for e in toRead {
             do {
-                let reading = try read(pool: e.name)
+                // A global wake (a reload and resume, a create): the table may have changed
+                // with the size kept; otherwise the event number tells.
+                let reading = try read(pool: e.name, freshTable: moved.isEmpty)
                 cursor.known[e.name] = .some(reading.snapshot?.eventNumber ?? e.eventNumber)
                 changes.readings.append(reading)
             } catch  where error.code == .noSuchDevice {
@@ -313,6 +371,12 @@ public final class PoolReader: Sendable {
     }
 
     // MARK: - Tables and loop files
+
+    /// Whether a status's targets are those of a table (each target's start, length and type).
+    static func sameTargets(_ table: [Target], _ status: [Target]) -> Bool {
+        table.count == status.count
+            && zip(table, status).allSatisfy { $0.start == $1.start && $0.length == $1.length && $0.type == $1.type }
+    }
 
     /// Reads a table; `generation` is the one taken before (nil: never reused).
     private func readTable(_ name: String, generation: UInt64?) throws(DeviceMapperError) -> CachedTable {

@@ -11,7 +11,7 @@ public enum PoolJSON {
         let s = r.snapshot
         let c = r.capacity
         let w = s?.status.working
-        let members: [JSONMember] = [
+        var members: [JSONMember] = [
             JSONMember("name", .string(r.name)),
             JSONMember("uuid", .optional(s?.uuid) { .string($0) }),
             JSONMember("device", .optional(s?.number) { .string($0.description) }),
@@ -50,6 +50,31 @@ public enum PoolJSON {
             JSONMember("thin_volumes", .array((s?.thinVolumes ?? []).map { volume($0, chunk: s?.table.blockSize) })),
             JSONMember("error", .optional(r.error) { .string($0.description) }),
         ]
+        if let sp = s?.space, let at = members.firstIndex(where: { $0.key == "thin_volumes" }) {
+            members.insert(
+                JSONMember(
+                    "space_scan",
+                    .object([
+                        "scanned_at": .double(sp.scannedAt),
+                        "snapshot_skipped": .optional(sp.snapshotSkipped) { .string($0) },
+                        "reclaimable_bytes": .uint(sp.reclaimableBytes),
+                        "data_file_allocated_bytes": .optional(sp.dataFileAllocatedBytes) { .uint($0) },
+                    ])), at: at)
+        }
+        // Only when some device of the pool is stuck (suspended, inactive table, deferred
+        // removal, failed): before the thin volumes.
+        if let stuck = s?.stuck, !stuck.isEmpty, let at = members.firstIndex(where: { $0.key == "thin_volumes" }) {
+            members.insert(
+                JSONMember(
+                    "stuck_devices",
+                    .array(
+                        stuck.map { d in
+                            .object([
+                                "device": .string(d.device), "state": .string(d.state.rawValue),
+                                "since": .optional(d.since) { .double($0) },
+                            ])
+                        })), at: at)
+        }
         guard let o = s?.outOfSpace else { return .object(members) }
         // Only for a pool out of data space that queues writes, read by the agent.
         let countdown = JSONMember(
@@ -188,7 +213,7 @@ public enum PoolJSON {
             case .error: return "error"
             }
         }
-        return .object([
+        let pairs: KeyValuePairs<String, JSONValue> = [
             "name": .string(v.name),
             "uuid": .optional(v.uuid) { .string($0) },
             "device": .optional(v.number) { .string($0.description) },
@@ -207,6 +232,22 @@ public enum PoolJSON {
                 ])
             },
             "error": .optional(v.statusError) { .string($0) },
-        ])
+        ]
+        var members = pairs.map { JSONMember($0.key, $0.value) }
+        // Only where the agent's space scan said something about it.
+        if let sp = v.space {
+            members.insert(
+                JSONMember(
+                    "space",
+                    .object([
+                        "exclusive_bytes": .optional(sp.exclusiveBytes) { .uint($0) },
+                        "shared_bytes": .optional(sp.sharedBytes) { .uint($0) },
+                        "mount_point": .optional(sp.mountPoint) { .string($0) },
+                        "reclaimable_bytes": .optional(sp.reclaimableBytes) { .uint($0) },
+                        "reclaimable_is_estimate": .bool(sp.reclaimableIsEstimate),
+                        "reclaim_blocked": .optional(sp.reclaimBlocked) { .string($0) },
+                    ])), at: members.count - 1)
+        }
+        return .object(members)
     }
 }

@@ -58,6 +58,29 @@ public enum StatusText {
                 lines.append(("Docker Would Refuse New Devices", refusal(c, percent: r.minFreeSpacePercent)))
             }
             lines.append(("Thin Volumes", "\(s.thinVolumes.count)"))
+            // What the agent's own readings add (none of it in a one-off `status`).
+            for d in s.stuck { lines.append(("Stuck Device", d.describe(pool: s.name))) }
+            if let o = s.outOfSpace {
+                var t = o.deadline.map { "queued writes fail at unix time \(Int($0.rounded()))" } ?? "writes queued until space comes"
+                if !o.writers.isEmpty {
+                    t +=
+                        "; writers: "
+                        + o.writers.map { w in w.displayName + (w.processes.isEmpty ? "" : " (\(w.processes.joined(separator: ", ")))") }
+                        .joined(separator: ", ")
+                }
+                lines.append(("Out Of Data Space", t))
+            }
+            if let sp = s.space {
+                lines.append(("Reclaimable By Fstrim", h(Bytes(sp.reclaimableBytes))))
+                let holders = s.thinVolumes.compactMap { v in v.space?.exclusiveBytes.map { (v, $0) } }.sorted { $0.1 > $1.1 }.prefix(3)
+                if !holders.isEmpty {
+                    lines.append(
+                        (
+                            "Deleting Frees",
+                            holders.map { v, b in "\(v.owner?.displayName ?? v.name) \(h(Bytes(b)))" }.joined(separator: ", ")
+                        ))
+                }
+            }
             if let docker { lines.append(("Docker Devices", devices(docker))) }
             if let tallies = s.owner?.containerdSnapshots { lines.append(("Containerd Snapshots", snapshots(tallies))) }
             if s.owner?.lvm != nil {

@@ -120,9 +120,15 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
     }
 
     /// One pool: the metadata snapshot's figures (when one can be taken) and each mounted
-    /// volume's reclaimable space.
+    /// volume's reclaimable space. One scan runs at a time (the periodic one, or one for
+    /// autoextend), so this process never holds two metadata snapshots.
     func scan(_ pool: PoolSnapshot, mounts: [DeviceNumber: MountEntry]) -> PoolSpace {
-        let settings = state.withLock { $0.settings }
+        let settings = state.wait { s -> SpaceScanSettings? in
+            guard !s.running else { return nil }
+            s.running = true
+            return s.settings
+        }!
+        defer { state.update { $0.running = false } }
         let started = now()
         let blockSize = pool.table.blockSize.bytes?.rawValue ?? 0
         let mounted = pool.thinVolumes.compactMap { v -> (ThinVolume, MountEntry)? in
@@ -306,7 +312,15 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
 
     // MARK: - Trimming
 
-    public func reclaimable(pool: String) -> UInt64? { state.withLock { $0.pools[pool]?.reclaimableBytes } }
+    public func reclaimable(pool: String) -> UInt64? {
+        let t = now()
+        if let recent = state.withLock({ s in s.lastScan[pool].flatMap { t - $0 < 5 ? s.pools[pool] : nil } }) {
+            return recent.reclaimableBytes
+        }
+        guard let report = try? reader.read(), let snapshot = report.pools.first(where: { $0.name == pool })?.snapshot else { return nil }
+        let mounts = (try? currentMounts()).map { MountEntry.mountPoints($0) } ?? [:]
+        return scan(snapshot, mounts: mounts).reclaimableBytes
+    }
 
     public func trim(pool: String, minimum: UInt64, interval: Double) -> TrimResult {
         let volumes = state.withLock { $0.volumes[pool] ?? [:] }

@@ -17,6 +17,9 @@ public struct FileStatus: Hashable, Sendable {
     public var modified: (seconds: Int, nanoseconds: Int)
     /// For a block device: its device number.
     public var deviceNumber: DeviceNumber?
+    /// The owner's uid and the permission bits (mode & 07777).
+    public var owner: UInt32
+    public var permissions: UInt32
 
     /// stat (or lstat, when not following symbolic links) of `path`.
     public init(_ path: String, followSymlinks: Bool = true) throws(FileError) {
@@ -33,6 +36,8 @@ public struct FileStatus: Hashable, Sendable {
         allocated = UInt64(max(0, st.st_blocks)) * 512
         modified = (st.st_mtim.tv_sec, st.st_mtim.tv_nsec)
         deviceNumber = kind == .blockDevice ? DeviceNumber(userspaceDev: UInt64(st.st_rdev)) : nil
+        owner = st.st_uid
+        permissions = UInt32(st.st_mode) & 0o7777
     }
 
     public static func == (a: FileStatus, b: FileStatus) -> Bool {

@@ -112,27 +112,48 @@ public enum PoolAssembler {
         } else {
             statusError = "no thin status line"
         }
-        return ThinVolume(
+        var v = ThinVolume(
             name: d.info.name, uuid: d.info.uuid, number: d.info.number,
             size: Sectors(d.table[0].length), table: table, status: status,
             statusError: statusError)
+        v.suspended = d.info.suspended
+        v.inactiveTable = d.info.inactiveTable
+        v.deferredRemove = d.info.deferredRemove
+        return v
     }
 
-    private static func pool(_ d: DeviceReading, volumes: [ThinVolume]) throws(PoolError) -> PoolSnapshot {
+    /// One pool device on its own, without its thin volumes (the one-pool re-read), checked as
+    /// ``assemble(_:)`` checks it; `parsedTable`: its table as parsed before (the same text),
+    /// not parsed again. nil when the device has no thin-pool target.
+    public static func pool(alone d: DeviceReading, parsedTable: ThinPoolTable? = nil) -> Result<PoolSnapshot, PoolError>? {
+        guard d.table.contains(where: { $0.type == "thin-pool" }) else { return nil }
+        return Result { () throws(PoolError) -> PoolSnapshot in try pool(d, volumes: [], parsedTable: parsedTable) }
+    }
+
+    private static func pool(_ d: DeviceReading, volumes: [ThinVolume], parsedTable: ThinPoolTable? = nil) throws(PoolError)
+        -> PoolSnapshot
+    {
         let name = d.info.name
         guard d.table.count == 1 else { throw .notTheOnlyTarget(device: name, targets: d.table.count) }
         let t = d.table[0]
         let table: ThinPoolTable
-        do { table = try ThinPoolTable(parsing: t.params) } catch { throw .parse(error.at(t.origin)) }
+        if let parsedTable {
+            table = parsedTable
+        } else {
+            do { table = try ThinPoolTable(parsing: t.params) } catch { throw .parse(error.at(t.origin)) }
+        }
         if let e = d.statusError { throw .device(e) }
         guard let lines = d.status, lines.count == 1, lines[0].type == "thin-pool" else {
             throw .statusMismatch(device: name, statusTypes: (d.status ?? []).map(\.type))
         }
         let status: ThinPoolStatus
         do { status = try ThinPoolStatus(parsing: lines[0].params) } catch { throw .parse(error.at(lines[0].origin)) }
-        return PoolSnapshot(
+        var snapshot = PoolSnapshot(
             name: name, uuid: d.info.uuid, number: d.info.number,
             eventNumber: d.info.eventNumber, length: Sectors(t.length),
             table: table, status: status, thinVolumes: volumes, suspended: d.info.suspended)
+        snapshot.inactiveTable = d.info.inactiveTable
+        snapshot.deferredRemove = d.info.deferredRemove
+        return snapshot
     }
 }

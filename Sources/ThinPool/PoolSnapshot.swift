@@ -27,6 +27,13 @@ public struct PoolSnapshot: Hashable, Sendable {
     public var outOfSpace: OutOfSpace?
     /// The last space scan (exclusive and reclaimable space), when the agent made one.
     public var space: PoolSpace?
+    /// The pool device's inactive table slot is loaded (a reload not yet resumed) and whether
+    /// its removal is deferred.
+    public var inactiveTable = false
+    public var deferredRemove = false
+    /// The pool and its thin volumes in a state that holds I/O or waits for someone, with
+    /// since when (set by the reader, which keeps that history).
+    public var stuck: [StuckDevice] = []
 
     public init(
         name: String, uuid: String?, number: DeviceNumber?, eventNumber: UInt32?, length: Sectors,
@@ -99,6 +106,10 @@ public struct ThinVolume: Hashable, Sendable {
     public var owner: VolumeOwner?
     /// What the last space scan found (exclusive, shared and reclaimable bytes).
     public var space: VolumeSpace?
+    /// The device's own state: suspended, an inactive table loaded, its removal deferred.
+    public var suspended = false
+    public var inactiveTable = false
+    public var deferredRemove = false
 
     public init(
         name: String, uuid: String?, number: DeviceNumber?, size: Sectors, table: ThinTable?,

@@ -216,4 +216,60 @@ import Testing
         #expect(parseSize("512") == 512)
         #expect(parseSize("lots") == nil)
     }
+
+    /// A command receiver's program runs as root: only root may be able to change it, its
+    /// directory or the config naming it; every problem is reported at once.
+    @Test func commandReceiversRunOnlyWhatOnlyRootCanChange() throws {
+        let dir = try makeTempDir()
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        for name in ["ok", "open", "theirs", "plain"] {
+            try "#!/bin/sh\n".write(toFile: "\(dir)/bin/\(name)", atomically: true, encoding: .utf8)
+        }
+        chmod(dir + "/bin", 0o755)
+        chmod(dir + "/bin/ok", 0o755)
+        chmod(dir + "/bin/open", 0o777)
+        chmod(dir + "/bin/theirs", 0o755)
+        chown(dir + "/bin/theirs", 1000, 1000)
+        chmod(dir + "/bin/plain", 0o644)
+        func config(_ receivers: String) throws -> String {
+            try receivers.write(toFile: dir + "/c.yml", atomically: true, encoding: .utf8)
+            chmod(dir + "/c.yml", 0o600)
+            return dir + "/c.yml"
+        }
+        let good = try AgentConfig.load(
+            path: try config("receivers:\n  - { name: run, type: command, command: [\(dir)/bin/ok, --pool, x y], timeout: 30s }\n"))
+        #expect(good.receivers.first?.command == ["\(dir)/bin/ok", "--pool", "x y"])
+        #expect(good.receivers.first?.kind == .command)
+        let bad = try config(
+            """
+            receivers:
+              - { name: a, type: command, command: [\(dir)/bin/open] }
+              - { name: b, type: command, command: \(dir)/bin/theirs }
+              - { name: c, type: command, command: [bin/ok] }
+              - { name: d, type: command, command: [\(dir)/bin/plain], url: http://x }
+              - { name: e, type: command }
+              - { name: f, type: webhook, url: http://x, command: [\(dir)/bin/ok] }
+              - { name: g, type: command, command: [\(dir)/bin/missing] }
+            """)
+        chmod(bad, 0o666)
+        do {
+            _ = try AgentConfig.load(path: bad)
+            Issue.record("accepted")
+        } catch {
+            let text = "\(error)"
+            for fragment in [
+                "receivers[0].command: the program \(dir)/bin/open is writable by its group (mode 777)",
+                "receivers[0].command: the configuration file \(bad) is writable by its group (mode 666)",
+                "receivers[1].command: the program \(dir)/bin/theirs is owned by uid 1000, not root",
+                "receivers[2].command: bin/ok: give the program's absolute path",
+                "receivers[3].command: \(dir)/bin/plain is not executable",
+                "receivers[3].url: command receivers run a program: no url",
+                "receivers[4].command: required: the program's absolute path and its arguments",
+                "receivers[5].command: only command receivers run a program",
+                "receivers[6].command: \(dir)/bin/missing does not exist",
+            ] {
+                #expect(text.contains(fragment), "\(fragment)\n--- in ---\n\(text)")
+            }
+        }
+    }
 }

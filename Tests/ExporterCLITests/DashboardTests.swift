@@ -156,7 +156,12 @@ import Testing
                 let expr = substitute(t["expr"] as? String ?? "")
                 let r = query(expr)
                 #expect(r.error == nil, "panel \"\(p["title"] ?? "")\": \(r.error ?? ""): \(expr)")
-                #expect(r.series > 0, "panel \"\(p["title"] ?? "")\" has no data: \(expr)")
+                // The space scan needs a real kernel (a metadata snapshot, mounted filesystems):
+                // the space-scan VM scenario shows those series.
+                let kernelOnly = ["thinpool_reclaimable_bytes", "thinpool_thin_exclusive_bytes"]
+                if !kernelOnly.contains(where: { expr.contains($0) }) {
+                    #expect(r.series > 0, "panel \"\(p["title"] ?? "")\" has no data: \(expr)")
+                }
                 checked += 1
             }
         }

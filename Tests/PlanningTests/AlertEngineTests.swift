@@ -269,3 +269,32 @@ import ThinPool
         #expect(summary(nil) == "pool p is out of data space: writes are queued (they fail after no_space_timeout)")
     }
 }
+
+/// ThinPoolDevicesStuck: a suspended device, an inactive table or a deferred removal once it
+/// has lasted `stuck_after`; a failed thin volume at once, critical.
+@Suite struct StuckAlertTests {
+    func alert(_ stuck: [StuckDevice], now: Double, after: Duration? = .seconds(60)) -> (Severity, String)? {
+        var r = sampleReading(used: 100)
+        r.snapshot?.stuck = stuck
+        var policy = PoolPolicy()
+        policy.alerts.stuckAfter = after
+        var e = AlertEngine()
+        return e.evaluate(r, policy: policy, now: Date(timeIntervalSince1970: now))
+            .first { $0.alert.key.name == .devicesStuck }.map { ($0.alert.severity, $0.alert.summary) }
+    }
+
+    @Test func afterAMinuteAWarningAFailedVolumeAtOnce() {
+        let suspended = StuckDevice(device: "db", state: .suspended, since: 1000)
+        #expect(alert([suspended], now: 1059) == nil, "not yet a minute")
+        #expect(alert([suspended], now: 1065).map(\.0) == .warning)
+        #expect(alert([suspended], now: 1065).map(\.1) == "thin volume db is suspended (its I/O waits) for 65s")
+        let failed = StuckDevice(device: "web", state: .failed, since: 1064)
+        #expect(alert([failed], now: 1065).map(\.0) == .critical)
+        let table = StuckDevice(device: "p", state: .inactiveTable, since: 0)
+        #expect(
+            alert([table, suspended, failed], now: 1065).map(\.1)
+                == "pool p has an inactive table loaded and not resumed for 17m; thin volume db is suspended (its I/O waits) for 65s; thin volume web has failed (every I/O to it errors)"
+        )
+        #expect(alert([suspended, failed], now: 5000, after: nil) == nil, "stuck_after: off")
+    }
+}

@@ -53,12 +53,21 @@ import ThinPool
         var report = try reader.read()
         #expect(dm.calls("TABLE") == 8)
         #expect(report.pools[1].snapshot?.table.has(.errorIfNoSpace) == true)
-        // The fast path sees it too.
+        // The fast path (one STATUS): a reload that keeps the size shows only in the table
+        // generation, which callers that may have missed one ask for (freshTable: the watcher
+        // after a global event, autoextend); a resize shows in the status's length and is seen.
         dm.state.withLock {
             $0.devices["pool2"]!.table[0].params = "7:3 7:4 128 16 0"
             $0.generation = 2
         }
-        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == false)
+        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == true, "cached while the status agrees")
+        #expect(try reader.read(pool: "pool2", freshTable: true).snapshot?.table.has(.errorIfNoSpace) == false)
+        dm.state.withLock {
+            $0.devices["pool2"]!.table[0].params = "7:3 7:4 128 16 1 error_if_no_space"
+            $0.devices["pool2"]!.table[0].length *= 2
+            $0.devices["pool2"]!.status[0].length *= 2
+        }
+        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == true, "a new length: the table is read again")
         // A device event alone (same generation in a fixture) also means a new read.
         dm.state.withLock { $0.devices["pool2"]!.info.eventNumber = 2 }
         report = try reader.read()
@@ -215,5 +224,45 @@ import ThinPool
         let dm = ScriptedDeviceMapper()
         dm.add("pool", minor: 0, table: "0 65536 thin-pool 7:0 7:1 128 16 0", status: Self.full)
         #expect(try PoolReader(client: dm, backing: NoLoopBacking()).read().pools.first?.snapshot?.outOfSpace == nil)
+    }
+}
+
+/// Devices stuck in a state that holds I/O: found in full and one-pool readings alike, with
+/// since when, kept while they last and forgotten when they end.
+@Suite struct StuckDeviceTests {
+    @Test func suspendedVolumesAndAnInactiveTableAreFoundWithSinceWhen() throws {
+        let dm = ScriptedDeviceMapper()
+        dm.add(
+            "pool", minor: 0, table: "0 65536 thin-pool 7:0 7:1 128 16 0",
+            status: "0 65536 thin-pool 0 10/1024 100/512 - rw discard_passdown queue_if_no_space - 256")
+        dm.add("db", minor: 1, table: "0 4096 thin 254:0 1", status: "0 4096 thin 128 127")
+        dm.add("web", minor: 2, table: "0 4096 thin 254:0 2", status: "0 4096 thin 64 63")
+        let clock = Locked(1000.0)
+        let reader = PoolReader(client: dm, backing: NoLoopBacking(), now: { clock.withLock { $0 } }, keepsHistory: true)
+        #expect(try reader.read().pools.first?.snapshot?.stuck == [])
+        dm.setInfo("db") { $0.suspended = true }
+        dm.setInfo("pool") { $0.inactiveTable = true }
+        #expect(
+            try reader.read().pools.first?.snapshot?.stuck == [
+                StuckDevice(device: "pool", state: .inactiveTable, since: 1000), StuckDevice(device: "db", state: .suspended, since: 1000),
+            ])
+        clock.withLock { $0 = 1090 }
+        // One pool alone: its own state now, its volumes' from the last full read; since kept.
+        #expect(
+            try reader.read(pool: "pool").snapshot?.stuck == [
+                StuckDevice(device: "pool", state: .inactiveTable, since: 1000), StuckDevice(device: "db", state: .suspended, since: 1000),
+            ])
+        dm.setInfo("pool") { $0.inactiveTable = false }
+        #expect(try reader.read(pool: "pool").snapshot?.stuck == [StuckDevice(device: "db", state: .suspended, since: 1000)])
+        dm.setInfo("db") { $0.suspended = false }
+        dm.setInfo("web") { $0.deferredRemove = true }
+        #expect(try reader.read().pools.first?.snapshot?.stuck == [StuckDevice(device: "web", state: .deferredRemove, since: 1090)])
+        // Suspended again later: a new since.
+        clock.withLock { $0 = 2000 }
+        dm.setInfo("db") { $0.suspended = true }
+        #expect(try reader.read().pools.first?.snapshot?.stuck.first { $0.device == "db" }?.since == 2000)
+        // A one-off reader (status) names the states but cannot say since when.
+        let once = PoolReader(client: dm, backing: NoLoopBacking())
+        #expect(try once.read().pools.first?.snapshot?.stuck.map(\.since) == [nil, nil])
     }
 }

@@ -73,6 +73,16 @@ public final class ScriptedDeviceMapper: DeviceMapperClient {
         }
     }
 
+    /// Changes a device's info (suspended, an inactive table, a deferred removal).
+    public func setInfo(_ name: String, _ change: @Sendable (inout DeviceInfo) -> Void) {
+        state.update { s in
+            if var info = s.devices[name]?.info {
+                change(&info)
+                s.devices[name]?.info = info
+            }
+        }
+    }
+
     public func calls(_ prefix: String) -> Int { state.withLock { $0.calls.filter { $0.hasPrefix(prefix) }.count } }
 
     public func listDevices() throws(DeviceMapperError) -> [DeviceListEntry] {

@@ -48,7 +48,7 @@ typedef struct cdm_device {
     char uuid[129];
 } cdm_device;
 
-enum { CDM_SUSPENDED = 1, CDM_READ_ONLY = 2, CDM_LIVE_TABLE = 4, CDM_INACTIVE_TABLE = 8 };
+enum { CDM_SUSPENDED = 1, CDM_READ_ONLY = 2, CDM_LIVE_TABLE = 4, CDM_INACTIVE_TABLE = 8, CDM_DEFERRED_REMOVE = 16 };
 
 /// Receives one target: its start and length in sectors, type and parameters (table or status).
 typedef void (*cdm_target_sink)(void *context, uint64_t start, uint64_t length, const char *type,

@@ -13,6 +13,9 @@ public struct DeviceInfo: Hashable, Sendable {
     public var readOnly: Bool
     public var liveTable: Bool
     public var inactiveTable: Bool
+    /// A removal was asked for while the device was open (deferred remove): it goes when
+    /// closed.
+    public var deferredRemove: Bool = false
 
     public init(
         name: String, uuid: String?, number: DeviceNumber?, eventNumber: UInt32?,
