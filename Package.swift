@@ -195,8 +195,8 @@ let package = Package(
         .testTarget(
             name: "AutoextendTests",
             dependencies: [
-                "Autoextend", "AgentConfig", "ThinPool", "PoolReader", "DeviceMapperFixtures",
-                .product(name: "Logging", package: "swift-log"),
+                "Autoextend", "AgentConfig", "ThinPool", "PoolReader", "DeviceMapperFixtures", "Planning", "Locking",
+                "TestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "AgentTests",

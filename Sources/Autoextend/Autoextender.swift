@@ -201,15 +201,12 @@ public final class Autoextender: PoolObserver, Sendable {
         let gate =
             cannotAct.map { ExtendPlan.refuse(reason: $0) }
             ?? ExtendPlanner.gate(kind, reading: reading, policy: policy, history: hist, now: t, override: override)
-        var room: BackingRoom?
-        if gate == nil {
-            do { room = try executor?.room(kind, pool: snapshot) } catch {
-                logger.warning("autoextend cannot measure the backing store", metadata: ["pool": "\(name)", "error": "\(error)"])
-            }
-        }
-        var plan = gate ?? ExtendPlanner.size(kind, reading: reading, policy: policy, room: room, override: override)
+        // Trim first (trim_first): before the backing store is measured, so a pool whose
+        // growth the backing could not afford is still brought under its threshold by a trim.
+        var sizing = reading
+        var sizingOverride = override
         var trimNote = ""
-        if case .extend = plan, kind == .data, override == nil, policy.trimFirst, let trimmer,
+        if gate == nil, kind == .data, override == nil, policy.trimFirst, let trimmer,
             let blockSize = snapshot.table.blockSize.bytes?.rawValue, let reclaimable = trimmer.reclaimable(pool: name),
             reclaimable >= blockSize
         {
@@ -232,15 +229,23 @@ public final class Autoextender: PoolObserver, Sendable {
                             pool: name, name: .autoextended,
                             Condition(severity: .warning, summary: message, description: "Freed by trimming, not by growing the pool."))
                         alerts?.set(pool: name, name: .autoextendFailed, nil)
+                        if automatic { clearFailure(name, key) }
                         return done(.trimmed, message)
                     }
                     // Still over: grow by what is missing, not by a whole step.
-                    let missing = ExtendPlanner.missing(.data, reading: after, policy: policy)
-                    plan = ExtendPlanner.size(.data, reading: after, policy: policy, room: room, override: .bytes(max(missing, 1)))
+                    sizing = after
+                    sizingOverride = .bytes(max(ExtendPlanner.missing(.data, reading: after, policy: policy), 1))
                     trimNote = " after a trim (\(what)), by what was still missing"
                 }
             }
         }
+        var room: BackingRoom?
+        if gate == nil {
+            do { room = try executor?.room(kind, pool: snapshot) } catch {
+                logger.warning("autoextend cannot measure the backing store", metadata: ["pool": "\(name)", "error": "\(error)"])
+            }
+        }
+        let plan = gate ?? ExtendPlanner.size(kind, reading: sizing, policy: policy, room: room, override: sizingOverride)
         switch plan {
         case .nothing:
             if automatic { clearFailure(name, key) }
