@@ -1,4 +1,5 @@
 // ioctl(2) is variadic, which Swift cannot call: FITRIM and FS_IOC_GETFSMAP go through here.
+#include <sys/vfs.h>
 #include "CFilesystemShims.h"
 
 #include <errno.h>
@@ -43,4 +44,12 @@ int cfs_free_extents(int fd, cfs_extent_sink sink, void *context) {
     }
     free(head);
     return extents;
+}
+
+int cfs_statfs(const char *path, uint64_t *bsize, uint64_t *bfree) {
+    struct statfs fs;
+    if (statfs(path, &fs) != 0) return -errno;
+    *bsize = (uint64_t)fs.f_bsize;
+    *bfree = (uint64_t)fs.f_bfree;
+    return 0;
 }

@@ -84,7 +84,8 @@ final class ControlChannel: Sendable {
         guard n >= 0 else { throw Self.failure(-n, operation, name) }
         let flags = Int(device.flags)
         var info = DeviceInfo(
-            name: withUnsafeBytes(of: device.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) },
+            // The kernel answers for the device named: the name asked for.
+            name: name,
             uuid: withUnsafeBytes(of: device.uuid) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) },
             number: DeviceNumber(kernelEncoded: device.dev), eventNumber: device.event_nr,
             openCount: device.open_count, targetCount: Int32(bitPattern: device.target_count),

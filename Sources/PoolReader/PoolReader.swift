@@ -67,7 +67,7 @@ public final class PoolReader: Sendable {
         /// Devices found stuck (suspended, an inactive table...): since when, by device and
         /// state; and each pool's thin volumes' at the last full read (a pool re-read alone
         /// keeps them).
-        var stuckSince: [String: Double] = [:]
+        var stuckSince: [String: [StuckDevice.State: Double]] = [:]
         var stuckVolumes: [String: [StuckDevice]] = [:]
     }
 
@@ -249,19 +249,17 @@ public final class PoolReader: Sendable {
 
     // MARK: - Stuck devices
 
-    private static func stuckKey(_ device: String, _ state: StuckDevice.State) -> String { device + "\u{0}" + state.rawValue }
-
     /// Every pool's and thin volume's stuck states, with since when; forgets what ended.
     private func markStuck(_ snapshots: inout [PoolSnapshot]) {
         let t = now()
         state.withLock { s in
-            var since: [String: Double] = [:]
+            var since: [String: [StuckDevice.State: Double]] = [:]
             s.stuckVolumes = [:]
             for i in snapshots.indices {
                 snapshots[i].stuck = snapshots[i].stuckStates.map { device, st in
-                    let key = Self.stuckKey(device, st)
-                    since[key] = s.stuckSince[key] ?? t
-                    return StuckDevice(device: device, state: st, since: keepsHistory ? since[key]! : nil)
+                    let first = s.stuckSince[device]?[st] ?? t
+                    since[device, default: [:]][st] = first
+                    return StuckDevice(device: device, state: st, since: keepsHistory ? first : nil)
                 }
                 s.stuckVolumes[snapshots[i].name] = snapshots[i].stuck.filter { $0.device != snapshots[i].name }
             }
@@ -275,16 +273,18 @@ public final class PoolReader: Sendable {
         let name = snapshot.name
         let own = snapshot.stuckStates
         snapshot.stuck = state.withLock { s in
-            for st in StuckDevice.State.allCases where !own.contains(where: { $0.state == st }) {
-                s.stuckSince[Self.stuckKey(name, st)] = nil
+            let volumes = s.stuckVolumes[name] ?? []
+            // The common case, nothing stuck: no bookkeeping.
+            if own.isEmpty && volumes.isEmpty && s.stuckSince.isEmpty { return [] }
+            var mine: [StuckDevice] = []
+            var since: [StuckDevice.State: Double] = [:]
+            for (device, st) in own {
+                let first = s.stuckSince[name]?[st] ?? t
+                since[st] = first
+                mine.append(StuckDevice(device: device, state: st, since: keepsHistory ? first : nil))
             }
-            let mine = own.map { device, st in
-                let key = Self.stuckKey(device, st)
-                let since = s.stuckSince[key] ?? t
-                s.stuckSince[key] = since
-                return StuckDevice(device: device, state: st, since: keepsHistory ? since : nil)
-            }
-            return mine + (s.stuckVolumes[name] ?? [])
+            s.stuckSince[name] = since.isEmpty ? nil : since
+            return mine + volumes
         }
     }
 

@@ -1,3 +1,5 @@
+import CFilesystemShims
+import SystemPackage
 import ThinPool
 
 #if canImport(Glibc)
@@ -63,11 +65,13 @@ public func isExecutable(_ path: String) -> Bool {
 /// Free space of the filesystem holding `path` as docker counts it: statfs f_bfree x f_bsize
 /// (blocks root may use included).
 public func filesystemFreeBytes(_ path: String) throws(FileError) -> UInt64 {
-    // statvfs carries statfs's f_bsize and f_bfree unchanged (glibc); statfs(2) itself is not
-    // in Swift's Glibc module.
-    var fs = statvfs()
-    guard statvfs(path, &fs) == 0 else { throw .current(.statfs, path) }
-    let (product, overflow) = UInt64(fs.f_bfree).multipliedReportingOverflow(by: UInt64(fs.f_bsize))
+    // statfs(2) through a shim (not in Swift's Glibc module): glibc's statvfs would also read
+    // the mount table for f_flag, on the alert path's every read of a loop-backed pool.
+    var bsize: UInt64 = 0
+    var bfree: UInt64 = 0
+    let r = cfs_statfs(path, &bsize, &bfree)
+    guard r == 0 else { throw FileError(.statfs, path, .errno(Errno(rawValue: -r))) }
+    let (product, overflow) = bfree.multipliedReportingOverflow(by: bsize)
     return overflow ? .max : product
 }
 

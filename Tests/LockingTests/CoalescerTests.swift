@@ -53,6 +53,7 @@ import Testing
         #expect(all == ["a": 1, "b": 2, "c": 2, "d": 2], "b, c and d arrived during the first: they share the second")
         #expect(computations.withLock { $0 } == 2)
         #expect(coalescer.counts.runs == 2 && coalescer.counts.shared == 2)
+        #expect(!coalescer.holdsResult, "once b, c and d took the second, nothing is kept")
     }
 
     @Test func oneCallerAloneComputesEveryTime() {
@@ -68,5 +69,6 @@ import Testing
                 } == i)
         }
         #expect(coalescer.counts.runs == 3 && coalescer.counts.shared == 0)
+        #expect(!coalescer.holdsResult, "no one waited: nothing kept")
     }
 }

@@ -16,4 +16,8 @@ typedef void (*cfs_extent_sink)(void *context, uint64_t physical, uint64_t lengt
 /// cannot say; ext4 and XFS can).
 int cfs_free_extents(int fd, cfs_extent_sink sink, void *context);
 
+/* statfs(2) of `path`: f_bsize and f_bfree. 0, or -errno. (glibc's statvfs also reads the
+   mount table for f_flag, which costs more than the statfs itself.) */
+int cfs_statfs(const char *path, uint64_t *bsize, uint64_t *bfree);
+
 #endif
