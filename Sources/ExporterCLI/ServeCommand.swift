@@ -117,9 +117,10 @@ struct ServeCommand: AsyncParsableCommand {
         // Two malloc arenas, not one per answering thread: with 16 threads answering scrapes of
         // a 10,000-volume host, glibc's per-thread arenas held on to memory freed between
         // collections (RSS 91 MB, 124 MB at its peak, in the VM benchmark).
-        // (mallopt is not in Swift's Glibc module: looked up as libc exports it.)
+        // (mallopt is not in Swift's Glibc module: looked up as libc exports it; -8 is
+        // M_ARENA_MAX.)
         if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            _ = unsafeBitCast(f, to: (@convention(c) (Int32, Int32) -> Int32).self)(-8 /* M_ARENA_MAX */, 2)
+            _ = unsafeBitCast(f, to: (@convention(c) (Int32, Int32) -> Int32).self)(-8, 2)
         }
         let logger = log.logger("thinpool")
         var webConfig = WebConfig()
