@@ -41,6 +41,7 @@ echo "$out" | awk '
   /^thin_ls alone/ { tls[size] = us($0) }
   /^space scan \(ours\)/ { scan[size] = us($0) }
   { if (!(size in seen) && size != "") { seen[size] = 1; order[++k] = size } }
+  function x(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "n/a" }
   END {
     print ""
     print "== summary (ratios: ours / the C floor named; <1 is faster)"
@@ -51,10 +52,10 @@ echo "$out" | awk '
         ours[s, "pool"] / f[s, "lib-pool"], ours[s, "pool"] / f[s, "raw-pool"], sub_[s, "pool"] / f[s, "raw-pool"]
       printf "              ours without the loop file statfs %d us; / libdevmapper %.2fx, / raw ioctl %.2fx\n", ours[s, "poolnoloop"],
         ours[s, "poolnoloop"] / f[s, "lib-pool"], ours[s, "poolnoloop"] / f[s, "raw-pool"]
-      printf "  collection: ours %d us; / libdevmapper STATUS-only %.2fx, / raw STATUS-only %.2fx\n", ours[s, "steady"],
-        ours[s, "steady"] / f[s, "lib-status"], ours[s, "steady"] / f[s, "raw-status"]
-      printf "  first read: ours (every table) %d us; / libdevmapper naive %.2fx; dmsetup status + table %.2fx\n", ours[s, "notables"],
-        ours[s, "notables"] / f[s, "lib-naive"], sub_[s, "collect"] / f[s, "lib-naive"]
+      printf "  collection: ours %d us; / libdevmapper STATUS-only %s, / raw STATUS-only %s\n", ours[s, "steady"],
+        x(ours[s, "steady"], f[s, "lib-status"]), x(ours[s, "steady"], f[s, "raw-status"])
+      printf "  first read: ours (every table) %d us; / libdevmapper naive %s; dmsetup status + table %s\n", ours[s, "notables"],
+        x(ours[s, "notables"], f[s, "lib-naive"]), x(sub_[s, "collect"], f[s, "lib-naive"])
       printf "  /metrics, clients in the VM: 1 client %.2f/s, 4 clients %.2f/s (%.1fx), 16 clients %.2f/s (%.1fx); RSS %d kB\n",
         t[s, 1], t[s, 4], t[s, 4] / t[s, 1], t[s, 16], t[s, 16] / t[s, 1], rss[s]
       if (h[s, 1] > 0)
