@@ -235,12 +235,16 @@ public final class PoolReader: Sendable {
             annotator?.annotate(pool: &snapshot)
             markStuck(pool: &snapshot)
             if outOfSpaceProbe != nil {
-                // The pool's thin volumes as the last full read found them; their numbers from
-                // the table cache.
-                let (volumes, numbers) = state.withLock { s in
-                    let v = s.volumes[name] ?? []
-                    return (v, Dictionary(v.map { ($0.device, s.tables[$0.device]?.number) }, uniquingKeysWith: { a, _ in a }))
-                }
+                // The pool's thin volumes as the last full read found them, their numbers from
+                // the table cache -- looked up only for a pool out of space that queues writes:
+                // this is the alert path, and a pool may have thousands of volumes.
+                let queueing = snapshot.mode == .outOfDataSpace && snapshot.noSpacePolicy == .queue
+                let (volumes, numbers): ([QueuedWriter], [String: DeviceNumber?]) =
+                    queueing
+                    ? state.withLock { s in
+                        let v = s.volumes[name] ?? []
+                        return (v, Dictionary(v.map { ($0.device, s.tables[$0.device]?.number) }, uniquingKeysWith: { a, _ in a }))
+                    } : ([], [:])
                 markOutOfSpace(&snapshot, volumes: volumes, numbers: numbers)
             }
             return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))

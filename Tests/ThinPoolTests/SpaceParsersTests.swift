@@ -58,6 +58,14 @@ import ThinPool
         #expect(m[0] == [BlockRange(start: 3, count: 1), BlockRange(start: 10, count: 5)], "14 joins 10..13")
         #expect(m[7] == [])
         #expect(throws: ParseError.self) { try ThinDump.mappings("<device dev_id=\"x\">") }
+        // Past 64-bit block numbers: an error, not a trap (the fuzzer's inputs may say anything).
+        #expect(throws: ParseError.self) {
+            try ThinDump.mappings(
+                "<device dev_id=\"1\">\n<range_mapping origin_begin=\"18446744073709551615\" data_begin=\"0\" length=\"2\" time=\"0\"/>")
+        }
+        #expect(
+            Reclaim.reclaimable(
+                freeExtents: [(.max - 4096, 4096)], mapped: [BlockRange(start: .max - 1, count: 1)], blockSize: 65536) == 0)
         #expect(throws: ParseError.self) { try ThinDump.mappings("<single_mapping origin_block=\"1\"/>") }
     }
 

@@ -53,6 +53,19 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
         _ = problems.description
     },
     "http": { b in http(b) },
+    // The space scan's outside input: /proc/self/mountinfo, thin_ls and thin_dump output, and
+    // the reclaim arithmetic over whatever thin_dump said is mapped.
+    "space-tools": { b in
+        let t = text(b)
+        _ = MountEntry.mountPoints(MountEntry.parse(t))
+        _ = try? ThinUsage.parse(t)
+        if let maps = try? ThinDump.mappings(t) {
+            for (_, ranges) in maps {
+                _ = Reclaim.reclaimable(
+                    freeExtents: [(0, UInt64(b.count) << 16), (1 << 20, 1 << 30), (.max - 4096, 4096)], mapped: ranges, blockSize: 65536)
+            }
+        }
+    },
     // containerd's bbolt files: the reader walks every bucket; the containerd reader treats
     // the same bytes as each of its three files.
     "bolt": { b in

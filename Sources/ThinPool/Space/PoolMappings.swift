@@ -8,7 +8,11 @@ public struct BlockRange: Hashable, Sendable {
         self.count = count
     }
 
-    public var end: UInt64 { start + count }
+    /// start + count, saturated at the largest block number (input may say anything).
+    public var end: UInt64 {
+        let (e, overflow) = start.addingReportingOverflow(count)
+        return overflow ? .max : e
+    }
 }
 
 /// What `thin_ls` says about each thin device of a pool's metadata (snapshot): how many data
@@ -93,6 +97,11 @@ public enum ThinDump {
                     line.hasPrefix("<range_mapping ")
                     ? BlockRange(start: try number("origin_begin"), count: try number("length"))
                     : BlockRange(start: try number("origin_block"), count: 1)
+                guard !r.start.addingReportingOverflow(r.count).overflow else {
+                    throw ParseError(
+                        line: "thin_dump", field: "length", position: 0, text: String(line.prefix(120)),
+                        reason: "the range ends past the last 64-bit block number", origin: "line \(i + 1)")
+                }
                 out[d]!.append(r)
             }
         }
@@ -142,9 +151,11 @@ public enum Reclaim {
         // Each free extent as the whole blocks inside it. Not merged with its neighbours: the
         // filesystem discards each extent on its own (ext4 per block group), and a block that
         // two discards cover half each is not freed.
+        // Saturating: the extents come from the kernel, but nothing here may trap on them.
         let free = freeExtents.compactMap { e -> BlockRange? in
-            let first = (e.offset + blockSize - 1) / blockSize
-            let end = (e.offset + e.length) / blockSize
+            let first = e.offset / blockSize + (e.offset % blockSize == 0 ? 0 : 1)
+            let (stop, overflow) = e.offset.addingReportingOverflow(e.length)
+            let end = (overflow ? .max : stop) / blockSize
             return end > first ? BlockRange(start: first, count: end - first) : nil
         }.sorted { $0.start < $1.start }
         var total: UInt64 = 0
@@ -153,9 +164,10 @@ public enum Reclaim {
         while i < free.count, j < mapped.count {
             let lo = max(free[i].start, mapped[j].start)
             let hi = min(free[i].end, mapped[j].end)
-            if hi > lo { total += hi - lo }
+            if hi > lo { total = total.addingReportingOverflow(hi - lo).overflow ? .max : total + (hi - lo) }
             if free[i].end < mapped[j].end { i += 1 } else { j += 1 }
         }
-        return total * blockSize
+        let (bytes, overflow) = total.multipliedReportingOverflow(by: blockSize)
+        return overflow ? .max : bytes
     }
 }

@@ -64,12 +64,15 @@ serve --config.file /tmp/agent.yml
 i=0; until grep -q ThinPoolDataUsage /tmp/full/state/state.json 2>/dev/null; do
   i=$((i + 1)); [ $i -gt 50 ] && fail "no state saved: $(cat /tmp/serve.log)"; sleep 0.1; done
 dd if=/dev/zero of=/tmp/full/fill bs=4k 2>/dev/null; df -k /tmp/full | tail -1
-cp /tmp/full/state/state.json /tmp/state-before.json
-grep -q critical /tmp/state-before.json && fail "pool a critical before the write"
-write /dev/mapper/a-t0 12    # pool a past 30%: a critical alert, a new notification, a save that cannot fit
+# The agent saves at every delivery attempt (the receiver is down): wait for a save that hit
+# ENOSPC before taking the copy. Saves are made one at a time, so none started before the disk
+# filled can land after that one (CI once saw a save in flight finish after the copy).
 i=0; until grep -q "No space left on device" /tmp/serve.log; do
   i=$((i + 1)); [ $i -gt 100 ] && fail "no ENOSPC reported: $(tail -20 /tmp/serve.log)"; sleep 0.1; done
 grep "cannot save state" /tmp/serve.log | head -2
+cp /tmp/full/state/state.json /tmp/state-before.json
+grep -q critical /tmp/state-before.json && fail "pool a critical before the write"
+write /dev/mapper/a-t0 12    # pool a past 30%: a critical alert, a new notification, a save that cannot fit
 i=0; until wget -q -O /tmp/m http://127.0.0.1:10234/metrics && grep -q 'thinpool_alerts_firing{pool="a",.*severity="critical"' /tmp/m; do
   i=$((i + 1)); [ $i -gt 100 ] && fail "pool a's critical alert never fired: $(grep alerts_firing /tmp/m)"; sleep 0.1; done
 has m "thinpool_state_writable 0" "full state dir"; has m 'thinpool_pool_up{pool="a"} 1' "full state dir"
