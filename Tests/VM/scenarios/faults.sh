@@ -63,12 +63,19 @@ YAML
 serve --config.file /tmp/agent.yml
 i=0; until grep -q ThinPoolDataUsage /tmp/full/state/state.json 2>/dev/null; do
   i=$((i + 1)); [ $i -gt 50 ] && fail "no state saved: $(cat /tmp/serve.log)"; sleep 0.1; done
-dd if=/dev/zero of=/tmp/full/fill bs=4k 2>/dev/null; df -k /tmp/full | tail -1
-# The agent saves at every delivery attempt (the receiver is down): wait for a save that hit
-# ENOSPC before taking the copy. Saves are made one at a time, so none started before the disk
-# filled can land after that one (CI once saw a save in flight finish after the copy).
-i=0; until grep -q "No space left on device" /tmp/serve.log; do
-  i=$((i + 1)); [ $i -gt 100 ] && fail "no ENOSPC reported: $(tail -20 /tmp/serve.log)"; sleep 0.1; done
+# The agent saves at every delivery attempt (the receiver is down), so the fill races its
+# saves: a save that fails unlinks its half-written file and gives pages back, and the next
+# save fits (CI saw state.json change "while the disk was full"). Top the disk up until it
+# stays full and the agent says its last save failed; only then take the copy.
+i=0
+while :; do
+  i=$((i + 1)); [ $i -gt 20 ] && fail "the state directory would not stay full: $(df -k /tmp/full | tail -1)"
+  dd if=/dev/zero of=/tmp/full/fill$i bs=4k 2>/dev/null
+  sleep 0.5
+  [ "$(df -k /tmp/full | awk 'NR == 2 { print $4 }')" = 0 ] || continue
+  wget -q -O - http://127.0.0.1:10234/metrics | grep -q '^thinpool_state_writable 0' && break
+done
+df -k /tmp/full | tail -1
 grep "cannot save state" /tmp/serve.log | head -2
 cp /tmp/full/state/state.json /tmp/state-before.json
 grep -q critical /tmp/state-before.json && fail "pool a critical before the write"
@@ -78,8 +85,9 @@ i=0; until wget -q -O /tmp/m http://127.0.0.1:10234/metrics && grep -q 'thinpool
 has m "thinpool_state_writable 0" "full state dir"; has m 'thinpool_pool_up{pool="a"} 1' "full state dir"
 cmp -s /tmp/full/state/state.json /tmp/state-before.json || fail "state.json changed while the disk was full"
 [ -e /tmp/full/state/state.json.tmp ] && fail "a half-written state.json.tmp was left behind"
-rm /tmp/full/fill
-i=0; until grep -q "state directory writable again" /tmp/serve.log; do
+again=$(grep -c "state directory writable again" /tmp/serve.log)
+rm /tmp/full/fill*
+i=0; until [ "$(grep -c "state directory writable again" /tmp/serve.log)" -gt "$again" ]; do
   i=$((i + 1)); [ $i -gt 100 ] && fail "never writable again: $(tail -20 /tmp/serve.log)"; sleep 0.1; done
 wget -q -O /tmp/m http://127.0.0.1:10234/metrics || fail "scrape"
 has m "thinpool_state_writable 1" "freed state dir"
