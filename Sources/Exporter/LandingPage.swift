@@ -86,9 +86,9 @@ public enum LandingPage {
                 "<div class=\"firing \(escape(f.severity))\"><b>\(escape(f.name))</b>\(escape(f.severity)): \(escape(f.summary))</div>\n"
         }
         var runsOut: [String] = []
-        if let d = agent?.dataSecondsToFull { runsOut.append("data in \(duration(d))") }
-        if let d = agent?.dockerRefusesSeconds { runsOut.append("docker refuses new containers in \(duration(d))") }
-        if let d = agent?.metadataSecondsToFull { runsOut.append("metadata in \(duration(d))") }
+        if let d = agent?.dataSecondsToFull { runsOut.append("data in \(DurationText.short(d))") }
+        if let d = agent?.dockerRefusesSeconds { runsOut.append("docker refuses new containers in \(DurationText.short(d))") }
+        if let d = agent?.metadataSecondsToFull { runsOut.append("metadata in \(DurationText.short(d))") }
         if !runsOut.isEmpty { html += "<p class=\"now\">Runs out at the current rate: \(escape(runsOut.joined(separator: "; ")))</p>\n" }
         if let o = r.snapshot?.outOfSpace, let deadline = o.deadline {
             let who = o.writers.map(\.displayName).joined(separator: ", ")
@@ -156,15 +156,6 @@ public enum LandingPage {
             html += "<div class=\"mark \(cls)\" title=\"\(escape(label))\" style=\"left:\(percent(max(0, min(1, at)) * 100))\"></div>"
         }
         return html + "</div>\n"
-    }
-
-    /// "45s", "12m", "3h20m", "4d".
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(max(0, seconds).rounded())
-        if s < 120 { return "\(s)s" }
-        if s < 7200 { return "\(s / 60)m" }
-        if s < 172_800 { return "\(s / 3600)h\(s % 3600 / 60 > 0 ? "\(s % 3600 / 60)m" : "")" }
-        return "\(s / 86400)d"
     }
 
     static func row(_ k: String, _ v: String) -> String { "<tr><td>\(escape(k))</td><td>\(escape(v))</td></tr>" }

@@ -247,11 +247,5 @@ public enum AlertRules {
         return names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 
-    static func durationText(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        if s < 120 { return "\(s)s" }
-        if s < 7200 { return "\(s / 60)m" }
-        if s < 172_800 { return "\(s / 3600)h\(s % 3600 / 60 > 0 ? "\(s % 3600 / 60)m" : "")" }
-        return "\(s / 86400)d"
-    }
+    static func durationText(_ seconds: Double) -> String { DurationText.short(seconds) }
 }

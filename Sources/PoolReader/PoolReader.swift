@@ -82,7 +82,7 @@ public final class PoolReader: Sendable {
         var outOfSpaceSince: [String: Double] = [:]
         /// Each pool's thin volumes at the last full read, for the writers of a pool re-read
         /// alone.
-        var volumes: [String: [QueuedWriter]] = [:]
+        var volumes: [String: [ThinVolume]] = [:]
         /// Devices found stuck (suspended, an inactive table...): since when, by device and
         /// state; and each pool's thin volumes' at the last full read (a pool re-read alone
         /// keeps them).
@@ -199,17 +199,12 @@ public final class PoolReader: Sendable {
         annotator?.annotate(&snapshots)
         markStuck(&snapshots)
         if outOfSpaceProbe != nil {
-            let known = state.withLock { s in
-                s.volumes = Dictionary(
-                    snapshots.map { p in (p.name, p.thinVolumes.map { QueuedWriter(device: $0.name, owner: $0.owner, writes: 0) }) },
-                    uniquingKeysWith: { a, _ in a })
+            // The volumes as read (the arrays are shared, not copied), for a pool re-read alone.
+            state.withLock { s in
+                s.volumes = Dictionary(snapshots.map { ($0.name, $0.thinVolumes) }, uniquingKeysWith: { a, _ in a })
                 s.outOfSpaceSince = s.outOfSpaceSince.filter { name, _ in snapshots.contains { $0.name == name } }
-                return s.volumes
             }
-            for i in snapshots.indices {
-                let numbers = Dictionary(snapshots[i].thinVolumes.map { ($0.name, $0.number) }, uniquingKeysWith: { a, _ in a })
-                markOutOfSpace(&snapshots[i], volumes: known[snapshots[i].name] ?? [], numbers: numbers)
-            }
+            for i in snapshots.indices { markOutOfSpace(&snapshots[i], volumes: snapshots[i].thinVolumes) }
         }
         var pools = snapshots.map { PoolReading(snapshot: $0, minFreeSpacePercent: minFreeSpacePercent($0.name, $0.owner)) }
         pools += failed.map { PoolReading(name: $0.0, error: $0.1, minFreeSpacePercent: minFreeSpacePercent($0.0, nil)) }
@@ -256,17 +251,8 @@ public final class PoolReader: Sendable {
             annotator?.annotate(pool: &snapshot)
             markStuck(pool: &snapshot)
             if outOfSpaceProbe != nil {
-                // The pool's thin volumes as the last full read found them, their numbers from
-                // the table cache -- looked up only for a pool out of space that queues writes:
-                // this is the alert path, and a pool may have thousands of volumes.
-                let queueing = snapshot.mode == .outOfDataSpace && snapshot.noSpacePolicy == .queue
-                let (volumes, numbers): ([QueuedWriter], [String: DeviceNumber?]) =
-                    queueing
-                    ? state.withLock { s in
-                        let v = s.volumes[name] ?? []
-                        return (v, Dictionary(v.map { ($0.device, s.tables[$0.device]?.number) }, uniquingKeysWith: { a, _ in a }))
-                    } : ([], [:])
-                markOutOfSpace(&snapshot, volumes: volumes, numbers: numbers)
+                // The pool's thin volumes as the last full read found them.
+                markOutOfSpace(&snapshot, volumes: state.withLock { $0.volumes[name] ?? [] })
             }
             return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))
         }
@@ -318,7 +304,7 @@ public final class PoolReader: Sendable {
     /// The countdown of a pool out of data space that queues writes: since when (kept across
     /// readings), the kernel's timeout, and which of `volumes` have writes in flight. Clears it
     /// for a pool that is not (any more).
-    private func markOutOfSpace(_ snapshot: inout PoolSnapshot, volumes: [QueuedWriter], numbers: [String: DeviceNumber?]) {
+    private func markOutOfSpace(_ snapshot: inout PoolSnapshot, volumes: [ThinVolume]) {
         guard let probe = outOfSpaceProbe else { return }
         let queueing = snapshot.mode == .outOfDataSpace && snapshot.noSpacePolicy == .queue
         let t = now()
@@ -337,11 +323,10 @@ public final class PoolReader: Sendable {
         }
         var writers: [QueuedWriter] = []
         let blocked = probe.blockedProcesses()
-        for var v in volumes {
-            guard let n = numbers[v.device] ?? nil else { continue }
-            v.writes = probe.inflightWrites(n) ?? 0
-            v.processes = blocked[n] ?? []
-            if v.writes > 0 || !v.processes.isEmpty { writers.append(v) }
+        for v in volumes {
+            guard let n = v.number else { continue }
+            let w = QueuedWriter(device: v.name, owner: v.owner, writes: probe.inflightWrites(n) ?? 0, processes: blocked[n] ?? [])
+            if w.writes > 0 || !w.processes.isEmpty { writers.append(w) }
         }
         writers.sort { (UInt64($0.processes.count) + $0.writes, $1.device) > (UInt64($1.processes.count) + $1.writes, $0.device) }
         snapshot.outOfSpace = OutOfSpace(since: since, timeoutSeconds: probe.noSpaceTimeout(), writers: writers)

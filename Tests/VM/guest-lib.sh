@@ -21,8 +21,10 @@ say() { echo "=== $*"; }
 WALL_OFFSET=
 wallclock() {
   if [ -z "$WALL_OFFSET" ]; then
+    # The uptime read by the shell itself (no process started) the moment date's second ticks.
     s0=$(date +%s); while [ "$(date +%s)" = "$s0" ]; do :; done
-    WALL_OFFSET=$(awk -v s=$((s0 + 1)) '{ printf "%.3f", s - $1 }' /proc/uptime)
+    read -r up _ < /proc/uptime
+    WALL_OFFSET=$(awk -v s=$((s0 + 1)) -v u="$up" 'BEGIN { printf "%.3f", s - u }')
   fi
   awk -v o="$WALL_OFFSET" '{ printf "%.3f", $1 + o }' /proc/uptime
 }
