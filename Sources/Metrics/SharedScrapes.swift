@@ -5,16 +5,36 @@ import Locking
 /// next one and share it -- its collection and its text, rendered once per format -- so a
 /// Prometheus HA pair, a federation pull and an operator's curl cost one reading of the kernel,
 /// never a result older than the request (``Coalescer``).
+///
+/// Clients that scrape in a loop (a load test, a tight federation) would otherwise split into
+/// two groups taking turns -- those served by one scrape come back while the next has started
+/// and must wait for the one after. So a scrape about to start while fewer requests wait than
+/// the last one served holds its start for them, at most as long as the last scrape took and
+/// never more than a second (``Coalescer/Linger``): a request waits at most one scrape's time
+/// longer than it would have (and only once if its group does not come back); a lone client
+/// never waits. The
+/// scrape renders the text its first requester asked for before it counts as done, so the
+/// requests it serves answer at once and their clients are back sooner.
 public final class SharedScrapes: Sendable {
     let scraper: Scraper
-    private let scrapes = Coalescer<Scrape>()
+    private let scrapes: Coalescer<Scrape>
     private let renderCount = Locked<UInt64>(0)
 
-    public init(scraper: Scraper) { self.scraper = scraper }
+    /// The linger used unless a test asks for another.
+    public static let defaultLinger = Coalescer<Scrape>.Linger(fraction: 1, atMost: 1)
+
+    public init(scraper: Scraper, linger: Coalescer<Scrape>.Linger? = SharedScrapes.defaultLinger) {
+        self.scraper = scraper
+        scrapes = Coalescer(linger: linger)
+    }
 
     /// The body of a scrape made after this call, in `format`.
     public func body(_ format: ExpositionFormat) -> [UInt8] {
-        scrapes.run { Scrape(families: scraper.scrape(), renders: renderCount) }.body(format)
+        scrapes.run {
+            let scrape = Scrape(families: scraper.scrape(), renders: renderCount)
+            _ = scrape.body(format)
+            return scrape
+        }.body(format)
     }
 
     /// Requests waiting for a scrape to start or finish.
@@ -23,17 +43,18 @@ public final class SharedScrapes: Sendable {
     /// Texts rendered: one per scrape and format asked for.
     public var renders: UInt64 { renderCount.withLock { $0 } }
 
-    /// Scrapes made, and requests served by another request's scrape.
-    public var counts: (scrapes: UInt64, shared: UInt64) {
+    /// Scrapes made, requests served by another request's scrape, and scrapes that held their
+    /// start for requests to gather.
+    public var counts: (scrapes: UInt64, shared: UInt64, lingered: UInt64) {
         let c = scrapes.counts
-        return (c.runs, c.shared)
+        return (c.runs, c.shared, c.lingered)
     }
 }
 
 /// One scrape's families and their text per format, rendered once: the first request that
 /// wants a format renders it (outside the lock), the others wanting it meanwhile wait for that
 /// text -- sixteen requests sharing a scrape must not render it sixteen times.
-final class Scrape: Sendable {
+public final class Scrape: Sendable {
     let families: [MetricFamily]
     private enum Text {
         case rendering

@@ -118,13 +118,13 @@ public final class PoolReader: Sendable {
         owner?.docker?.minFreeSpacePercent ?? PoolCapacity.defaultMinFreeSpacePercent
     }
 
-    /// How many full reads were made and how many callers shared one.
     /// Callers waiting for a full read (one is running).
     public var waitingForFullRead: Int { fullReads.waiting }
 
+    /// How many full reads were made and how many callers shared one.
     public var stats: ReaderStats {
-        let (runs, shared) = fullReads.counts
-        return ReaderStats(fullReads: runs, shared: shared)
+        let c = fullReads.counts
+        return ReaderStats(fullReads: c.runs, shared: c.shared)
     }
 
     // MARK: - Full reads, coalesced
