@@ -50,7 +50,7 @@ class State:
 
 def main():
     outfile, vm_args = sys.argv[1], sys.argv[2:]
-    fwd, ctrl = free_port(), free_port()
+    fwd = free_port()
     out = open(outfile, "w", encoding="utf-8")
     state = State(out)
 
@@ -86,7 +86,10 @@ def main():
             else:
                 self.reply(404)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", ctrl), Handler)
+    # The control endpoint binds port 0 and keeps it: no window for a VM running beside this one
+    # (run-scenarios.sh runs two at once) to take the port between choosing and binding it.
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ctrl = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     here = __file__.rsplit("/", 1)[0]

@@ -4,6 +4,9 @@
 # a host side (hostside.py: a forwarded port to the guest's exporter, a control endpoint),
 # and checks each scenario's snapshots and host scrapes with check.py. Prints a summary; exits non-zero when a
 # scenario fails. Output of each run: .build/vm/<scenario>.out
+# VM_JOBS (default: the number of CPUs) VMs run at once, each its own qemu with one emulated
+# CPU (two for the scenarios that ask for it), its own ports and files; the longest start first
+# so the lanes end together.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -21,28 +24,55 @@ strip -o "$OUT/thinpool-exporter" "$TPE_BIN"
 gcc -shared -fPIC -O2 -Wall -o "$OUT/faultioctl.so" "$HERE/faultioctl.c" -ldl
 TPE_BIN=$OUT/thinpool-exporter
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=("$HERE"/scenarios/*.sh)
-failed=(); t0=$(date +%s)
-for s in "${scenarios[@]}"; do
+if [ ${#scenarios[@]} = 0 ]; then
+  # The longest first (seconds in a CI run: docker-info ~190, space-scan ~80, kill-autoextend
+  # ~45, lvm-report and containerd ~40, many ~30, countdown ~28), then the rest.
+  for n in docker-info space-scan kill-autoextend lvm-report containerd many countdown; do
+    [ -f "$HERE/scenarios/$n.sh" ] && scenarios+=("$HERE/scenarios/$n.sh")
+  done
+  for s in "$HERE"/scenarios/*.sh; do
+    case " ${scenarios[*]} " in *" $s "*) ;; *) scenarios+=("$s") ;; esac
+  done
+fi
+JOBS=${VM_JOBS:-$(nproc)}
+# One scenario: its VM, then its check; the verdict goes to $OUT/NAME.verdict (first word PASS
+# or FAIL) and, in one write, to the output.
+run_one() {
+  local s=$1 name ts extra rc crc secs verdict
   name=$(basename "$s" .sh)
   ts=$(date +%s.%N)
-  set +e
   # A scenario may ask for VM options in a line "# vm-args: ...".
   extra=$(sed -n 's/^# vm-args: *//p' "$s" | head -1)
+  set +e   # this lane's verdict is written below, whatever happens
   python3 "$HERE/hostside.py" "$OUT/$name.out" -m 512M -t 300 -x "$TPE_BIN" -f "$HERE/guest-lib.sh" $extra ${VM_ARGS:-} "$s"
   rc=$?
   python3 "$HERE/check.py" "$OUT/$name.out" > "$OUT/$name.check" 2>&1
   crc=$?
-  set -e
   secs=$(awk -v s="$ts" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')
   if [ $rc = 0 ] && [ $crc = 0 ]; then
-    echo "PASS $name (${secs}s): $(tail -1 "$OUT/$name.check")"
+    verdict="PASS $name (${secs}s): $(tail -1 "$OUT/$name.check")"
   else
-    echo "FAIL $name (${secs}s): guest exit $rc; $(tail -1 "$OUT/$name.check")"
-    grep -E '^FAIL|@@FAIL' "$OUT/$name.check" "$OUT/$name.out" | awk 'NR <= 20 { print "    " $0 }'
-    echo "    full output: $OUT/$name.out"
-    failed+=("$name")
+    verdict="FAIL $name (${secs}s): guest exit $rc; $(tail -1 "$OUT/$name.check")
+$(grep -E '^FAIL|@@FAIL' "$OUT/$name.check" "$OUT/$name.out" | awk 'NR <= 20 { print "    " $0 }')
+    full output: $OUT/$name.out"
   fi
+  printf '%s\n' "$verdict" > "$OUT/$name.verdict"
+  printf '%s\n' "$verdict"
+}
+t0=$(date +%s)
+for s in "${scenarios[@]}"; do
+  rm -f "$OUT/$(basename "$s" .sh).verdict"
 done
-echo "VM scenarios: $((${#scenarios[@]} - ${#failed[@]})) passed, ${#failed[@]} failed, $(( $(date +%s) - t0 ))s"
+for s in "${scenarios[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+  run_one "$s" &
+done
+wait
+failed=()
+for s in "${scenarios[@]}"; do
+  name=$(basename "$s" .sh)
+  # No verdict at all (the lane itself died) is a failure too.
+  [ "$(cut -d' ' -f1 "$OUT/$name.verdict" 2>/dev/null | head -1)" = PASS ] || failed+=("$name")
+done
+echo "VM scenarios: $((${#scenarios[@]} - ${#failed[@]})) passed, ${#failed[@]} failed${failed:+ (${failed[*]})}, $(( $(date +%s) - t0 ))s, $JOBS at once"
 [ ${#failed[@]} = 0 ]

@@ -60,7 +60,16 @@ say "restarted for good: the agent finishes, the writer completes"
 serve --config.file /tmp/agent.yml
 wait $W; rc=$?
 [ $rc = 0 ] || fail "the writer got an error (dd exit $rc)"
-sleep 1
+# The agent may still be growing the pool for the last MiBs written: the snapshot waits until
+# the pool is under its threshold and its size has held for 3 s (cooldown 1 s, poll 1 s), so
+# that ours and dmsetup's are not read on either side of an extension.
+prev=; j=0
+while [ $j -lt 40 ]; do
+  ud=$(dmsetup status lo | cut -d' ' -f6); u=${ud%/*}; t=${ud#*/}
+  [ "$ud" = "$prev" ] && [ $((u * 2)) -lt "$t" ] && break
+  prev=$ud; j=$((j + 1)); sleep 3
+done
+[ $j -lt 40 ] || fail "the pool never settled under its threshold after the writer ended ($ud)"
 snapshot final
 expect final lo mode=rw data.used_blocks=1920
 total=$($TPE status --json lo | sed -n 's/.*"total_blocks": \([0-9]*\).*/\1/p' | head -1)
