@@ -202,11 +202,12 @@ public enum PoolMetrics {
     static let overcommit = MetricDescriptor(
         "thinpool_overcommit_ratio", .gauge,
         help:
-            "Virtual size promised (active thin volumes, and docker's inactive devices) over the pool's data size: above 1 the pool promised more than it has.",
+            "Virtual size promised (active thin volumes, docker's inactive devices, LVM's inactive thin LVs) over the pool's data size: above 1 the pool promised more than it has.",
         labels: pool)
     static let inactiveVirtual = MetricDescriptor(
         "thinpool_inactive_virtual_size_bytes", .gauge,
-        help: "Virtual size of devices in the pool with no dm device now (docker's stopped containers and image layers).",
+        help:
+            "Virtual size of devices in the pool with no dm device now (docker's stopped containers and image layers, LVM's inactive thin LVs).",
         labels: pool)
     static let largest = MetricDescriptor(
         "thinpool_largest_thin_volume_bytes", .gauge, help: "Virtual size of the pool's largest active thin volume.", labels: pool)
@@ -356,7 +357,11 @@ public enum PoolMetrics {
                 add(stuck, [p, d.device, d.state.rawValue], .integer(1))
                 if let since = d.since { add(stuckSince, [p, d.device, d.state.rawValue], .double(since)) }
             }
-            let inactive = (owner?.docker?.devices ?? []).filter { $0.state == .inactive }.reduce(UInt64(0)) { $0 &+ $1.virtualBytes }
+            // Promised but without a dm device: docker's inactive devices (stopped containers,
+            // image layers) and LVM's inactive thin LVs.
+            let inactive =
+                (owner?.docker?.devices ?? []).filter { $0.state == .inactive }.reduce(UInt64(0)) { $0 &+ $1.virtualBytes }
+                &+ (owner?.lvmInactiveThin?.virtualBytes ?? 0)
             if let c = r.capacity,
                 let o = s.overcommit(freeDataBytes: c.data.freeBlocks &* c.blockSize.rawValue, inactiveVirtualBytes: inactive)
             {

@@ -88,11 +88,26 @@ public struct PoolOwner: Hashable, Sendable {
     /// What LVM itself does when the pool fills (dmeventd, autoextend policy); nil when not an
     /// LVM pool or LVM could not be asked.
     public var lvmAutoextend: LVMAutoextend?
+    /// The pool's thin LVs that are not active (`lvm lvs`): they have no device-mapper device,
+    /// so only LVM knows what they were promised. nil when not an LVM pool or LVM could not
+    /// be asked.
+    public var lvmInactiveThin: InactiveThinVolumes?
 
     public init(kind: Kind, lvm: LVMName? = nil, docker: DockerPool? = nil) {
         self.kind = kind
         self.lvm = lvm
         self.docker = docker
+    }
+}
+
+/// Thin LVs of one pool that are not active, and the sum of their sizes.
+public struct InactiveThinVolumes: Hashable, Sendable {
+    public var count: Int
+    public var virtualBytes: UInt64
+
+    public init(count: Int = 0, virtualBytes: UInt64 = 0) {
+        self.count = count
+        self.virtualBytes = virtualBytes
     }
 }
 

@@ -107,12 +107,16 @@ public protocol VolumeGroupSource: Sendable {
     func volumeGroups(_ names: Set<String>) -> (groups: [String: VolumeGroupSpace], problems: [String])
     /// What LVM itself does as each of these thin pools fills (dmeventd, autoextend policy).
     func autoextend(_ pools: Set<LVMName>) -> (pools: [LVMName: LVMAutoextend], problems: [String])
+    /// These pools' thin LVs that are not active (from the same `lvm lvs` as ``autoextend(_:)``;
+    /// its problems are reported there).
+    func inactiveThinVolumes(_ pools: Set<LVMName>) -> [LVMName: InactiveThinVolumes]
     /// Forget what was cached: LVM changed something (a pool grew).
     func invalidate()
 }
 
 extension VolumeGroupSource {
     public func autoextend(_ pools: Set<LVMName>) -> (pools: [LVMName: LVMAutoextend], problems: [String]) { ([:], []) }
+    public func inactiveThinVolumes(_ pools: Set<LVMName>) -> [LVMName: InactiveThinVolumes] { [:] }
     public func invalidate() {}
 }
 
@@ -120,9 +124,11 @@ extension VolumeGroupSource {
 /// metadata profiles (`lvm lvs`), and the settings in effect (`lvm lvmconfig --type full`,
 /// with `--metadataprofile` per profile).
 public enum LVMAutoextendReader {
+    /// Thin pools (their profiles and monitoring) and thin LVs (their pool, size in bytes and
+    /// whether they are active: an inactive one has no dm device).
     public static let lvsArguments = [
-        "lvs", "--reportformat", "json", "-S", "segtype=thin-pool",
-        "-o", "vg_name,lv_name,lv_profile,vg_profile,seg_monitor",
+        "lvs", "--reportformat", "json", "--units", "b", "--nosuffix", "-S", "segtype=thin-pool||segtype=thin",
+        "-o", "vg_name,lv_name,segtype,lv_profile,vg_profile,seg_monitor,pool_lv,lv_size,lv_active",
     ]
     static let keys = ["activation/thin_pool_autoextend_threshold", "activation/thin_pool_autoextend_percent"]
 
@@ -141,14 +147,28 @@ public enum LVMAutoextendReader {
     public static func read(
         _ pools: Set<LVMName>, run: (_ args: [String]) throws -> String,
         dmeventd: Bool
-    ) -> (pools: [LVMName: LVMAutoextend], problems: [String]) {
+    ) -> (pools: [LVMName: LVMAutoextend], inactiveThin: [LVMName: InactiveThinVolumes], problems: [String]) {
         var problems: [String] = []
         let rows: [Row]
         do {
             rows = try parseLVS(try run(lvsArguments + (dmeventd ? [] : ["--config", "activation { monitoring = 0 }"])))
         } catch {
-            return ([:], ["lvm lvs: \(error)"])
+            return ([:], [:], ["lvm lvs: \(error)"])
         }
+        // Thin LVs without a dm device: active ones are counted from device-mapper already.
+        var inactive: [LVMName: InactiveThinVolumes] = [:]
+        for r in rows where r.segtype == "thin" && r.active.isEmpty {
+            let pool = LVMName(vg: r.vg, lv: r.pool)
+            guard pools.contains(pool) else { continue }
+            guard let size = UInt64(r.size) else {
+                problems.append("lvm lvs: thin LV \(r.vg)/\(r.lv) has size \"\(r.size)\", not a number of bytes")
+                continue
+            }
+            inactive[pool, default: InactiveThinVolumes()].count += 1
+            inactive[pool, default: InactiveThinVolumes()].virtualBytes &+= size
+        }
+        // Pools asked about with no inactive thin LV have none (not unknown).
+        for p in pools where inactive[p] == nil { inactive[p] = InactiveThinVolumes() }
         var settings: [String?: (threshold: Int, percent: Int)] = [:]
         func config(_ profile: String?) -> (threshold: Int, percent: Int)? {
             if let s = settings[profile] { return s }
@@ -168,14 +188,14 @@ public enum LVMAutoextendReader {
             }
         }
         var out: [LVMName: LVMAutoextend] = [:]
-        for r in rows {
+        for r in rows where r.segtype == "thin-pool" {
             let name = LVMName(vg: r.vg, lv: r.lv)
             guard pools.contains(name) else { continue }
             let profile = r.lvProfile.isEmpty ? (r.vgProfile.isEmpty ? nil : r.vgProfile) : r.lvProfile
             guard let c = config(profile) else { continue }
             out[name] = LVMAutoextend(monitored: r.monitor == "monitored", threshold: c.threshold, percent: c.percent, profile: profile)
         }
-        return (out, problems)
+        return (out, inactive, problems)
     }
 
     /// `lvm lvs` printed something that is not its JSON report.
@@ -185,7 +205,7 @@ public enum LVMAutoextendReader {
     }
 
     struct Row: Equatable {
-        var vg, lv, lvProfile, vgProfile, monitor: String
+        var vg, lv, segtype, lvProfile, vgProfile, monitor, pool, size, active: String
     }
 
     /// `lvs --reportformat json` output: {"report": [{"lv": [{field: "value", ...}]}]}.
@@ -199,7 +219,8 @@ public enum LVMAutoextendReader {
             func f(_ k: String) -> String { (lv[k] as? String) ?? "" }
             guard !f("vg_name").isEmpty, !f("lv_name").isEmpty else { return nil }
             return Row(
-                vg: f("vg_name"), lv: f("lv_name"), lvProfile: f("lv_profile"), vgProfile: f("vg_profile"), monitor: f("seg_monitor"))
+                vg: f("vg_name"), lv: f("lv_name"), segtype: f("segtype"), lvProfile: f("lv_profile"), vgProfile: f("vg_profile"),
+                monitor: f("seg_monitor"), pool: f("pool_lv"), size: f("lv_size"), active: f("lv_active"))
         }
     }
 
@@ -227,8 +248,14 @@ public final class LVMVolumeGroups: VolumeGroupSource {
         self.maxAge = maxAge
     }
 
-    private let policies = Locked<(at: ContinuousClock.Instant, asked: Set<LVMName>, pools: [LVMName: LVMAutoextend], problems: [String])?>(
-        nil)
+    private struct Policies {
+        var at: ContinuousClock.Instant
+        var asked: Set<LVMName>
+        var pools: [LVMName: LVMAutoextend]
+        var inactiveThin: [LVMName: InactiveThinVolumes]
+        var problems: [String]
+    }
+    private let policies = Locked<Policies?>(nil)
 
     /// Forget the cached sizes and settings (after an lvextend, ours or LVM's).
     public func invalidate() {
@@ -237,17 +264,26 @@ public final class LVMVolumeGroups: VolumeGroupSource {
     }
 
     public func autoextend(_ pools: Set<LVMName>) -> (pools: [LVMName: LVMAutoextend], problems: [String]) {
-        if pools.isEmpty { return ([:], []) }
+        guard let c = lvs(pools) else { return ([:], []) }
+        return (c.pools.filter { pools.contains($0.key) }, c.problems)
+    }
+
+    public func inactiveThinVolumes(_ pools: Set<LVMName>) -> [LVMName: InactiveThinVolumes] {
+        lvs(pools)?.inactiveThin.filter { pools.contains($0.key) } ?? [:]
+    }
+
+    /// `lvm lvs` (and `lvmconfig`) at most every maxAge -- they take LVM's locks -- unless a new
+    /// pool appeared.
+    private func lvs(_ pools: Set<LVMName>) -> Policies? {
+        if pools.isEmpty { return nil }
         let now = ContinuousClock.now
-        // At most every maxAge (lvs and lvmconfig take LVM's locks), unless a new pool appeared.
-        if let c = policies.withLock({ $0 }), now - c.at < maxAge, pools.isSubset(of: c.asked) {
-            return (c.pools.filter { pools.contains($0.key) }, c.problems)
-        }
+        if let c = policies.withLock({ $0 }), now - c.at < maxAge, pools.isSubset(of: c.asked) { return c }
         let r = LVMAutoextendReader.read(
             pools, run: { args throws(LVMCommand.Failure) in try command.run(args) },
             dmeventd: LVMAutoextendReader.dmeventdRunning())
-        policies.withLock { $0 = (now, pools, r.pools, r.problems) }
-        return r
+        let c = Policies(at: now, asked: pools, pools: r.pools, inactiveThin: r.inactiveThin, problems: r.problems)
+        policies.withLock { $0 = c }
+        return c
     }
 
     public func volumeGroups(_ names: Set<String>) -> (groups: [String: VolumeGroupSpace], problems: [String]) {

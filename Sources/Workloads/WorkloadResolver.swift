@@ -10,6 +10,8 @@ public struct WorkloadInventory: Sendable, Equatable {
     public var volumeGroups: [String: VolumeGroupSpace]
     /// What LVM itself does for its thin pools, by pool LV.
     public var lvmAutoextend: [LVMName: LVMAutoextend] = [:]
+    /// LVM's thin LVs that are not active, by pool LV.
+    public var lvmInactiveThin: [LVMName: InactiveThinVolumes] = [:]
 
     public init(
         docker: DockerInventory? = nil, containerd: ContainerdDevmapperConfig? = nil,
@@ -50,6 +52,7 @@ public enum WorkloadResolver {
                 owner?.volumeGroupFree = vg.free
             }
             owner?.lvmAutoextend = inventory.lvmAutoextend[lvm]
+            owner?.lvmInactiveThin = inventory.lvmInactiveThin[lvm]
         }
         for i in pool.thinVolumes.indices { pool.thinVolumes[i].owner = lvmVolume(pool.thinVolumes[i]) }
 

@@ -120,6 +120,7 @@ public final class WorkloadSources: PoolAnnotator {
             messages += problems.map { "cannot read volume group sizes: \($0)" }
             let (policies, policyProblems) = source.autoextend(lvmPools)
             inventory.lvmAutoextend = policies
+            inventory.lvmInactiveThin = source.inactiveThinVolumes(lvmPools)
             messages += policyProblems.map { "cannot read LVM's autoextend settings: \($0)" }
         }
         warnOnce(messages)

@@ -151,9 +151,13 @@ import ThinPool
                   "report": [
                       {
                           "lv": [
-                              {"vg_name":"vg0", "lv_name":"pool", "lv_profile":"pool-extend", "vg_profile":"", "seg_monitor":"monitored"},
-                              {"vg_name":"vg0", "lv_name":"other", "lv_profile":"", "vg_profile":"", "seg_monitor":"not monitored"},
-                              {"vg_name":"vg1", "lv_name":"skip", "lv_profile":"", "vg_profile":"", "seg_monitor":""}
+                              {"vg_name":"vg0", "lv_name":"pool", "segtype":"thin-pool", "lv_profile":"pool-extend", "vg_profile":"", "seg_monitor":"monitored", "pool_lv":"", "lv_size":"104857600", "lv_active":"active"},
+                              {"vg_name":"vg0", "lv_name":"other", "segtype":"thin-pool", "lv_profile":"", "vg_profile":"", "seg_monitor":"not monitored", "pool_lv":"", "lv_size":"104857600", "lv_active":"active"},
+                              {"vg_name":"vg1", "lv_name":"skip", "segtype":"thin-pool", "lv_profile":"", "vg_profile":"", "seg_monitor":"", "pool_lv":"", "lv_size":"4194304", "lv_active":""},
+                              {"vg_name":"vg0", "lv_name":"up", "segtype":"thin", "lv_profile":"", "vg_profile":"", "seg_monitor":"", "pool_lv":"pool", "lv_size":"1073741824", "lv_active":"active"},
+                              {"vg_name":"vg0", "lv_name":"down1", "segtype":"thin", "lv_profile":"", "vg_profile":"", "seg_monitor":"", "pool_lv":"pool", "lv_size":"1073741824", "lv_active":""},
+                              {"vg_name":"vg0", "lv_name":"down2", "segtype":"thin", "lv_profile":"", "vg_profile":"", "seg_monitor":"", "pool_lv":"pool", "lv_size":"536870912", "lv_active":""},
+                              {"vg_name":"vg1", "lv_name":"elsewhere", "segtype":"thin", "lv_profile":"", "vg_profile":"", "seg_monitor":"", "pool_lv":"skip", "lv_size":"4194304", "lv_active":""}
                           ]
                       }
                   ]
@@ -173,6 +177,10 @@ import ThinPool
             r.pools[LVMName(vg: "vg0", lv: "pool")] == LVMAutoextend(monitored: true, threshold: 70, percent: 20, profile: "pool-extend"))
         #expect(r.pools[LVMName(vg: "vg0", lv: "other")] == LVMAutoextend(monitored: false, threshold: 100, percent: 20))
         #expect(r.pools.count == 2)
+        // Thin LVs without a dm device: down1 and down2 (up is active, elsewhere not asked about).
+        #expect(r.inactiveThin[LVMName(vg: "vg0", lv: "pool")] == InactiveThinVolumes(count: 2, virtualBytes: 1_610_612_736))
+        #expect(r.inactiveThin[LVMName(vg: "vg0", lv: "other")] == InactiveThinVolumes(), "asked about, none: zero, not unknown")
+        #expect(r.inactiveThin.count == 2)
         #expect(calls.first == LVMAutoextendReader.lvsArguments, "dmeventd runs: lvs may ask it")
         // Without dmeventd lvs must not ask for it (libdevmapper-event would start one).
         calls = []
@@ -186,6 +194,17 @@ import ThinPool
         // lvs failing is one problem, not a crash.
         let failed = LVMAutoextendReader.read([LVMName(vg: "vg0", lv: "pool")], run: { _ in "not json" }, dmeventd: true)
         #expect(failed.pools.isEmpty && failed.problems == ["lvm lvs: not lvs JSON: not json"])
+        #expect(failed.inactiveThin.isEmpty, "lvs unreadable: unknown, not zero")
+        // A size that is not bytes is a problem named, not a guess.
+        let odd = LVMAutoextendReader.read(
+            [LVMName(vg: "vg0", lv: "pool")],
+            run: { args in
+                args.first == "lvs"
+                    ? #"{"report":[{"lv":[{"vg_name":"vg0","lv_name":"t","segtype":"thin","pool_lv":"pool","lv_size":"1.00g","lv_active":""}]}]}"#
+                    : "thin_pool_autoextend_threshold=100\nthin_pool_autoextend_percent=20\n"
+            }, dmeventd: true)
+        #expect(odd.problems == [#"lvm lvs: thin LV vg0/t has size "1.00g", not a number of bytes"#])
+        #expect(odd.inactiveThin[LVMName(vg: "vg0", lv: "pool")] == InactiveThinVolumes())
         #expect(!LVMAutoextendReader.dmeventdRunning(pidFile: "/nonexistent/dmeventd.pid"))
     }
 }

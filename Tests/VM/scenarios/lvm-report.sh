@@ -6,7 +6,8 @@
 #   dmeventd (Debian's, lvm.conf monitoring = 1, a metadata profile with
 #   thin_pool_autoextend_threshold 70 and _percent 20, as docker's documentation sets one up)
 #   extending the pool while the agent runs: the agent reports it and leaves the pool to LVM;
-#   with monitoring off, the agent extends it.
+#   with monitoring off, the agent extends it. An inactive thin LV counts in the overcommit as
+#   lvs counts it.
 # vm-args: -C -m 1024M
 . /extra/files/guest-lib.sh
 PV=$(loop /tmp/pv.img 800M)
@@ -85,4 +86,24 @@ write /dev/mapper/vg0-thin2 $(( before * 80 / 100 / 1048576 - used + 2 )) 60
 j=0; until [ "$(pool_bytes)" -gt "$before" ]; do j=$((j + 1)); [ $j -gt 300 ] && fail "the agent did not extend the unmonitored pool"; sleep 0.1; done
 grep -q 'msg="autoextend done"' /tmp/serve.log || fail "extended, but not by the agent"
 snapshot unmonitored-extended
+stop_agent
+
+say "an inactive thin LV: LVM promised its size, device-mapper cannot see it"
+lvcreate -q -V 2G -T vg0/pool -n thin3 > /dev/null 2>&1 || fail "lvcreate thin3"
+lvchange -q -an vg0/thin3 || fail "lvchange -an vg0/thin3"
+[ -e /dev/mapper/vg0-thin3 ] && fail "vg0/thin3 still has a dm device"
+lvm lvs -o lv_name,lv_size,lv_active,pool_lv vg0
+# lvs's own figures: the inactive thin LVs' sizes, every thin LV's, the pool's data size.
+thin_lvs() { lvm lvs --noheadings --units b --nosuffix -S 'segtype=thin && pool_lv=pool' -o lv_size,lv_active vg0; }
+inactive=$(thin_lvs | awk '$2 == "" { s += $1 } END { printf "%d", s }')
+promised=$(thin_lvs | awk '{ s += $1 } END { printf "%d", s }')
+ratio=$(awk -v p="$promised" -v d="$(pool_bytes)" 'BEGIN { printf "%.17g", p / d }')
+echo "lvs: inactive thin LVs $inactive bytes, all thin LVs $promised bytes, pool $(pool_bytes) bytes: overcommit $ratio"
+[ "$inactive" -gt 0 ] || fail "lvs shows no inactive thin LV"
+agent 99%
+host_scrape inactive-lv
+expect_metric inactive-lv thinpool_inactive_virtual_size_bytes "$inactive" pool=vg0-pool-tpool
+expect_metric inactive-lv thinpool_overcommit_ratio "$ratio" pool=vg0-pool-tpool
+expect_metric inactive-lv thinpool_thin_volumes 2 pool=vg0-pool-tpool
+stop_agent
 kill $DMEVENTD_PID
