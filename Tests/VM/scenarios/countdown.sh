@@ -2,7 +2,8 @@
 # The out-of-space countdown against the kernel's own timer: no_space_timeout set to 20 s, a
 # writer fills a queueing pool and its writes wait. The agent exports when the kernel will fail
 # them (thinpool_queued_writes_fail_timestamp_seconds) and names the writer in the alert it
-# posts; the kernel then fails the queued writes within 2 s of that deadline.
+# posts and in the environment of the command receiver it runs; the kernel then fails the
+# queued writes within 2 s of that deadline.
 . /extra/files/guest-lib.sh
 echo 20 > /sys/module/dm_thin_pool/parameters/no_space_timeout
 D=$(loop /tmp/cd/data 16M); M=$(loop /tmp/cd/meta 8M)
@@ -21,7 +22,19 @@ receivers:
     type: webhook
     url: http://$CTRL/hook/countdown
     timeout: 5s
+  - name: pager
+    type: command
+    command: [/tmp/agent/on-alert, --from-agent]
+    timeout: 10s
 CFG
+# The command receiver (dmeventd's thin_command, ours): a root-owned program in a root-owned
+# directory, run as root with the alert and the pool's usage in its environment.
+cat > /tmp/agent/on-alert <<'SH'
+#!/bin/sh
+{ echo "args=$*"; env | grep '^THINPOOL_' | grep -v '^THINPOOL_NOTIFICATION_JSON=' | sort; echo "--"; } >> /tmp/agent/commands.log
+echo "paged for $THINPOOL_POOL"
+SH
+chmod 755 /tmp/agent/on-alert
 serve --config.file /tmp/agent/agent.yml
 wallclock >/dev/null  # calibrated before the writer starts
 # 32 MiB into a 16 MiB pool: the writes past 16 MiB wait in the kernel.
@@ -64,4 +77,24 @@ snapshot failed
 expect failed cd mode=out_of_data_space no_space_policy=error_if_no_space
 j=0; until [ "$(wget -q -O - http://$CTRL/posts/countdown)" -ge 1 ]; do j=$((j + 1)); [ $j -gt 50 ] && fail "no post"; sleep 0.1; done
 echo "@@EXPECTPOSTS countdown ThinPoolOutOfDataSpace firing 1"
+# The command receiver ran for the same alert, with the pool's usage as dmsetup has it.
+j=0; until grep -q '^THINPOOL_ALERT=ThinPoolOutOfDataSpace' /tmp/agent/commands.log 2>/dev/null; do
+  j=$((j + 1)); [ $j -gt 100 ] && fail "the command receiver did not run within 10 s: $(grep -i command /tmp/serve.log)"; sleep 0.1
+done
+# The run for that alert: its block of the log (a block per run, ended by "--").
+awk '/^--$/ { if (b ~ /\nTHINPOOL_ALERT=ThinPoolOutOfDataSpace\n/) { printf "%s", b; exit } b = ""; next } { b = b $0 "\n" }' \
+  /tmp/agent/commands.log > /tmp/agent/run.env
+cat /tmp/agent/run.env
+cmdenv() { sed -n "s/^$1=//p" /tmp/agent/run.env; }
+[ "$(sed -n 1p /tmp/agent/run.env)" = "args=--from-agent" ] || fail "the command receiver's arguments: $(sed -n 1p /tmp/agent/run.env)"
+[ "$(cmdenv THINPOOL_POOL)" = cd ] || fail "THINPOOL_POOL is '$(cmdenv THINPOOL_POOL)', not cd"
+[ "$(cmdenv THINPOOL_STATUS)" = firing ] || fail "THINPOOL_STATUS is '$(cmdenv THINPOOL_STATUS)'"
+cmdenv THINPOOL_SUMMARY | grep -q 'writes to cdthin fail in' || fail "THINPOOL_SUMMARY does not name the writer: $(cmdenv THINPOOL_SUMMARY)"
+total=$(dmsetup status cd | cut -d' ' -f6 | cut -d/ -f2)
+[ "$(cmdenv THINPOOL_DATA_SIZE_BYTES)" = $((total * 65536)) ] || fail "THINPOOL_DATA_SIZE_BYTES $(cmdenv THINPOOL_DATA_SIZE_BYTES), dmsetup says $((total * 65536))"
+[ "$(cmdenv THINPOOL_DATA_USED_BYTES)" = $((total * 65536)) ] || fail "THINPOOL_DATA_USED_BYTES $(cmdenv THINPOOL_DATA_USED_BYTES): the pool is full ($((total * 65536)))"
+[ "$(cmdenv THINPOOL_DATA_PERCENT)" = 100.00 ] || fail "THINPOOL_DATA_PERCENT $(cmdenv THINPOOL_DATA_PERCENT)"
+grep -q 'msg="command receiver output".*paged for cd' /tmp/serve.log || fail "the program's output was not logged"
+wget -q -O - http://127.0.0.1:10234/metrics | grep -q '^thinpool_notifications_total{receiver="pager",result="delivered"} [1-9]' \
+  || fail "the command's run is not counted: $(wget -q -O - http://127.0.0.1:10234/metrics | grep 'receiver="pager"')"
 kill $SERVE_PID; wait $SERVE_PID
