@@ -37,7 +37,8 @@ echo "$out" | awk '
   /^scrapes with/ { t[size, $3] = persec($0); where = "vm" }
   /^host scrapes with/ { h[size, $4] = persec($0); where = "host" }
   /^collections: / { n = $2; c = $NF; sub(/\)/, "", c); col[size, where, c] = n }
-  /^serving RSS/ { rss[size] = $3 }
+  /^serving RSS/ { rss[size] = $3; hwm[size] = $(NF - 1) }
+  /^memory once serving/ { hwm0[size] = $(NF - 1) }
   /^thin_ls alone/ { tls[size] = us($0) }
   /^space scan \(ours\)/ { scan[size] = us($0) }
   { if (!(size in seen) && size != "") { seen[size] = 1; order[++k] = size } }
@@ -56,8 +57,9 @@ echo "$out" | awk '
         x(ours[s, "steady"], f[s, "lib-status"]), x(ours[s, "steady"], f[s, "raw-status"])
       printf "  first read: ours (every table) %d us; / libdevmapper naive %s; dmsetup status + table %s\n", ours[s, "notables"],
         x(ours[s, "notables"], f[s, "lib-naive"]), x(sub_[s, "collect"], f[s, "lib-naive"])
-      printf "  /metrics, clients in the VM: 1 client %.2f/s, 4 clients %.2f/s (%.1fx), 16 clients %.2f/s (%.1fx); RSS %d kB\n",
-        t[s, 1], t[s, 4], t[s, 4] / t[s, 1], t[s, 16], t[s, 16] / t[s, 1], rss[s]
+      printf "  /metrics, clients in the VM: 1 client %.2f/s, 4 clients %.2f/s (%.1fx), 16 clients %.2f/s (%.1fx)\n",
+        t[s, 1], t[s, 4], t[s, 4] / t[s, 1], t[s, 16], t[s, 16] / t[s, 1]
+      printf "  serving RSS after the scrapes %d kB; peak %d kB (%d kB once the first reading was made)\n", rss[s], hwm[s], hwm0[s]
       if (h[s, 1] > 0)
         printf "  /metrics, clients on the host: 1 client %.2f/s, 4 clients %.2f/s (%.1fx), 16 clients %.2f/s (%.1fx)\n",
           h[s, 1], h[s, 4], h[s, 4] / h[s, 1], h[s, 16], h[s, 16] / h[s, 1]

@@ -6,6 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
+# The tests' temporary files (logs of the processes they start, configs, state directories)
+# go to a directory of this run's own: removed when the run passes, kept and named when not.
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/thinpool-tests.XXXXXX")
+export TMPDIR
+trap 'rc=$?; if [ $rc = 0 ]; then rm -rf "$TMPDIR"; else echo "test.sh: the tests'"'"' temporary files are in $TMPDIR" >&2; fi' EXIT
 # Habits first (seconds): the code as swift-format writes it (.swift-format; fix with
 # `swift format format -i -r Sources Tests Fuzz/Sources Package.swift`), and every target's
 # imports equal to the dependencies Package.swift declares, the core's limited to the core.

@@ -41,8 +41,10 @@ measure() {  # measure LABEL ONE_POOL_ITERATIONS COLLECTION_ITERATIONS
   $TPE serve --web.listen-address :10234 --log.level error > /tmp/serve.log 2>&1 &
   pid=$!
   i=0; until wget -q -O /dev/null http://127.0.0.1:10234/healthz 2>/dev/null; do i=$((i + 1)); [ $i -gt 600 ] && { cat /tmp/serve.log; exit 1; }; sleep 0.1; done
+  mem() { awk '/VmRSS/ {r = $2} /VmHWM/ {h = $2} END {printf "RSS %d kB (VmHWM %d kB)", r, h}' /proc/$pid/status; }
+  echo "memory once serving: $(mem)"
   wget -q -O /tmp/metrics http://127.0.0.1:10234/metrics
-  echo "series in /metrics: $(grep -vc '^#' /tmp/metrics) ($(wc -c < /tmp/metrics) bytes)"
+  echo "series in /metrics: $(grep -vc '^#' /tmp/metrics) ($(wc -c < /tmp/metrics) bytes); memory after it: $(mem)"
   # Clients in the VM (sharing its one CPU with the exporter), then on the host through the
   # forwarded port (as Prometheus is: elsewhere). Each run also says how many collections
   # (full reads) it took: concurrent scrapes share one.
@@ -50,6 +52,7 @@ measure() {  # measure LABEL ONE_POOL_ITERATIONS COLLECTION_ITERATIONS
   for c in 1 4 16; do
     r0=$(reads); scrapeload 10234 $c $SECS; r1=$(reads)
     echo "collections: $((r1 - r0 - 1)) (clients in the VM, $c)"
+    echo "memory after $c clients in the VM: $(mem)"
     if [ -n "${CTRL:-}" ]; then
       r0=$(reads); echo "@@LOAD load$1.$c $c $SECS"
       until wget -q -O /dev/null "http://$CTRL/done/load$1.$c" 2>/dev/null; do sleep 0.2; done
