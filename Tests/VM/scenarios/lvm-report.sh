@@ -95,8 +95,8 @@ lvchange -q -an vg0/thin3 || fail "lvchange -an vg0/thin3"
 lvm lvs -o lv_name,lv_size,lv_active,pool_lv vg0
 # lvs's own figures: the inactive thin LVs' sizes, every thin LV's, the pool's data size.
 thin_lvs() { lvm lvs --noheadings --units b --nosuffix -S 'segtype=thin && pool_lv=pool' -o lv_size,lv_active vg0; }
-inactive=$(thin_lvs | awk '$2 == "" { s += $1 } END { printf "%d", s }')
-promised=$(thin_lvs | awk '{ s += $1 } END { printf "%d", s }')
+inactive=$(thin_lvs | awk '$2 == "" { s += $1 } END { printf "%.0f", s }')
+promised=$(thin_lvs | awk '{ s += $1 } END { printf "%.0f", s }')
 ratio=$(awk -v p="$promised" -v d="$(pool_bytes)" 'BEGIN { printf "%.17g", p / d }')
 echo "lvs: inactive thin LVs $inactive bytes, all thin LVs $promised bytes, pool $(pool_bytes) bytes: overcommit $ratio"
 [ "$inactive" -gt 0 ] || fail "lvs shows no inactive thin LV"
