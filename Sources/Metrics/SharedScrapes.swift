@@ -9,10 +9,11 @@ import Locking
 /// Clients that scrape in a loop (a load test, a tight federation) would otherwise split into
 /// two groups taking turns -- those served by one scrape come back while the next has started
 /// and must wait for the one after. So a scrape about to start while fewer requests wait than
-/// the last one served holds its start for them, at most as long as the last scrape took and
-/// never more than a second (``Coalescer/Linger``): a request waits at most one scrape's time
-/// longer than it would have (and only once if its group does not come back); a lone client
-/// never waits. The
+/// the last one served holds its start for them, at most twice as long as the last scrape took
+/// and never more than a second (``Coalescer/Linger``) -- sixteen answers of 150 KB through a
+/// slow network path take longer to reach their clients than the scrape took. A request waits
+/// at most that much longer than it would have (and only once if its group does not come
+/// back); a lone client never waits. The
 /// scrape renders the text its first requester asked for before it counts as done, so the
 /// requests it serves answer at once and their clients are back sooner.
 public final class SharedScrapes: Sendable {
@@ -21,7 +22,7 @@ public final class SharedScrapes: Sendable {
     private let renderCount = Locked<UInt64>(0)
 
     /// The linger used unless a test asks for another.
-    public static let defaultLinger = Coalescer<Scrape>.Linger(fraction: 1, atMost: 1)
+    public static let defaultLinger = Coalescer<Scrape>.Linger(fraction: 2, atMost: 1)
 
     public init(scraper: Scraper, linger: Coalescer<Scrape>.Linger? = SharedScrapes.defaultLinger) {
         self.scraper = scraper
