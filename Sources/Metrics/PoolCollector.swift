@@ -295,7 +295,7 @@ public enum PoolMetrics {
             }
             add(volumes, [p], .integer(UInt64(s.thinVolumes.count)))
             var promised: UInt64 = 0
-            for v in s.thinVolumes { promised = saturatingAdd(promised, v.size.bytes?.rawValue ?? 0) }
+            for v in s.thinVolumes { promised = promised.saturatingAdding(v.size.bytes?.rawValue ?? 0) }
             let (shown, rest) = capped(s.thinVolumes, limit: maxThinSeries)
             for v in shown {
                 add(thinSize, [p, v.name], .integer(v.size.bytes?.rawValue ?? 0))
@@ -360,8 +360,8 @@ public enum PoolMetrics {
             // Promised but without a dm device: docker's inactive devices (stopped containers,
             // image layers) and LVM's inactive thin LVs.
             let inactive =
-                (owner?.docker?.devices ?? []).filter { $0.state == .inactive }.reduce(UInt64(0)) { $0 &+ $1.virtualBytes }
-                &+ (owner?.lvmInactiveThin?.virtualBytes ?? 0)
+                (owner?.docker?.devices ?? []).filter { $0.state == .inactive }.reduce(UInt64(0)) { $0.saturatingAdding($1.virtualBytes) }
+                .saturatingAdding(owner?.lvmInactiveThin?.virtualBytes ?? 0)
             if let c = r.capacity,
                 let o = s.overcommit(freeDataBytes: c.data.freeBlocks &* c.blockSize.rawValue, inactiveVirtualBytes: inactive)
             {
@@ -397,14 +397,10 @@ public enum PoolMetrics {
         var rest = Rest()
         for i in ranked.dropFirst(limit) {
             rest.count += 1
-            rest.sizeBytes = saturatingAdd(rest.sizeBytes, volumes[i].size.bytes?.rawValue ?? 0)
-            rest.mappedBytes = saturatingAdd(rest.mappedBytes, volumes[i].status?.mapped?.bytes?.rawValue ?? 0)
+            rest.sizeBytes = rest.sizeBytes.saturatingAdding(volumes[i].size.bytes?.rawValue ?? 0)
+            rest.mappedBytes = rest.mappedBytes.saturatingAdding(volumes[i].status?.mapped?.bytes?.rawValue ?? 0)
         }
         return (ranked.prefix(limit).sorted { volumes[$0].name < volumes[$1].name }.map { volumes[$0] }, rest)
     }
 
-    static func saturatingAdd(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        let (r, o) = a.addingReportingOverflow(b)
-        return o ? .max : r
-    }
 }

@@ -96,7 +96,7 @@ public enum AlertRules {
                     let who = o.writers.isEmpty ? "it" : writersText(o.writers)
                     if let deadline = o.deadline, let now {
                         left = max(0, deadline - now)
-                        policyText = "writes to \(who) fail in \(durationText(left!)) (no_space_timeout \(o.timeoutSeconds!) s)"
+                        policyText = "writes to \(who) fail in \(DurationText.short(left!)) (no_space_timeout \(o.timeoutSeconds!) s)"
                     } else if o.timeoutSeconds == 0 {
                         policyText = "writes to \(who) are queued until space comes (no_space_timeout 0)"
                     } else if !o.writers.isEmpty {
@@ -129,7 +129,8 @@ public enum AlertRules {
             if !long.isEmpty {
                 let failed = long.contains { $0.state == .failed }
                 let said = long.prefix(3).map { d in
-                    d.state == .failed ? d.describe(pool: pool) : "\(d.describe(pool: pool)) for \(durationText(now - (d.since ?? now)))"
+                    d.state == .failed
+                        ? d.describe(pool: pool) : "\(d.describe(pool: pool)) for \(DurationText.short(now - (d.since ?? now)))"
                 }
                 out[.devicesStuck] = Condition(
                     severity: failed ? .critical : .warning,
@@ -193,10 +194,10 @@ public enum AlertRules {
             out[.dataFullSoon] = Condition(
                 severity: sev,
                 summary:
-                    "pool \(pool) data space runs out in \(durationText(secs)) at the current rate\(capped) (\(h(c.data.available)) available)",
+                    "pool \(pool) data space runs out in \(DurationText.short(secs)) at the current rate\(capped) (\(h(c.data.available)) available)",
                 description:
-                    "A linear fit of used data space over the last \(durationText(ttf.window.seconds)), against the space available as docker counts it"
-                    + (forecasts.dockerRefusesSeconds.map { "; docker refuses new containers in \(durationText($0))" } ?? "")
+                    "A linear fit of used data space over the last \(DurationText.short(ttf.window.seconds)), against the space available as docker counts it"
+                    + (forecasts.dockerRefusesSeconds.map { "; docker refuses new containers in \(DurationText.short($0))" } ?? "")
                     + (metaFirst ? "; metadata runs out before data" : "") + ".",
                 value: secs)
         }
@@ -205,11 +206,11 @@ public enum AlertRules {
             out[.metadataFullSoon] = Condition(
                 severity: sev,
                 summary:
-                    "pool \(pool) metadata runs out in \(durationText(secs)) at the current rate (\(percent(c.metadata.usedRatio)) used)"
+                    "pool \(pool) metadata runs out in \(DurationText.short(secs)) at the current rate (\(percent(c.metadata.usedRatio)) used)"
                     + (metaFirst ? ", before data" : ""),
                 description: byData
-                    ? "Projected from data's growth over the last \(durationText(ttf.window.seconds)): metadata grows with the data blocks mapped."
-                    : "A linear fit of used metadata space over the last \(durationText(ttf.window.seconds)).",
+                    ? "Projected from data's growth over the last \(DurationText.short(ttf.window.seconds)): metadata grows with the data blocks mapped."
+                    : "A linear fit of used metadata space over the last \(DurationText.short(ttf.window.seconds)).",
                 value: secs)
         }
         return out
@@ -246,6 +247,4 @@ public enum AlertRules {
         if names.count <= 2 { return names.joined(separator: " and ") }
         return names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
-
-    static func durationText(_ seconds: Double) -> String { DurationText.short(seconds) }
 }

@@ -66,12 +66,12 @@ extension PoolSnapshot {
         var ableToFill = 0
         for v in thinVolumes {
             let size = v.size.bytes?.rawValue ?? 0
-            virtual = virtual.addingReportingOverflow(size).overflow ? .max : virtual + size
+            virtual = virtual.saturatingAdding(size)
             if size > (largest?.1 ?? 0) { largest = (v.name, size) }
             let mapped = v.status?.mapped?.bytes?.rawValue ?? 0
             if size > mapped, size - mapped >= freeDataBytes { ableToFill += 1 }
         }
-        let promised = virtual.addingReportingOverflow(inactiveVirtualBytes).overflow ? UInt64.max : virtual + inactiveVirtualBytes
+        let promised = virtual.saturatingAdding(inactiveVirtualBytes)
         return Overcommit(
             activeVirtualBytes: virtual, inactiveVirtualBytes: inactiveVirtualBytes, dataBytes: data,
             ratio: Double(promised) / Double(data), largestVolume: largest?.0, largestVolumeBytes: largest?.1 ?? 0,

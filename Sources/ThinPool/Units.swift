@@ -70,6 +70,23 @@ extension Bytes {
     }
 }
 
+extension UInt64 {
+    /// `self + other`, held at the largest value instead of trapping: sums of sizes and counts
+    /// from outside input (a kernel table, lvs, thin_dump) may say anything.
+    @inlinable
+    public func saturatingAdding(_ other: UInt64) -> UInt64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
+    }
+
+    /// `self * other`, held at the largest value instead of trapping.
+    @inlinable
+    public func saturatingMultiplying(by other: UInt64) -> UInt64 {
+        let (product, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? .max : product
+    }
+}
+
 /// `value * percent / 100` without intermediate overflow (docker computes this in uint64).
 @inlinable
 public func percentOf(_ value: UInt64, _ percent: UInt64) -> UInt64 {

@@ -165,7 +165,8 @@ public enum LVMAutoextendReader {
                 continue
             }
             inactive[pool, default: InactiveThinVolumes()].count += 1
-            inactive[pool, default: InactiveThinVolumes()].virtualBytes &+= size
+            inactive[pool, default: InactiveThinVolumes()].virtualBytes =
+                inactive[pool, default: InactiveThinVolumes()].virtualBytes.saturatingAdding(size)
         }
         // Pools asked about with no inactive thin LV have none (not unknown).
         for p in pools where inactive[p] == nil { inactive[p] = InactiveThinVolumes() }

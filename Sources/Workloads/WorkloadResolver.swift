@@ -85,8 +85,7 @@ public enum WorkloadResolver {
                     let kind = snap.removed ? "removed" : snap.kind.rawValue
                     if let t = tallies.firstIndex(where: { $0.kind == kind && $0.active == isActive }) {
                         tallies[t].count += 1
-                        tallies[t].virtualBytes =
-                            tallies[t].virtualBytes.addingReportingOverflow(bytes).overflow ? .max : tallies[t].virtualBytes + bytes
+                        tallies[t].virtualBytes = tallies[t].virtualBytes.saturatingAdding(bytes)
                     } else {
                         tallies.append(SnapshotTally(kind: kind, active: isActive, count: 1, virtualBytes: bytes))
                     }
@@ -127,8 +126,7 @@ public enum WorkloadResolver {
         func count(_ kind: VolumeOwner.Kind, _ state: DeviceTally.State, _ bytes: UInt64) {
             if let i = tallies.firstIndex(where: { $0.kind == kind && $0.state == state }) {
                 tallies[i].count += 1
-                tallies[i].virtualBytes =
-                    tallies[i].virtualBytes.addingReportingOverflow(bytes).overflow ? .max : tallies[i].virtualBytes + bytes
+                tallies[i].virtualBytes = tallies[i].virtualBytes.saturatingAdding(bytes)
             } else {
                 tallies.append(DeviceTally(kind: kind, state: state, count: 1, virtualBytes: bytes))
             }

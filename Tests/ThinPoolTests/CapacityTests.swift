@@ -119,4 +119,13 @@ import Testing
     func humanSize(bytes: UInt64, text: String) {
         #expect(DockerUnits.humanSize(bytes) == text)
     }
+
+    /// Sums and products of outside figures hold at the largest value instead of trapping.
+    @Test func saturatingArithmetic() {
+        #expect(UInt64(2).saturatingAdding(3) == 5)
+        #expect((UInt64.max - 1).saturatingAdding(5) == .max)
+        #expect(UInt64(1 << 40).saturatingMultiplying(by: 1 << 20) == 1 << 60)
+        #expect(UInt64(1 << 40).saturatingMultiplying(by: 1 << 30) == .max)
+        #expect(BlockRange(start: .max - 1, count: 10).end == .max)
+    }
 }

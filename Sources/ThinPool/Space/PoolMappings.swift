@@ -9,10 +9,7 @@ public struct BlockRange: Hashable, Sendable {
     }
 
     /// start + count, saturated at the largest block number (input may say anything).
-    public var end: UInt64 {
-        let (e, overflow) = start.addingReportingOverflow(count)
-        return overflow ? .max : e
-    }
+    public var end: UInt64 { start.saturatingAdding(count) }
 }
 
 /// What `thin_ls` says about each thin device of a pool's metadata (snapshot): how many data
@@ -154,8 +151,7 @@ public enum Reclaim {
         // Saturating: the extents come from the kernel, but nothing here may trap on them.
         let free = freeExtents.compactMap { e -> BlockRange? in
             let first = e.offset / blockSize + (e.offset % blockSize == 0 ? 0 : 1)
-            let (stop, overflow) = e.offset.addingReportingOverflow(e.length)
-            let end = (overflow ? .max : stop) / blockSize
+            let end = e.offset.saturatingAdding(e.length) / blockSize
             return end > first ? BlockRange(start: first, count: end - first) : nil
         }.sorted { $0.start < $1.start }
         var total: UInt64 = 0
@@ -164,10 +160,9 @@ public enum Reclaim {
         while i < free.count, j < mapped.count {
             let lo = max(free[i].start, mapped[j].start)
             let hi = min(free[i].end, mapped[j].end)
-            if hi > lo { total = total.addingReportingOverflow(hi - lo).overflow ? .max : total + (hi - lo) }
+            if hi > lo { total = total.saturatingAdding(hi - lo) }
             if free[i].end < mapped[j].end { i += 1 } else { j += 1 }
         }
-        let (bytes, overflow) = total.multipliedReportingOverflow(by: blockSize)
-        return overflow ? .max : bytes
+        return total.saturatingMultiplying(by: blockSize)
     }
 }
