@@ -43,13 +43,9 @@ $(grep -A30 -m1 -E "ERROR: |Fatal error" "$OUT/$t.log" | head -40 | sed 's/^/   
   printf '%s\n' "$verdict" > "$OUT/$t.verdict"
   printf '%s\n' "$verdict"
 }
-jobs_max=${FUZZ_JOBS:-$(nproc)}
 for t in "${targets[@]}"; do rm -f "$OUT/$t.verdict"; done
-for t in "${targets[@]}"; do
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n || true; done
-  fuzz_one "$t" &
-done
-wait
+. "$ROOT/scripts/lanes.sh"
+run_lanes "${FUZZ_JOBS:-$(nproc)}" fuzz_one "${targets[@]}"
 failed=()
 for t in "${targets[@]}"; do
   # No verdict (the lane itself died) is a failure too.

@@ -63,11 +63,8 @@ t0=$(date +%s)
 for s in "${scenarios[@]}"; do
   rm -f "$OUT/$(basename "$s" .sh).verdict"
 done
-for s in "${scenarios[@]}"; do
-  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
-  run_one "$s" &
-done
-wait
+. "$ROOT/scripts/lanes.sh"
+run_lanes "$JOBS" run_one "${scenarios[@]}"
 failed=()
 for s in "${scenarios[@]}"; do
   name=$(basename "$s" .sh)
