@@ -183,7 +183,7 @@ public enum PoolMetrics {
     static let noSpaceDeadline = MetricDescriptor(
         "thinpool_queued_writes_fail_timestamp_seconds", .gauge,
         help:
-            "When the kernel fails the writes queued on a pool out of data space (no_space_timeout after it ran out), unix time; absent when not out of space, or no_space_timeout is 0.",
+            "The earliest moment the kernel fails the writes queued on a pool out of data space (no_space_timeout after it ran out; its timer fires up to one timer-wheel granule later, 2 s for 20 s at HZ 250), unix time; absent when not out of space, or no_space_timeout is 0.",
         labels: pool)
     static let blockedWriters = MetricDescriptor(
         "thinpool_thin_blocked_writers", .gauge,
