@@ -52,9 +52,9 @@ public final class PoolReader: Sendable {
         /// thin volumes made the inline optional a third of the cache's 9 MB).
         var pool: PoolTable? {
             get { poolBox?.value }
-            set { poolBox = newValue.map(PoolTableBox.init) }
+            set { poolBox = newValue.map(Indirect.init) }
         }
-        private var poolBox: PoolTableBox?
+        private var poolBox: Indirect<PoolTable>?
 
         init(generation: UInt64, number: DeviceNumber?, eventNumber: UInt32, info: DeviceInfo, targets: [Target]) {
             self.generation = generation
@@ -63,11 +63,6 @@ public final class PoolReader: Sendable {
             self.info = info
             self.targets = targets
         }
-    }
-
-    private final class PoolTableBox: Sendable {
-        let value: PoolTable
-        init(_ value: PoolTable) { self.value = value }
     }
 
     private struct PoolTable: Sendable {
@@ -182,19 +177,26 @@ public final class PoolReader: Sendable {
                 logger.warning("cannot read device", metadata: ["device": "\(entry.name)", "error": "\(error)"])
             }
         }
-        let assembly = PoolAssembler.assemble(readings)
         var snapshots: [PoolSnapshot] = []
         var failed: [(String, PoolError)] = []
-        for (name, result) in assembly.pools {
-            switch result {
-            case .success(var snapshot):
-                let files = backingFiles(snapshot.table, cached: fresh[name]?.pool)
-                fresh[name]?.pool = files
-                attachBacking(&snapshot, files)
-                snapshots.append(snapshot)
-            case .failure(let e):
-                failed.append((name, e))
+        let unattributed: [String]
+        do {
+            // The readings and the assembly end here: the annotator's writes to the volumes
+            // then find their arrays unshared instead of copying 10,000 of them.
+            let assembly = PoolAssembler.assemble(readings)
+            readings = []
+            for (name, result) in assembly.pools {
+                switch result {
+                case .success(var snapshot):
+                    let files = backingFiles(snapshot.table, cached: fresh[name]?.pool)
+                    fresh[name]?.pool = files
+                    attachBacking(&snapshot, files)
+                    snapshots.append(snapshot)
+                case .failure(let e):
+                    failed.append((name, e))
+                }
             }
+            unattributed = assembly.unattributedThinVolumes
         }
         annotator?.annotate(&snapshots)
         markStuck(&snapshots)
@@ -212,7 +214,7 @@ public final class PoolReader: Sendable {
         if cacheTables { state.withLock { $0.tables = fresh } }
         return PoolReport(
             pools: pools, deviceCount: entries.count,
-            unattributedThinVolumes: assembly.unattributedThinVolumes, deviceErrors: deviceErrors,
+            unattributedThinVolumes: unattributed, deviceErrors: deviceErrors,
             versions: client.versions())
     }
 

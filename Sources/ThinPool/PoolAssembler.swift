@@ -82,8 +82,9 @@ public enum PoolAssembler {
 
         var pools: [(name: String, result: Result<PoolSnapshot, PoolError>)] = []
         for d in devices where d.table.contains(where: { $0.type == "thin-pool" }) {
-            let volumes = (volumesByPool[poolKey(name: d.info.name, number: d.info.number)] ?? [])
-                .sorted { $0.name < $1.name }
+            // Taken out of the dictionary and sorted in place: no second copy of 10,000 volumes.
+            var volumes = volumesByPool.removeValue(forKey: poolKey(name: d.info.name, number: d.info.number)) ?? []
+            volumes.sort { $0.name < $1.name }
             pools.append(
                 (
                     d.info.name,

@@ -108,3 +108,35 @@ import Testing
         #expect(!pool.table.has(.errorIfNoSpace))
     }
 }
+
+/// A volume's owner and space findings are kept out of line (an array of 10,000 volumes is
+/// copied whole by a sort): still plain values -- compared and hashed by content, changed in
+/// place through optional chaining, one copy's change never seen by another.
+@Suite struct ThinVolumeValueTests {
+    func volume() -> ThinVolume {
+        ThinVolume(name: "v", uuid: nil, number: nil, size: Sectors(8), table: nil, status: nil)
+    }
+
+    @Test func ownerAndSpaceAreValues() {
+        var a = volume()
+        var b = volume()
+        a.owner = VolumeOwner(kind: .dockerContainer, containerName: "db")
+        b.owner = VolumeOwner(kind: .dockerContainer, containerName: "db")
+        #expect(a == b)
+        #expect(a.hashValue == b.hashValue)
+        let copy = a
+        a.owner?.containerName = "web"
+        #expect(a.owner?.containerName == "web")
+        #expect(copy.owner?.containerName == "db", "the copy keeps its own owner")
+        #expect(a != b)
+        a.space = VolumeSpace(exclusiveBytes: 4096)
+        #expect(a.space?.exclusiveBytes == 4096)
+        a.space?.sharedBytes = 8192
+        #expect(a.space == VolumeSpace(exclusiveBytes: 4096, sharedBytes: 8192))
+        a.owner = nil
+        a.space = nil
+        #expect(a.owner == nil && a.space == nil)
+        b.owner = nil
+        #expect(a == b)
+    }
+}
