@@ -14,12 +14,9 @@ import Metrics
 import PoolReader
 import ServiceLifecycle
 import SpaceScan
+import SystemIO
 import ThinPool
 import Workloads
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// `thinpool-exporter serve` (the default command): serves the pools to Prometheus over HTTP
 /// and, with a configuration file, alerts receivers.
@@ -117,11 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Two malloc arenas, not one per answering thread: with 16 threads answering scrapes of
         // a 10,000-volume host, glibc's per-thread arenas held on to memory freed between
         // collections (RSS 91 MB, 124 MB at its peak, in the VM benchmark).
-        // (mallopt is not in Swift's Glibc module: looked up as libc exports it; -8 is
-        // M_ARENA_MAX.)
-        if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            _ = unsafeBitCast(f, to: (@convention(c) (Int32, Int32) -> Int32).self)(-8, 2)
-        }
+        Heap.limitArenas(2)
         let logger = log.logger("thinpool")
         var webConfig = WebConfig()
         if let webConfigFile {
@@ -152,7 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger, annotator: Annotators([workloads.sources(fixtures: source.fixtures, logger: logger), spaceSlot]),
             percent: { pool, owner in
                 flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent } ?? PoolReader.dockerMinFreeSpace(pool, owner)
-            }, countdown: true)
+            }, longLived: true)
         do {
             let report = try reader.read()
             logger.info(

@@ -49,19 +49,20 @@ struct SourceOptions: ParsableArguments {
 
     /// A reader; `percent` gives a pool's dm.min_free_space (by default the flag's value, else
     /// docker's for its pool, else 10).
-    /// `countdown`: keep the out-of-space countdown (a long-lived reader: its first sight of a
-    /// pool out of space is when the kernel's timer started, give or take its wake-up).
+    /// `longLived` (the agent): keep the out-of-space countdown (its first sight of a pool out
+    /// of space is when the kernel's timer started, give or take its wake-up) and since when
+    /// devices are stuck, and give the memory a large collection freed back to the kernel.
     func reader(
         logger: Logger, annotator: (any PoolAnnotator)? = nil,
-        percent: (@Sendable (String, PoolOwner?) -> UInt64)? = nil, countdown: Bool = false
+        percent: (@Sendable (String, PoolOwner?) -> UInt64)? = nil, longLived: Bool = false
     ) throws -> PoolReader {
         let flag = minFreeSpace == nil ? nil : try minFreeSpacePercent()
         return PoolReader(
             client: client(logger: logger),
             backing: fixtures == nil ? SysfsLoopBacking() : NoLoopBacking(),
             logger: logger, minFreeSpacePercent: percent ?? { pool, owner in flag ?? PoolReader.dockerMinFreeSpace(pool, owner) },
-            annotator: annotator, outOfSpaceProbe: fixtures == nil && countdown ? SysfsOutOfSpaceProbe() : nil,
-            keepsHistory: countdown)
+            annotator: annotator, outOfSpaceProbe: fixtures == nil && longLived ? SysfsOutOfSpaceProbe() : nil,
+            keepsHistory: longLived, releaseMemory: longLived ? Heap.releaseFreePages : nil)
     }
 }
 

@@ -39,6 +39,10 @@ public final class PoolReader: Sendable {
     /// A long-lived reader (the agent) says since when a device is stuck; a one-off reading
     /// cannot.
     public let keepsHistory: Bool
+    /// Called after a full read of many devices (``releaseAfterDevices``), once what it
+    /// allocated on the way is freed: a long-lived reader (the agent) gives that memory back to
+    /// the kernel (``Heap/releaseFreePages()``).
+    public let releaseMemory: (@Sendable () -> Void)?
 
     private struct CachedTable: Sendable {
         /// The table generation before it was read.
@@ -94,9 +98,11 @@ public final class PoolReader: Sendable {
         logger: Logger = Logger(label: "thinpool.reader"),
         minFreeSpacePercent: @escaping @Sendable (String, PoolOwner?) -> UInt64 = PoolReader.dockerMinFreeSpace,
         annotator: (any PoolAnnotator)? = nil, cacheTables: Bool = true, outOfSpaceProbe: (any OutOfSpaceProbe)? = nil,
-        now: @escaping @Sendable () -> Double = PoolReader.wallClock, keepsHistory: Bool = false
+        now: @escaping @Sendable () -> Double = PoolReader.wallClock, keepsHistory: Bool = false,
+        releaseMemory: (@Sendable () -> Void)? = nil
     ) {
         self.keepsHistory = keepsHistory
+        self.releaseMemory = releaseMemory
         self.outOfSpaceProbe = outOfSpaceProbe
         self.now = now
         self.annotator = annotator
@@ -128,8 +134,19 @@ public final class PoolReader: Sendable {
     /// whole cannot be read (not available, not permitted, a malformed fixture); one pool's
     /// failure is reported in its ``PoolReading``.
     public func read() throws(DeviceMapperError) -> PoolReport {
-        try fullReads.run { Result { () throws(DeviceMapperError) -> PoolReport in try readAll() } }.get()
+        try fullReads.run {
+            let result = Result { () throws(DeviceMapperError) -> PoolReport in try readAll() }
+            if let releaseMemory, case .success(let report) = result, report.deviceCount >= Self.releaseAfterDevices {
+                releaseMemory()
+            }
+            return result
+        }.get()
     }
+
+    /// A full read of this many devices or more leaves enough freed memory behind (a few MB per
+    /// thousand thin volumes) to give back to the kernel at once; a smaller one is not worth
+    /// the walk over the heap.
+    public static let releaseAfterDevices = 1000
 
     /// One full read, uncoalesced: only ``read()`` calls it.
     private func readAll() throws(DeviceMapperError) -> PoolReport {

@@ -122,6 +122,31 @@ import ThinPool
         #expect(throws: DeviceMapperError.self) { try reader.read(pool: "nope") }
     }
 
+    /// A long-lived reader gives back what a full read of a large host freed (the 10,000-volume
+    /// collection's garbage would otherwise stay in the process's RSS); a small host's read,
+    /// a one-pool read and a reader without the hook do not.
+    @Test func memoryIsReleasedAfterLargeFullReadsOnly() throws {
+        let releases = Locked(0)
+        let small = PoolReader(client: host(), backing: NoLoopBacking(), releaseMemory: { releases.withLock { $0 += 1 } })
+        _ = try small.read()
+        _ = try small.read(pool: "pool")
+        #expect(releases.withLock { $0 } == 0)
+
+        let dm = host()
+        for i in 0..<(PoolReader.releaseAfterDevices - 4) {
+            dm.add("thin\(i)", minor: UInt32(10 + i), table: "0 4096 thin 254:0 \(i + 2)", status: "0 4096 thin 0 -")
+        }
+        let big = PoolReader(client: dm, backing: NoLoopBacking(), releaseMemory: { releases.withLock { $0 += 1 } })
+        let report = try big.read()
+        #expect(report.deviceCount == PoolReader.releaseAfterDevices)
+        #expect(report.pools.first { $0.name == "pool" }?.snapshot?.thinVolumes.count == PoolReader.releaseAfterDevices - 3)
+        #expect(releases.withLock { $0 } == 1)
+        _ = try big.read(pool: "pool")
+        #expect(releases.withLock { $0 } == 1, "a one-pool read allocates next to nothing")
+        _ = try big.read()
+        #expect(releases.withLock { $0 } == 2)
+    }
+
     @Test func minFreeSpacePerPool() throws {
         let report = try PoolReader(
             client: host(), backing: NoLoopBacking(),
