@@ -66,6 +66,58 @@ private func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPoint
     return true
 }
 
+/// The words of a line read in place, for the parsers' fast paths (no allocation): a word is
+/// a range of the buffer; separators and numbers as ``Fields`` has them (decimal digits only,
+/// at most 64 bits).
+struct ByteScanner {
+    let b: UnsafeBufferPointer<UInt8>
+    var i = 0
+
+    init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
+
+    /// The next word; nil at the end of the line.
+    mutating func word() -> Range<Int>? {
+        while i < b.count, Fields.isSpace(b[i]) { i += 1 }
+        guard i < b.count else { return nil }
+        let start = i
+        while i < b.count, !Fields.isSpace(b[i]) { i += 1 }
+        return start..<i
+    }
+
+    func number(_ r: Range<Int>) -> UInt64? {
+        guard !r.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for k in r {
+            let c = b[k]
+            guard c >= 48, c <= 57 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(c &- 48))
+            guard !o1, !o2 else { return nil }
+            value = a
+        }
+        return value
+    }
+
+    mutating func number() -> UInt64? { word().flatMap { number($0) } }
+
+    /// `used/total` as ``Fields/ratio(_:)`` accepts it: used <= total, total > 0.
+    mutating func ratio() -> (used: UInt64, total: UInt64)? {
+        guard let r = word(), let slash = r.first(where: { b[$0] == 47 }),
+            let used = number(r.lowerBound..<slash), let total = number((slash + 1)..<r.upperBound),
+            total > 0, used <= total
+        else { return nil }
+        return (used, total)
+    }
+
+    func equals(_ r: Range<Int>, _ literal: StaticString) -> Bool {
+        guard r.count == literal.utf8CodeUnitCount else { return false }
+        return literal.withUTF8Buffer { l in
+            for k in 0..<l.count where b[r.lowerBound + k] != l[k] { return false }
+            return true
+        }
+    }
+}
+
 /// The words of a target's parameter string with their 1-based positions, for parsers that
 /// report exactly which field is wrong. Works on bytes: it runs on every status read.
 struct Fields {

@@ -74,6 +74,84 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses the parameters of a thin-pool status line (everything after `thin-pool`).
     public init(parsing params: String) throws(ParseError) {
+        // Every status read goes through here (the alert path's one-pool re-read, each pool of
+        // a collection): a well-formed line is read in place, without allocating; anything
+        // else is read field by field, which names what is wrong.
+        if let fast = params.utf8.withContiguousStorageIfAvailable({ Self.fast($0) }), let fast {
+            self = fast
+            return
+        }
+        self = try Self(fieldByField: params)
+    }
+
+    /// A well-formed status line of the working form (any of its older kernels' shorter
+    /// forms too), read in place; nil for anything else -- `Fail`, `Error`, or a line the
+    /// field-by-field parser must read to report. Equal to that parser's result whenever it is
+    /// not nil (the pool-status fuzz target checks it).
+    public static func fast(_ b: UnsafeBufferPointer<UInt8>) -> ThinPoolStatus? {
+        var scan = ByteScanner(b)
+        guard let transactionId = scan.number(),
+            let meta = scan.ratio(),
+            let data = scan.ratio(),
+            let root = scan.word()
+        else { return nil }
+        let held: UInt64?
+        if scan.equals(root, "-") {
+            held = nil
+        } else {
+            guard let n = scan.number(root) else { return nil }
+            held = n
+        }
+        var w = Working(
+            transactionId: transactionId,
+            usedMetadata: MetadataBlocks(meta.used), totalMetadata: MetadataBlocks(meta.total),
+            usedData: DataBlocks(data.used), totalData: DataBlocks(data.total),
+            heldMetadataRoot: held)
+        guard let mode = scan.word() else { return .working(w) }
+        if scan.equals(mode, "rw") {
+            w.mode = .readWrite
+        } else if scan.equals(mode, "ro") {
+            w.mode = .readOnly
+        } else if scan.equals(mode, "out_of_data_space") {
+            w.mode = .outOfDataSpace
+        } else {
+            return nil
+        }
+        guard let discard = scan.word() else { return .working(w) }
+        if scan.equals(discard, "discard_passdown") {
+            w.discard = .passdown
+        } else if scan.equals(discard, "no_discard_passdown") {
+            w.discard = .noPassdown
+        } else if scan.equals(discard, "ignore_discard") {
+            w.discard = .ignore
+        } else {
+            return nil
+        }
+        guard let policy = scan.word() else { return .working(w) }
+        if scan.equals(policy, "queue_if_no_space") {
+            w.noSpacePolicy = .queue
+        } else if scan.equals(policy, "error_if_no_space") {
+            w.noSpacePolicy = .error
+        } else {
+            return nil
+        }
+        guard let check = scan.word() else { return .working(w) }
+        if scan.equals(check, "needs_check") {
+            w.needsCheck = true
+        } else if scan.equals(check, "-") {
+            w.needsCheck = false
+        } else {
+            return nil
+        }
+        guard let low = scan.word() else { return .working(w) }
+        guard let n = scan.number(low), scan.word() == nil else { return nil }
+        w.metadataLowWatermark = MetadataBlocks(n)
+        return .working(w)
+    }
+
+    /// The field-by-field parser: reads every form and names the field, position and text of
+    /// what is wrong.
+    public init(fieldByField params: String) throws(ParseError) {
         var f = Fields(params, line: "thin-pool status")
         if f.words.count == 1, f.words[0].isWord("Fail") {
             self = .fail
@@ -162,6 +240,28 @@ public enum ThinStatus: Hashable, Sendable, CustomStringConvertible {
     case error
 
     public init(parsing params: String) throws(ParseError) {
+        // Read for every thin volume of every collection: `<mapped> <highest|->` in place,
+        // anything else field by field (as ThinPoolStatus).
+        if let fast = params.utf8.withContiguousStorageIfAvailable({ Self.fast($0) }), let fast {
+            self = fast
+            return
+        }
+        self = try Self(fieldByField: params)
+    }
+
+    /// `<mapped> <highest|->` read in place; nil for anything else (`-`, `Fail`, `Error`, or
+    /// a line the field-by-field parser must read to report). Equal to that parser's result
+    /// whenever it is not nil (the thin-status fuzz target checks it).
+    public static func fast(_ b: UnsafeBufferPointer<UInt8>) -> ThinStatus? {
+        var scan = ByteScanner(b)
+        guard let mapped = scan.number(), let highest = scan.word(), scan.word() == nil else { return nil }
+        if scan.equals(highest, "-") { return .active(mapped: Sectors(mapped), highestMapped: nil) }
+        guard let h = scan.number(highest) else { return nil }
+        return .active(mapped: Sectors(mapped), highestMapped: Sectors(h))
+    }
+
+    /// The field-by-field parser: reads every form and names what is wrong.
+    public init(fieldByField params: String) throws(ParseError) {
         var f = Fields(params, line: "thin status")
         if f.words.count == 1 {
             if f.words[0].isWord("Fail") {

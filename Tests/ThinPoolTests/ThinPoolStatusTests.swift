@@ -161,3 +161,45 @@ import Testing
         #expect(throws: ParseError.self) { try ThinStatus(parsing: line) }
     }
 }
+
+/// The in-place readers (every status read goes through them) against the field-by-field
+/// parsers: the same value for every line they read, and they read every well-formed form;
+/// what they leave (nil) is what the full parser must report or handles itself.
+@Suite struct FastStatusParseTests {
+    static let poolLines = [
+        "0 10/1024 2/512 - rw discard_passdown queue_if_no_space - 256",
+        "7 500/1024 100/512 88 ro ignore_discard error_if_no_space needs_check 256",
+        "3 12/2048 8192/8192 - out_of_data_space no_discard_passdown queue_if_no_space - 1024 ",
+        "1 2/4 3/8 -", "1 2/4 3/8 - rw", "1 2/4 3/8 - rw discard_passdown",
+        "1 2/4 3/8 - rw discard_passdown error_if_no_space", "1 2/4 3/8 - rw discard_passdown error_if_no_space -",
+        "18446744073709551615 1/1 0/18446744073709551615 18446744073709551615",
+        // What only the full parser reads or rejects:
+        "Fail", "Error", "", " ", "1 2/4 3/8", "1 5/4 3/8 -", "1 2/0 0/8 -", "1 2/4/4 3/8 -", "x 2/4 3/8 -",
+        "18446744073709551616 2/4 3/8 -", "1 2/4 3/8 - rx", "1 2/4 3/8 - rw discard", "1 2/4 3/8 - rw discard_passdown queue",
+        "1 2/4 3/8 - rw discard_passdown queue_if_no_space maybe", "1 2/4 3/8 - rw discard_passdown queue_if_no_space - 1 2",
+        "1 2/4 3/8 - rw discard_passdown queue_if_no_space - -1", "1 +2/4 3/8 -", "1\t2/4\n3/8\r-",
+    ]
+
+    @Test(arguments: poolLines) func poolStatusAgrees(line: String) {
+        let fast = Array(line.utf8).withUnsafeBufferPointer { ThinPoolStatus.fast($0) }
+        let full = try? ThinPoolStatus(fieldByField: line)
+        if let fast { #expect(fast == full) }
+        if full != nil, ![ThinPoolStatus.fail, .error].contains(full!) {
+            #expect(fast != nil, "a well-formed line is read in place")
+        }
+        #expect((try? ThinPoolStatus(parsing: line)) == full)
+    }
+
+    static let thinLines = [
+        "128 127", "0 -", "18446744073709551615 0", " 8 7 ", "-", "Fail", "Error", "", "1", "1 2 3", "x 1", "1 -1",
+        "18446744073709551616 1",
+    ]
+
+    @Test(arguments: thinLines) func thinStatusAgrees(line: String) {
+        let fast = Array(line.utf8).withUnsafeBufferPointer { ThinStatus.fast($0) }
+        let full = try? ThinStatus(fieldByField: line)
+        if let fast { #expect(fast == full) }
+        if case .active? = full { #expect(fast != nil, "a well-formed line is read in place") }
+        #expect((try? ThinStatus(parsing: line)) == full)
+    }
+}

@@ -19,7 +19,10 @@ import Workloads
 /// round-trip, or the input is reported as a logic error.
 let targets: [String: @Sendable ([UInt8]) -> Void] = [
     "pool-status": { b in
-        guard let s = try? ThinPoolStatus(parsing: text(b)) else { return }
+        let t = text(b)
+        // The in-place reader says what the field-by-field one says, or leaves the line to it.
+        agrees(Array(t.utf8).withUnsafeBufferPointer { ThinPoolStatus.fast($0) }, try? ThinPoolStatus(fieldByField: t), b)
+        guard let s = try? ThinPoolStatus(parsing: t) else { return }
         roundTrip(s, try? ThinPoolStatus(parsing: s.description), b)
     },
     "pool-table": { b in
@@ -27,7 +30,9 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
         roundTrip(t, try? ThinPoolTable(parsing: t.description), b)
     },
     "thin-status": { b in
-        guard let s = try? ThinStatus(parsing: text(b)) else { return }
+        let t = text(b)
+        agrees(Array(t.utf8).withUnsafeBufferPointer { ThinStatus.fast($0) }, try? ThinStatus(fieldByField: t), b)
+        guard let s = try? ThinStatus(parsing: t) else { return }
         roundTrip(s, try? ThinStatus(parsing: s.description), b)
     },
     "thin-table": { b in
@@ -84,6 +89,14 @@ func walk(_ bucket: BoltBucket, depth: Int) throws -> Int {
 }
 
 func text(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
+
+/// A fast path's answer, when it gives one, is the full parser's.
+func agrees<T: Equatable>(_ fast: T?, _ full: T?, _ input: [UInt8]) {
+    guard let fast else { return }
+    guard fast == full else {
+        fatalError("the fast path read \(fast), the full parser \(full.map { "\($0)" } ?? "an error"), from \(Array(input))")
+    }
+}
 
 func roundTrip<T: Equatable>(_ parsed: T, _ again: T?, _ input: [UInt8]) {
     guard again == parsed else {
