@@ -1,5 +1,6 @@
 import Locking
 import Logging
+import Synchronization
 import ThinPool
 
 #if canImport(Glibc)
@@ -29,6 +30,9 @@ public final class PoolReader: Sendable {
     public let minFreeSpacePercent: @Sendable (String, PoolOwner?) -> UInt64
     /// Names pools and thin volumes by what uses them; runs before capacity is computed.
     public let annotator: (any PoolAnnotator)?
+    /// The annotator's one-pool call, captured once (calling through the optional existential
+    /// copied it three times per re-read).
+    private let annotateOne: (@Sendable (inout PoolSnapshot) -> Void)?
     /// Reuse tables while event numbers stand still (off only to measure what that saves).
     public let cacheTables: Bool
     /// The out-of-space countdown's sources (no_space_timeout, each volume's writes in flight);
@@ -47,6 +51,9 @@ public final class PoolReader: Sendable {
     private struct CachedTable: Sendable {
         /// The table generation before it was read.
         var generation: UInt64
+        /// This reading of the table, among all the reader made (a pool's re-read template
+        /// holds the one it was assembled with).
+        var serial: UInt64 = 0
         var number: DeviceNumber?
         var eventNumber: UInt32
         var info: DeviceInfo
@@ -86,12 +93,45 @@ public final class PoolReader: Sendable {
         /// state; and each pool's thin volumes' at the last full read (a pool re-read alone
         /// keeps them).
         var stuckSince: [String: [StuckDevice.State: Double]] = [:]
+        /// Only pools with a stuck thin volume (usually none).
         var stuckVolumes: [String: [StuckDevice]] = [:]
+        /// Pools re-read alone, as assembled from their cached table (few: searched in order).
+        var alone: [AloneTemplate] = []
+    }
+
+    /// A pool as a one-pool re-read assembled it from a cached table, before annotation: the
+    /// next re-read whose status agrees with that table (device, event number, target) takes it
+    /// and sets only what a STATUS says, instead of assembling the pool again.
+    private final class AloneTemplate: Sendable {
+        let name: String
+        let tableSerial: UInt64
+        let eventNumber: UInt32
+        let number: DeviceNumber?
+        let uuid: String?
+        let start: UInt64
+        let length: UInt64
+        /// A reading of the assembled snapshot (nothing else set yet).
+        let reading: PoolReading
+        let files: PoolTable
+
+        init(tableSerial: UInt64, eventNumber: UInt32, start: UInt64, length: UInt64, snapshot: PoolSnapshot, files: PoolTable) {
+            self.name = snapshot.name
+            self.number = snapshot.number
+            self.uuid = snapshot.uuid
+            self.reading = PoolReading(name: snapshot.name, snapshot: snapshot, capacity: nil, error: nil, minFreeSpacePercent: 0)
+            self.tableSerial = tableSerial
+            self.eventNumber = eventNumber
+            self.start = start
+            self.length = length
+            self.files = files
+        }
     }
 
     /// Full reads, one at a time, shared by the callers that arrived while the one before ran.
     private let fullReads = Coalescer<Result<PoolReport, DeviceMapperError>>()
     private let state = Locked(State())
+    /// Tables read so far (each reading's ``CachedTable/serial``).
+    private let tableReads = Atomic<UInt64>(0)
 
     public init(
         client: any DeviceMapperClient, backing: any LoopBackingProbe = SysfsLoopBacking(),
@@ -106,6 +146,11 @@ public final class PoolReader: Sendable {
         self.outOfSpaceProbe = outOfSpaceProbe
         self.now = now
         self.annotator = annotator
+        if let annotator {
+            self.annotateOne = { (snapshot: inout PoolSnapshot) in annotator.annotate(pool: &snapshot) }
+        } else {
+            self.annotateOne = nil
+        }
         self.cacheTables = cacheTables
         self.client = client
         self.backing = backing
@@ -223,12 +268,21 @@ public final class PoolReader: Sendable {
                 s.volumes = Dictionary(snapshots.map { ($0.name, $0.thinVolumes) }, uniquingKeysWith: { a, _ in a })
                 s.outOfSpaceSince = s.outOfSpaceSince.filter { name, _ in snapshots.contains { $0.name == name } }
             }
-            for i in snapshots.indices { markOutOfSpace(&snapshots[i], volumes: snapshots[i].thinVolumes) }
+            for i in snapshots.indices {
+                let volumes = snapshots[i].thinVolumes
+                markOutOfSpace(&snapshots[i]) { volumes }
+            }
         }
         var pools = snapshots.map { PoolReading(snapshot: $0, minFreeSpacePercent: minFreeSpacePercent($0.name, $0.owner)) }
         pools += failed.map { PoolReading(name: $0.0, error: $0.1, minFreeSpacePercent: minFreeSpacePercent($0.0, nil)) }
         pools.sort { $0.name < $1.name }
-        if cacheTables { state.withLock { $0.tables = fresh } }
+        if cacheTables {
+            state.withLock { s in
+                s.tables = fresh
+                // A pool whose table was read again (or that is gone) is assembled again.
+                s.alone.removeAll { fresh[$0.name]?.serial != $0.tableSerial }
+            }
+        }
         return PoolReport(
             pools: pools, deviceCount: entries.count,
             unattributedThinVolumes: unattributed, deviceErrors: deviceErrors,
@@ -247,6 +301,7 @@ public final class PoolReader: Sendable {
     /// status disagrees with its table, is a reading with that error.
     public func read(pool name: String, freshTable: Bool = false) throws(DeviceMapperError) -> PoolReading {
         let status = try client.status(name)
+        if cacheTables, !freshTable, let reading = reread(name, status) { return reading }
         var table: CachedTable
         if cacheTables, !freshTable, let cached = state.withLock({ $0.tables[name] }),
             cached.eventNumber == status.info.eventNumber, cached.number == status.info.number,
@@ -266,15 +321,59 @@ public final class PoolReader: Sendable {
         case .failure(let e):
             return PoolReading(name: name, error: e, minFreeSpacePercent: minFreeSpacePercent(name, nil))
         case .success(var snapshot):
-            attachBacking(&snapshot, table.pool ?? backingFiles(snapshot.table, cached: nil))
-            annotator?.annotate(pool: &snapshot)
-            markStuck(pool: &snapshot)
-            if outOfSpaceProbe != nil {
-                // The pool's thin volumes as the last full read found them.
-                markOutOfSpace(&snapshot, volumes: state.withLock { $0.volumes[name] ?? [] })
+            let files = table.pool ?? backingFiles(snapshot.table, cached: nil)
+            attachBacking(&snapshot, files)
+            if cacheTables, let event = status.info.eventNumber, event == table.eventNumber, status.targets.count == 1 {
+                let template = AloneTemplate(
+                    tableSerial: table.serial, eventNumber: event, start: status.targets[0].start,
+                    length: status.targets[0].length, snapshot: snapshot, files: files)
+                state.withLock { s in
+                    s.alone.removeAll { $0.name == name }
+                    s.alone.append(template)
+                }
             }
-            return PoolReading(snapshot: snapshot, minFreeSpacePercent: minFreeSpacePercent(name, snapshot.owner))
+            var reading = PoolReading(name: name, snapshot: snapshot, capacity: nil, error: nil, minFreeSpacePercent: 0)
+            finish(&reading, files: files)
+            return reading
         }
+    }
+
+    /// The re-read of a pool whose status agrees with the table its template was assembled
+    /// from: the template with this status, or nil when it does not apply (no template, another
+    /// table, a status line only the field-by-field parser reads -- the caller then assembles
+    /// the pool, which checks and words everything).
+    private func reread(_ name: String, _ status: DeviceTargets) -> PoolReading? {
+        guard status.targets.count == 1, let event = status.info.eventNumber,
+            let template = state.withLock({ s in s.alone.first { $0.name == name } })
+        else { return nil }
+        let targets = status.targets
+        guard template.eventNumber == event, template.number == status.info.number,
+            template.start == targets[0].start, template.length == targets[0].length, targets[0].type == "thin-pool",
+            template.uuid == status.info.uuid,
+            let parsed = targets[0].params.utf8.withContiguousStorageIfAvailable(ThinPoolStatus.fast) ?? nil
+        else { return nil }
+        // Changed in place: a snapshot is hundreds of bytes and a dozen references, each copy
+        // of it a measurable part of this path.
+        var reading = template.reading
+        // What pool(alone:) takes from a STATUS; the rest is the table's and equal.
+        reading.snapshot!.status = parsed
+        reading.snapshot!.suspended = status.info.suspended
+        reading.snapshot!.inactiveTable = status.info.inactiveTable
+        reading.snapshot!.deferredRemove = status.info.deferredRemove
+        finish(&reading, files: template.files)
+        return reading
+    }
+
+    /// A one-pool re-read's assembled snapshot made a reading: loop files measured, annotated,
+    /// stuck states and countdown as kept, capacity computed.
+    private func finish(_ reading: inout PoolReading, files: PoolTable) {
+        let name = reading.name
+        measureBacking(&reading.snapshot!, files)
+        annotateOne?(&reading.snapshot!)
+        markStuck(pool: &reading.snapshot!)
+        // The pool's thin volumes as the last full read found them.
+        markOutOfSpace(&reading.snapshot!) { state.withLock { $0.volumes[name] ?? [] } }
+        reading.computeCapacity(minFreeSpacePercent: minFreeSpacePercent(name, reading.snapshot!.owner))
     }
 
     // MARK: - Stuck devices
@@ -291,7 +390,8 @@ public final class PoolReader: Sendable {
                     since[device, default: [:]][st] = first
                     return StuckDevice(device: device, state: st, since: keepsHistory ? first : nil)
                 }
-                s.stuckVolumes[snapshots[i].name] = snapshots[i].stuck.filter { $0.device != snapshots[i].name }
+                let volumes = snapshots[i].stuck.filter { $0.device != snapshots[i].name }
+                if !volumes.isEmpty { s.stuckVolumes[snapshots[i].name] = volumes }
             }
             s.stuckSince = since
         }
@@ -299,13 +399,13 @@ public final class PoolReader: Sendable {
 
     /// A pool re-read alone: its own states now, its thin volumes' as the last full read found.
     private func markStuck(pool snapshot: inout PoolSnapshot) {
-        let t = now()
         let name = snapshot.name
         let own = snapshot.stuckStates
         snapshot.stuck = state.withLock { s in
-            let volumes = s.stuckVolumes[name] ?? []
             // The common case, nothing stuck: no bookkeeping.
-            if own.isEmpty && volumes.isEmpty && s.stuckSince.isEmpty { return [] }
+            if own.isEmpty && s.stuckVolumes.isEmpty && s.stuckSince.isEmpty { return [] }
+            let t = now()
+            let volumes = s.stuckVolumes[name] ?? []
             var mine: [StuckDevice] = []
             var since: [StuckDevice.State: Double] = [:]
             for (device, st) in own {
@@ -323,16 +423,16 @@ public final class PoolReader: Sendable {
     /// The countdown of a pool out of data space that queues writes: since when (kept across
     /// readings), the kernel's timeout, and which of `volumes` have writes in flight. Clears it
     /// for a pool that is not (any more).
-    private func markOutOfSpace(_ snapshot: inout PoolSnapshot, volumes: [ThinVolume]) {
+    private func markOutOfSpace(_ snapshot: inout PoolSnapshot, volumes: () -> [ThinVolume]) {
         guard let probe = outOfSpaceProbe else { return }
         let queueing = snapshot.mode == .outOfDataSpace && snapshot.noSpacePolicy == .queue
-        let t = now()
         let since = state.withLock { s -> Double? in
             guard queueing else {
-                s.outOfSpaceSince[snapshot.name] = nil
+                if !s.outOfSpaceSince.isEmpty { s.outOfSpaceSince[snapshot.name] = nil }
                 return nil
             }
             if let since = s.outOfSpaceSince[snapshot.name] { return since }
+            let t = now()
             s.outOfSpaceSince[snapshot.name] = t
             return t
         }
@@ -342,7 +442,7 @@ public final class PoolReader: Sendable {
         }
         var writers: [QueuedWriter] = []
         let blocked = probe.blockedProcesses()
-        for v in volumes {
+        for v in volumes() {
             guard let n = v.number else { continue }
             let w = QueuedWriter(device: v.name, owner: v.owner, writes: probe.inflightWrites(n) ?? 0, processes: blocked[n] ?? [])
             if w.writes > 0 || !w.processes.isEmpty { writers.append(w) }
@@ -403,8 +503,12 @@ public final class PoolReader: Sendable {
 
     /// Whether a status's targets are those of a table (each target's start, length and type).
     static func sameTargets(_ table: [Target], _ status: [Target]) -> Bool {
-        table.count == status.count
-            && zip(table, status).allSatisfy { $0.start == $1.start && $0.length == $1.length && $0.type == $1.type }
+        guard table.count == status.count else { return false }
+        for i in table.indices {
+            guard table[i].start == status[i].start, table[i].length == status[i].length, table[i].type == status[i].type
+            else { return false }
+        }
+        return true
     }
 
     /// Reads a table; `generation` is the one taken before (nil: never reused).
@@ -413,6 +517,7 @@ public final class PoolReader: Sendable {
         var cached = CachedTable(
             generation: generation ?? .max, number: t.info.number, eventNumber: t.info.eventNumber ?? 0,
             info: t.info, targets: t.targets)
+        cached.serial = tableReads.add(1, ordering: .relaxed).newValue
         if t.targets.count == 1, t.targets[0].type == "thin-pool", let parsed = try? ThinPoolTable(parsing: t.targets[0].params) {
             cached.pool = backingFiles(parsed, cached: nil)
         }
@@ -429,6 +534,19 @@ public final class PoolReader: Sendable {
 
     /// The loop files and their filesystems' free space, measured now (once when both files
     /// are on the same filesystem, as docker's data and metadata files usually are).
+    /// The loop files' filesystems' free space measured again, in the backing already attached
+    /// (``attachBacking(_:_:)``, when the pool was assembled).
+    private func measureBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
+        guard snapshot.dataBacking != nil || snapshot.metadataBacking != nil else { return }
+        let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) } ?? nil
+        if snapshot.dataBacking != nil { snapshot.dataBacking!.filesystemFree = dataFree }
+        if let m = files.metadataBackingFile, snapshot.metadataBacking != nil {
+            snapshot.metadataBacking!.filesystemFree =
+                m.file.device == files.dataBackingFile?.file.device && dataFree != nil
+                ? dataFree : backing.filesystemFree(of: m.path)
+        }
+    }
+
     private func attachBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
         let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) }
         snapshot.dataBacking = files.dataBackingFile.map {

@@ -23,15 +23,22 @@ public struct PoolReading: Hashable, Sendable {
 
     /// A reading of `snapshot` with its capacity computed.
     public init(snapshot: PoolSnapshot, minFreeSpacePercent: UInt64) {
-        var capacity: PoolCapacity?
-        var failure: PoolError?
-        do { capacity = try PoolCapacity.compute(snapshot, minFreeSpacePercent: minFreeSpacePercent) } catch {
+        self.init(name: snapshot.name, snapshot: snapshot, capacity: nil, error: nil, minFreeSpacePercent: minFreeSpacePercent)
+        computeCapacity(minFreeSpacePercent: minFreeSpacePercent)
+    }
+
+    /// Computes the capacity of the snapshot as it now is, in place (a one-pool re-read
+    /// changes its snapshot where it lies instead of making a new reading).
+    public mutating func computeCapacity(minFreeSpacePercent: UInt64) {
+        self.minFreeSpacePercent = minFreeSpacePercent
+        capacity = nil
+        error = nil
+        // Not bound to a name: that would copy the snapshot.
+        guard snapshot != nil else { return }
+        do { capacity = try PoolCapacity.compute(snapshot!, minFreeSpacePercent: minFreeSpacePercent) } catch {
             // Keep the snapshot: mode and table are still worth reporting.
-            failure = .capacity(error)
+            self.error = .capacity(error)
         }
-        self.init(
-            name: snapshot.name, snapshot: snapshot, capacity: capacity, error: failure,
-            minFreeSpacePercent: minFreeSpacePercent)
     }
 
     /// A pool that could not be read.

@@ -122,6 +122,68 @@ import ThinPool
         #expect(throws: DeviceMapperError.self) { try reader.read(pool: "nope") }
     }
 
+    /// A pool re-read alone takes the pool as it last assembled it and sets only what the
+    /// STATUS says: the answer must equal a full assembly's (a reader without the table
+    /// cache) for every status and device state, the forms the fast status parser leaves to
+    /// the field-by-field one included.
+    @Test func aReReadEqualsAFullAssemblyWhateverTheStatusSays() throws {
+        let dm = host()
+        let warm = PoolReader(client: dm, backing: NoLoopBacking())
+        let cold = PoolReader(client: dm, backing: NoLoopBacking(), cacheTables: false)
+        _ = try warm.read()
+        _ = try warm.read(pool: "pool2")  // assembles it: the template
+        let statuses = [
+            "0 65536 thin-pool 0 10/1024 2/512 - rw discard_passdown queue_if_no_space - 256",
+            "0 65536 thin-pool 7 11/1024 512/512 42 out_of_data_space discard_passdown queue_if_no_space - 256",
+            "0 65536 thin-pool 7 11/1024 512/512 42 out_of_data_space no_discard_passdown error_if_no_space - 256",
+            "0 65536 thin-pool 8 1024/1024 300/512 - ro ignore_discard queue_if_no_space needs_check 256",
+            "0 65536 thin-pool 9 12/1024 301/512 -",  // an old kernel's short form
+            "0 65536 thin-pool 9 12/1024 301/512 - rw",
+            "0 65536 thin-pool Fail",
+            "0 65536 thin-pool Error",
+            "0 65536 thin-pool 9 13/1024 600/512 - rw discard_passdown queue_if_no_space - 256",  // malformed
+            "0 65536 thin-pool 9 x/1024 301/512 - rw discard_passdown queue_if_no_space - 256",  // malformed
+            "0 65536 thin-pool 10 14/1024 302/512 - rw discard_passdown queue_if_no_space - 256",
+        ]
+        for (i, status) in statuses.enumerated() {
+            dm.set("pool2", status: status, event: false)
+            dm.setInfo("pool2") { info in
+                info.suspended = i % 3 == 1
+                info.inactiveTable = i % 4 == 2
+                info.deferredRemove = i % 5 == 3
+            }
+            let fast = try warm.read(pool: "pool2")
+            #expect(fast == (try cold.read(pool: "pool2")), "\(status)")
+        }
+        #expect(dm.calls("TABLE pool2") == 1 + statuses.count, "the warm reader read the table once")
+    }
+
+    /// A full read that reads a pool's table again (the table generation moved: a reload and
+    /// resume that kept its size and event number) also retires the pool's re-read template,
+    /// so the next re-read shows the new table.
+    @Test func aTableAFullReadReadsAgainRetiresTheReReadTemplate() throws {
+        let dm = host()
+        let reader = PoolReader(client: dm, backing: NoLoopBacking())
+        _ = try reader.read()
+        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == false)
+        dm.state.withLock {
+            $0.devices["pool2"]!.table[0].params = "7:3 7:4 128 16 1 error_if_no_space"
+            $0.generation = 1
+        }
+        _ = try reader.read()
+        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == true)
+        // A table the full read kept (nothing moved) keeps the template: no TABLE to re-read.
+        let tables = dm.calls("TABLE")
+        _ = try reader.read()
+        _ = try reader.read(pool: "pool2")
+        #expect(dm.calls("TABLE") == tables)
+        // A pool event (its event number moves) is assembled again from the table it names.
+        dm.set("pool2", status: "0 65536 thin-pool 0 10/1024 501/512 - rw discard_passdown queue_if_no_space - 256", event: true)
+        let moved = try reader.read(pool: "pool2")
+        #expect(moved.snapshot?.eventNumber == 2)
+        #expect(moved.capacity?.data.usedBlocks == 501)
+    }
+
     /// A long-lived reader gives back what a full read of a large host freed (the 10,000-volume
     /// collection's garbage would otherwise stay in the process's RSS); a small host's read,
     /// a one-pool read and a reader without the hook do not.
