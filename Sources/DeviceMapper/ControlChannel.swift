@@ -1,5 +1,6 @@
 import CDeviceMapperShims
 import Locking
+import Synchronization
 import ThinPool
 
 #if canImport(Glibc)
@@ -21,25 +22,37 @@ final class ControlChannel: Sendable {
         /// Kept apart by use: the kernel copies a request's whole buffer in (and clears it) on
         /// every ioctl, so a STATUS read in a buffer a LIST of 10,000 devices grew to megabytes
         /// would cost as much as that LIST.
-        var buffers: [Use: [cdm_buffer]] = [:]
+        var listBuffers: [UnsafeMutablePointer<cdm_buffer>] = []
+        var deviceBuffers: [UnsafeMutablePointer<cdm_buffer>] = []
     }
     enum Use { case list, device }
     private let state = Locked(State())
+    /// The fd once open (-1 before): read without the lock on every call.
+    private let openFD = Atomic<Int32>(-1)
+    /// One device buffer (its address; 0: none) taken and put back without the lock: a lone
+    /// reader (the alert path) never takes it; concurrent readers fall back to the locked pool.
+    private let hotBuffer = Atomic<Int>(0)
 
     init(path: String) { self.path = path }
 
     deinit {
         state.withLock { s in
             if let fd = s.fd { close(fd) }
-            for use in s.buffers.keys {
-                for i in s.buffers[use]!.indices { cdm_buffer_free(&s.buffers[use]![i]) }
+            if let hot = UnsafeMutablePointer<cdm_buffer>(bitPattern: hotBuffer.exchange(0, ordering: .acquiring)) {
+                s.deviceBuffers.append(hot)
+            }
+            for b in s.listBuffers + s.deviceBuffers {
+                cdm_buffer_free(b)
+                b.deallocate()
             }
         }
     }
 
     /// The fd, opened on first use.
     private func fd(_ operation: DeviceMapperError.Operation, _ device: String?) throws(DeviceMapperError) -> Int32 {
-        try state.withLock { (s) throws(DeviceMapperError) -> Int32 in
+        let fd = openFD.load(ordering: .acquiring)
+        if fd >= 0 { return fd }
+        return try state.withLock { (s) throws(DeviceMapperError) -> Int32 in
             if let fd = s.fd { return fd }
             let fd = cdm_control_open(path)
             guard fd >= 0 else {
@@ -50,15 +63,37 @@ final class ControlChannel: Sendable {
                     DeviceMapperError.code(forErrno: errno), operation, device: device, errno: errno, detail: "\(path): open failed")
             }
             s.fd = fd
+            openFD.store(fd, ordering: .releasing)
             return fd
         }
     }
 
     /// Runs `body` with a buffer from the pool for `use` (a new one when all are in use).
     private func withBuffer<T>(_ use: Use, _ body: (inout cdm_buffer) -> T) -> T {
-        var buffer = state.withLock { $0.buffers[use]?.popLast() } ?? cdm_buffer(data: nil, size: 0)
-        defer { state.withLock { $0.buffers[use, default: []].append(buffer) } }
-        return body(&buffer)
+        let buffer = take(use)
+        defer { give(buffer, use) }
+        return body(&buffer.pointee)
+    }
+
+    private func take(_ use: Use) -> UnsafeMutablePointer<cdm_buffer> {
+        if use == .device, let hot = UnsafeMutablePointer<cdm_buffer>(bitPattern: hotBuffer.exchange(0, ordering: .acquiring)) {
+            return hot
+        }
+        if let pooled = state.withLock({ use == .list ? $0.listBuffers.popLast() : $0.deviceBuffers.popLast() }) {
+            return pooled
+        }
+        let fresh = UnsafeMutablePointer<cdm_buffer>.allocate(capacity: 1)
+        fresh.initialize(to: cdm_buffer(data: nil, size: 0))
+        return fresh
+    }
+
+    private func give(_ buffer: UnsafeMutablePointer<cdm_buffer>, _ use: Use) {
+        if use == .device, hotBuffer.compareExchange(expected: 0, desired: Int(bitPattern: buffer), ordering: .releasing).exchanged {
+            return
+        }
+        state.withLock { s in
+            if use == .list { s.listBuffers.append(buffer) } else { s.deviceBuffers.append(buffer) }
+        }
     }
 
     /// Every device (DM_LIST_DEVICES), with event numbers and uuids where the kernel gives them.

@@ -2,6 +2,7 @@ import CDeviceMapper
 import CDeviceMapperShims
 import Locking
 import Logging
+import Synchronization
 import SystemIO
 import ThinPool
 
@@ -30,13 +31,14 @@ enum LibDM {
 
     /// Set once libdevmapper has reached the kernel (and created /dev/mapper/control if it
     /// was missing, as it does without udev).
-    private static let controlReady = Locked<Bool>(false)
+    private static let controlReady = Atomic<Bool>(false)
 
-    /// Runs `check` (a libdevmapper call) until it has succeeded once.
+    /// Runs `check` (a libdevmapper call) until it has succeeded once. Once it has, a load:
+    /// every read asks.
     static func ensureControl(_ check: () throws(DeviceMapperError) -> Void) throws(DeviceMapperError) {
-        if controlReady.withLock({ $0 }) { return }
+        if controlReady.load(ordering: .acquiring) { return }
         try check()
-        controlReady.withLock { $0 = true }
+        controlReady.store(true, ordering: .releasing)
     }
 
     /// Runs `body` with libdevmapper to ourselves; returns its result and what was logged.
