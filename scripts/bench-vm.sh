@@ -20,16 +20,24 @@ gcc -O2 -Wall -D_GNU_SOURCE -pthread -o .build/bench/scrapeload Tests/VM/bench/s
 # exporter in the VM too (@@LOAD); the transcript is the guest's output with theirs.
 SCRAPELOAD=$PWD/.build/bench/scrapeload python3 Tests/VM/hostside.py .build/bench/transcript -m 2048M -t 3000 \
   -x .build/bench/thinpool-exporter -x .build/bench/floor -x .build/bench/mkthins -x .build/bench/scrapeload \
-  -e "NTHIN=${1:-1000}" -e "BIGTHIN=${2:-10000}" -e "QUICK=${QUICK:-}" Tests/VM/bench/perf-guest.sh
+  -e "NTHIN=${1:-1000}" -e "BIGTHIN=${2:-10000}" -e "QUICK=${QUICK:-}" -e "ONLY_POOL=${ONLY_POOL:-}" \
+  -e "POOL_ROUNDS=${POOL_ROUNDS:-3}" Tests/VM/bench/perf-guest.sh
 out=$(cat .build/bench/transcript)
 echo "$out"
 echo "$out" | awk '
   function us(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "us") return w[i]; return 0 }
   function persec(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "per" && w[i + 2] == "second") return w[i]; return 0 }
   /^== / { size = $2 }
-  /^C floor \(/ { mode = $3; gsub(/[():]/, "", mode); f[size, mode] = us($0) }
-  /^in-process one pool status \(no loop probe\)/ { ours[size, "poolnoloop"] = us($0); next }
-  /^in-process one pool status/ { ours[size, "pool"] = us($0) }
+  # One-pool figures come in rounds: each kept, the median reported.
+  function keep(key, v) { n_[key]++; v_[key, n_[key]] = v + 0 }
+  function median(key,   i, j, n, a, t) {
+    n = n_[key]; for (i = 1; i <= n; i++) a[i] = v_[key, i]
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  /^C floor \(/ { mode = $3; gsub(/[():]/, "", mode); keep("f" SUBSEP size SUBSEP mode, us($0)) }
+  /^in-process one pool status \(no loop probe\)/ { keep("o" SUBSEP size SUBSEP "poolnoloop", us($0)); next }
+  /^in-process one pool status/ { keep("o" SUBSEP size SUBSEP "pool", us($0)) }
   /^in-process full collection \(no table cache\)/ { ours[size, "notables"] = us($0); next }
   /^in-process full collection/ { ours[size, "steady"] = us($0) }
   /^subprocess: .*pool/ { sub_[size, "pool"] = us($0) }
@@ -44,15 +52,23 @@ echo "$out" | awk '
   { if (!(size in seen) && size != "") { seen[size] = 1; order[++k] = size } }
   function x(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "n/a" }
   END {
+    for (key in n_) {
+      split(key, kk, SUBSEP)
+      if (kk[1] == "f") f[kk[2], kk[3]] = median(key); else ours[kk[2], kk[3]] = median(key)
+    }
     print ""
     print "== summary (ratios: ours / the C floor named; <1 is faster)"
     for (j = 1; j <= k; j++) {
       s = order[j]
       printf "%s thin volumes:\n", s
-      printf "  one pool:   ours %d us; / libdevmapper %.2fx, / raw ioctl %.2fx; dmsetup %.0fx\n", ours[s, "pool"],
-        ours[s, "pool"] / f[s, "lib-pool"], ours[s, "pool"] / f[s, "raw-pool"], sub_[s, "pool"] / f[s, "raw-pool"]
+      printf "  one pool (medians of %d rounds): C floors libdevmapper %d us, raw ioctl %d us, raw ioctl + statfs %d us\n",
+        n_["o" SUBSEP s SUBSEP "pool"], f[s, "lib-pool"], f[s, "raw-pool"], f[s, "raw-pool-statfs"]
+      printf "              ours %d us; / libdevmapper %.2fx, / raw ioctl + statfs %.2fx (/ raw ioctl %.2fx); dmsetup %.0fx\n",
+        ours[s, "pool"], ours[s, "pool"] / f[s, "lib-pool"], ours[s, "pool"] / f[s, "raw-pool-statfs"],
+        ours[s, "pool"] / f[s, "raw-pool"], sub_[s, "pool"] / f[s, "raw-pool"]
       printf "              ours without the loop file statfs %d us; / libdevmapper %.2fx, / raw ioctl %.2fx\n", ours[s, "poolnoloop"],
         ours[s, "poolnoloop"] / f[s, "lib-pool"], ours[s, "poolnoloop"] / f[s, "raw-pool"]
+      if (ours[s, "steady"] == "") continue
       printf "  collection: ours %d us; / libdevmapper STATUS-only %s, / raw STATUS-only %s\n", ours[s, "steady"],
         x(ours[s, "steady"], f[s, "lib-status"]), x(ours[s, "steady"], f[s, "raw-status"])
       printf "  first read: ours (every table) %d us; / libdevmapper naive %s; dmsetup status + table %s\n", ours[s, "notables"],

@@ -4,6 +4,9 @@
      floor lib-pool N POOL    one pool's status (no flush) through libdevmapper, N times
      floor raw-pool N POOL    the same as one raw DM_TABLE_STATUS on one control fd and one
                               reused buffer: the physical floor of the alert path
+     floor raw-pool-statfs N POOL FILE
+                              that ioctl and a statfs of FILE: the floor for a loop-backed
+                              pool, whose Available docker caps by the loop file's filesystem
      floor lib-naive N        a collection through libdevmapper: LIST, then STATUS and TABLE of
                               every device (a first read, nothing known yet)
      floor lib-status N       LIST and STATUS of every device through libdevmapper (tables known)
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,6 +135,7 @@ int main(int argc, char **argv) {
     const char *mode = argv[1];
     int iters = atoi(argv[2]);
     const char *pool = argc > 3 ? argv[3] : NULL;
+    const char *file = argc > 4 ? argv[4] : "/";
     fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
     listbuf.io = malloc(listbuf.size);
     statusbuf.io = malloc(statusbuf.size);
@@ -143,6 +148,11 @@ int main(int argc, char **argv) {
     for (int i = 0; i < iters; i++) {
         if (!strcmp(mode, "lib-pool")) targets += lib_read(pool, DM_DEVICE_STATUS);
         else if (!strcmp(mode, "raw-pool")) targets += raw_status(pool);
+        else if (!strcmp(mode, "raw-pool-statfs")) {
+            struct statfs st;
+            targets += raw_status(pool);
+            if (statfs(file, &st) == 0 && st.f_bfree > 0) targets++;
+        }
         else if (!strcmp(mode, "lib-naive")) targets += lib_collection(1);
         else if (!strcmp(mode, "lib-status")) targets += lib_collection(0);
         else if (!strcmp(mode, "raw-status")) targets += raw_collection();
