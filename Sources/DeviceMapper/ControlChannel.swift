@@ -117,17 +117,35 @@ final class ControlChannel: Sendable {
             withUnsafeMutablePointer(to: &targets) { cdm_table_status(fd, name, table ? 1 : 0, &buffer, &device, targetSink, $0) }
         }
         guard n >= 0 else { throw Self.failure(-n, operation, name) }
+        return DeviceTargets(info: Self.info(name, device), targets: targets)
+    }
+
+    /// A device's status (no flush) for a pool's re-read: a single thin-pool line is parsed
+    /// where the kernel wrote it (``ThinPoolStatus/fast(_:)``), nothing copied or allocated.
+    func readPool(_ name: String) throws(DeviceMapperError) -> PoolStatusRead {
+        let fd = try fd(.status, name)
+        var device = cdm_device()
+        var found = PoolSinkState()
+        let n = withBuffer(.device) { buffer in
+            withUnsafeMutablePointer(to: &found) { cdm_table_status(fd, name, 0, &buffer, &device, poolSink, $0) }
+        }
+        guard n >= 0 else { throw Self.failure(-n, .status, name) }
+        return PoolStatusRead(info: Self.info(name, device), pool: n == 1 ? found.line : nil)
+    }
+
+    private static func info(_ name: String, _ device: cdm_device) -> DeviceInfo {
         let flags = Int(device.flags)
         var info = DeviceInfo(
             // The kernel answers for the device named: the name asked for.
             name: name,
-            uuid: withUnsafeBytes(of: device.uuid) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) },
+            uuid: device.uuid.0 == 0
+                ? "" : withUnsafeBytes(of: device.uuid) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) },
             number: DeviceNumber(kernelEncoded: device.dev), eventNumber: device.event_nr,
             openCount: device.open_count, targetCount: Int32(bitPattern: device.target_count),
             suspended: flags & CDM_SUSPENDED != 0, readOnly: flags & CDM_READ_ONLY != 0,
             liveTable: flags & CDM_LIVE_TABLE != 0, inactiveTable: flags & CDM_INACTIVE_TABLE != 0)
         info.deferredRemove = flags & CDM_DEFERRED_REMOVE != 0
-        return DeviceTargets(info: info, targets: targets)
+        return info
     }
 
     /// The error for a failed ioctl, as libdevmapper's path words it (``DMTask/failure``).
@@ -150,6 +168,23 @@ private let targetSink: cdm_target_sink = { context, start, length, type, params
     guard let context, let type else { return }
     context.assumingMemoryBound(to: [Target].self).pointee.append(
         Target(start: start, length: length, type: String(cString: type), params: params.map { String(cString: $0) } ?? ""))
+}
+
+/// What ``poolSink`` found: the first target, when it is a thin-pool line the fast parser reads.
+private struct PoolSinkState {
+    var targets = 0
+    var line: PoolStatusLine?
+}
+
+private let poolSink: cdm_target_sink = { context, start, length, type, params in
+    guard let context, let type else { return }
+    let state = context.assumingMemoryBound(to: PoolSinkState.self)
+    state.pointee.targets += 1
+    guard state.pointee.targets == 1, strcmp(type, "thin-pool") == 0, let params else { return }
+    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(params).assumingMemoryBound(to: UInt8.self), count: strlen(params))
+    if let status = ThinPoolStatus.fast(bytes) {
+        state.pointee.line = PoolStatusLine(start: start, length: length, status: status)
+    }
 }
 
 private let listSink: cdm_list_sink = { context, name, dev, eventNumber, hasEventNumber, uuid in

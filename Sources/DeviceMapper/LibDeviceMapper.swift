@@ -108,6 +108,12 @@ public struct LibDeviceMapper: DeviceMapperClient {
         return try channel.read(name, table: false)
     }
 
+    /// One raw DM_TABLE_STATUS, the thin-pool line read in the ioctl buffer (``ControlChannel``).
+    public func poolStatus(_ name: String) throws(DeviceMapperError) -> PoolStatusRead {
+        try LibDM.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
+        return try channel.readPool(name)
+    }
+
     public func dependencies(_ name: String) throws(DeviceMapperError) -> [DeviceNumber] {
         try call { () throws(DeviceMapperError) in
             let task = try DMTask(DM_DEVICE_DEPS, .deps, device: name)

@@ -77,9 +77,19 @@ public final class PoolReader: Sendable {
     }
 
     private struct PoolTable: Sendable {
-        var table: ThinPoolTable
-        var dataBackingFile: BackingFile?
-        var metadataBackingFile: BackingFile?
+        let table: ThinPoolTable
+        let dataBackingFile: BackingFile?
+        let metadataBackingFile: BackingFile?
+        /// Either device is a loop file (a Bool: the re-read path asks on every read, and asking
+        /// an optional of a struct with strings whether it is nil copied it).
+        let loopBacked: Bool
+
+        init(table: ThinPoolTable, dataBackingFile: BackingFile?, metadataBackingFile: BackingFile?) {
+            self.table = table
+            self.dataBackingFile = dataBackingFile
+            self.metadataBackingFile = metadataBackingFile
+            loopBacked = dataBackingFile != nil || metadataBackingFile != nil
+        }
     }
 
     private struct State: Sendable {
@@ -110,15 +120,22 @@ public final class PoolReader: Sendable {
         let uuid: String?
         let start: UInt64
         let length: UInt64
-        /// A reading of the assembled snapshot (nothing else set yet).
-        let reading: PoolReading
+        /// The snapshot as assembled (backing attached, nothing else set yet).
+        let snapshot: PoolSnapshot
         let files: PoolTable
+
+        /// A STATUS agrees with the table this was assembled from: the same device (number,
+        /// uuid), event number and target (start and length; a thin-pool by ``PoolStatusLine``).
+        func agrees(with info: DeviceInfo, _ line: PoolStatusLine) -> Bool {
+            info.eventNumber == eventNumber && info.number == number && line.start == start && line.length == length
+                && info.uuid == uuid
+        }
 
         init(tableSerial: UInt64, eventNumber: UInt32, start: UInt64, length: UInt64, snapshot: PoolSnapshot, files: PoolTable) {
             self.name = snapshot.name
             self.number = snapshot.number
             self.uuid = snapshot.uuid
-            self.reading = PoolReading(name: snapshot.name, snapshot: snapshot, capacity: nil, error: nil, minFreeSpacePercent: 0)
+            self.snapshot = snapshot
             self.tableSerial = tableSerial
             self.eventNumber = eventNumber
             self.start = start
@@ -300,8 +317,16 @@ public final class PoolReader: Sendable {
     /// Throws `.noSuchDevice` when the pool is gone; a device that is no longer a pool, or whose
     /// status disagrees with its table, is a reading with that error.
     public func read(pool name: String, freshTable: Bool = false) throws(DeviceMapperError) -> PoolReading {
+        // A pool re-read before from a cached table: the status line read in the client's
+        // buffer and the template brought up to it. Anything else -- no template, another
+        // table, a line only the full parser reads -- is read and assembled again below.
+        if cacheTables, !freshTable, let (template, nothingStuck) = template(for: name) {
+            let read = try client.poolStatus(name)
+            if let line = read.pool, template.agrees(with: read.info, line) {
+                return reread(template, line.status, read.info, nothingStuck: nothingStuck)
+            }
+        }
         let status = try client.status(name)
-        if cacheTables, !freshTable, let reading = reread(name, status) { return reading }
         var table: CachedTable
         if cacheTables, !freshTable, let cached = state.withLock({ $0.tables[name] }),
             cached.eventNumber == status.info.eventNumber, cached.number == status.info.number,
@@ -332,48 +357,63 @@ public final class PoolReader: Sendable {
                     s.alone.append(template)
                 }
             }
-            var reading = PoolReading(name: name, snapshot: snapshot, capacity: nil, error: nil, minFreeSpacePercent: 0)
-            finish(&reading, files: files)
-            return reading
+            let (capacity, error, percent) = finish(&snapshot, files: files)
+            return PoolReading(name: name, snapshot: snapshot, capacity: capacity, error: error, minFreeSpacePercent: percent)
         }
     }
 
-    /// The re-read of a pool whose status agrees with the table its template was assembled
-    /// from: the template with this status, or nil when it does not apply (no template, another
-    /// table, a status line only the field-by-field parser reads -- the caller then assembles
-    /// the pool, which checks and words everything).
-    private func reread(_ name: String, _ status: DeviceTargets) -> PoolReading? {
-        guard status.targets.count == 1, let event = status.info.eventNumber,
-            let template = state.withLock({ s in s.alone.first { $0.name == name } })
-        else { return nil }
-        let targets = status.targets
-        guard template.eventNumber == event, template.number == status.info.number,
-            template.start == targets[0].start, template.length == targets[0].length, targets[0].type == "thin-pool",
-            template.uuid == status.info.uuid,
-            let parsed = targets[0].params.utf8.withContiguousStorageIfAvailable(ThinPoolStatus.fast) ?? nil
-        else { return nil }
-        // Changed in place: a snapshot is hundreds of bytes and a dozen references, each copy
-        // of it a measurable part of this path.
-        var reading = template.reading
-        // What pool(alone:) takes from a STATUS; the rest is the table's and equal.
-        reading.snapshot!.status = parsed
-        reading.snapshot!.suspended = status.info.suspended
-        reading.snapshot!.inactiveTable = status.info.inactiveTable
-        reading.snapshot!.deferredRemove = status.info.deferredRemove
-        finish(&reading, files: template.files)
-        return reading
+    /// A pool's template, if it has one, and whether no device was stuck at the last reading
+    /// (then a pool not stuck itself needs no bookkeeping): one lock for both.
+    private func template(for name: String) -> (AloneTemplate, Bool)? {
+        state.withLock { s in
+            guard let template = s.alone.first(where: { $0.name == name }) else { return nil }
+            return (template, s.stuckVolumes.isEmpty && s.stuckSince.isEmpty)
+        }
     }
 
-    /// A one-pool re-read's assembled snapshot made a reading: loop files measured, annotated,
-    /// stuck states and countdown as kept, capacity computed.
-    private func finish(_ reading: inout PoolReading, files: PoolTable) {
-        let name = reading.name
-        measureBacking(&reading.snapshot!, files)
-        annotateOne?(&reading.snapshot!)
-        markStuck(pool: &reading.snapshot!)
+    /// A pool's template brought up to a STATUS. The snapshot is changed in place and its
+    /// capacity computed from it there: a snapshot is hundreds of bytes and a dozen references,
+    /// and each copy of it (as through a reading's optional) is a measurable part of this path.
+    private func reread(_ template: AloneTemplate, _ status: ThinPoolStatus, _ info: DeviceInfo, nothingStuck: Bool)
+        -> PoolReading
+    {
+        var snapshot = template.snapshot
+        let (capacity, error, percent) = update(
+            &snapshot, status: status, info: info, template: template, nothingStuck: nothingStuck)
+        return PoolReading(
+            name: template.name, snapshot: snapshot, capacity: capacity, error: error, minFreeSpacePercent: percent)
+    }
+
+    /// A template's snapshot brought up to this STATUS: what pool(alone:) takes from one (the
+    /// rest is the table's, and equal), then as ``finish(_:files:)``.
+    private func update(
+        _ snapshot: inout PoolSnapshot, status: ThinPoolStatus, info: DeviceInfo, template: AloneTemplate,
+        nothingStuck: Bool
+    ) -> (PoolCapacity?, PoolError?, UInt64) {
+        snapshot.status = status
+        snapshot.suspended = info.suspended
+        snapshot.inactiveTable = info.inactiveTable
+        snapshot.deferredRemove = info.deferredRemove
+        return finish(&snapshot, files: template.files, nothingStuck: nothingStuck)
+    }
+
+    /// A one-pool read's assembled snapshot made current: loop files measured, annotated,
+    /// stuck states and countdown as kept; then its capacity (or why not) and the pool's
+    /// dm.min_free_space, as ``PoolReading/init(snapshot:minFreeSpacePercent:)`` computes them.
+    private func finish(_ snapshot: inout PoolSnapshot, files: PoolTable, nothingStuck: Bool = false)
+        -> (PoolCapacity?, PoolError?, UInt64)
+    {
+        let name = snapshot.name
+        measureBacking(&snapshot, files)
+        annotateOne?(&snapshot)
+        // The template's stuck list is empty; with nothing stuck anywhere, so it stays.
+        if !(nothingStuck && snapshot.stuckStates.isEmpty) { markStuck(pool: &snapshot) }
         // The pool's thin volumes as the last full read found them.
-        markOutOfSpace(&reading.snapshot!) { state.withLock { $0.volumes[name] ?? [] } }
-        reading.computeCapacity(minFreeSpacePercent: minFreeSpacePercent(name, reading.snapshot!.owner))
+        markOutOfSpace(&snapshot) { state.withLock { $0.volumes[name] ?? [] } }
+        let percent = minFreeSpacePercent(name, snapshot.owner)
+        do { return (try PoolCapacity.compute(snapshot, minFreeSpacePercent: percent), nil, percent) } catch {
+            return (nil, .capacity(error), percent)
+        }
     }
 
     // MARK: - Stuck devices
@@ -537,7 +577,7 @@ public final class PoolReader: Sendable {
     /// The loop files' filesystems' free space measured again, in the backing already attached
     /// (``attachBacking(_:_:)``, when the pool was assembled).
     private func measureBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
-        guard snapshot.dataBacking != nil || snapshot.metadataBacking != nil else { return }
+        guard files.loopBacked else { return }
         let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) } ?? nil
         if snapshot.dataBacking != nil { snapshot.dataBacking!.filesystemFree = dataFree }
         if let m = files.metadataBackingFile, snapshot.metadataBacking != nil {

@@ -50,8 +50,9 @@ public final class WorkloadSources: PoolAnnotator {
         /// containerd's snapshots, read again when one of its three files changes.
         var containerdMetadata: (config: ContainerdDevmapperConfig, stamps: [FileStamp?], snapshots: [String: ContainerdSnapshot]?)?
         var docker: DockerRootReader?
-        /// The owners the last full read found, for the fast path.
-        var owners: [String: PoolOwner] = [:]
+        /// The owners the last full read found, for the fast path: a host has a few pools, and
+        /// a search of a few names costs less than hashing one on every alert-path read.
+        var owners: [(name: String, owner: PoolOwner)] = []
         /// Messages already logged (each is logged once while it stands).
         var warned: Set<String> = []
         /// The LVM pools and their lengths at the last read: when one changes, LVM has acted
@@ -80,13 +81,13 @@ public final class WorkloadSources: PoolAnnotator {
         if changed { options.volumeGroups?.invalidate() }
         let inventory = self.inventory(volumeGroups: Set(lvm.map(\.vg)), lvmPools: lvm)
         WorkloadResolver.annotate(&pools, inventory)
-        var owners: [String: PoolOwner] = [:]
-        for p in pools { if let o = p.owner { owners[p.name] = o } }
+        let owners = pools.compactMap { p in p.owner.map { (p.name, $0) } }
         state.withLock { $0.owners = owners }
     }
 
     public func annotate(pool: inout PoolSnapshot) {
-        pool.owner = state.withLock { $0.owners[pool.name] }
+        let name = pool.name
+        pool.owner = state.withLock { s in s.owners.first { $0.name == name }?.owner }
     }
 
     /// Reads what changed and returns the whole inventory.

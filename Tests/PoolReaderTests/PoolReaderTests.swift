@@ -158,6 +158,20 @@ import ThinPool
         #expect(dm.calls("TABLE pool2") == 1 + statuses.count, "the warm reader read the table once")
     }
 
+    /// The re-read's client call: a single thin-pool line the fast parser reads comes back
+    /// parsed with its extent; anything else comes back without a line, for status() to read.
+    @Test func poolStatusGivesTheLineOnlyWhenItIsOneThinPoolTheFastParserReads() throws {
+        let dm = host()
+        let read = try dm.poolStatus("pool2")
+        #expect(read.info.name == "pool2")
+        #expect(read.pool?.length == 65536)
+        #expect(read.pool?.status == (try ThinPoolStatus(fieldByField: "0 10/1024 500/512 - rw discard_passdown queue_if_no_space - 256")))
+        #expect(try dm.poolStatus("meta").pool == nil, "not a thin pool")
+        dm.set("pool2", status: "0 65536 thin-pool Fail", event: false)
+        #expect(try dm.poolStatus("pool2").pool == nil, "a line only the full parser reads")
+        #expect(throws: DeviceMapperError.self) { try dm.poolStatus("nope") }
+    }
+
     /// A full read that reads a pool's table again (the table generation moved: a reload and
     /// resume that kept its size and event number) also retires the pool's re-read template,
     /// so the next re-read shows the new table.
