@@ -112,20 +112,57 @@ struct ByteScanner {
         return value
     }
 
+    /// The next word read as a number in the same pass as the scan; nil at the end of the
+    /// line or when the word is not all digits (the scan then stops inside it: callers give up).
     @inline(__always) mutating func number() -> UInt64? {
-        guard let r = word() else { return nil }
-        return number(r)
+        while i < count, Self.isSpace(base[i]) { i += 1 }
+        guard i < count else { return nil }
+        return digits(until: 32)
+    }
+
+    /// Digits up to the end of the word, or to `stop` (consumed); nil for anything else, for
+    /// no digits and for a number over 64 bits.
+    @inline(__always) private mutating func digits(until stop: UInt8) -> UInt64? {
+        let start = i
+        var value: UInt64 = 0
+        while i < count {
+            let c = base[i]
+            if Self.isSpace(c) { break }
+            if c == stop {
+                i += 1
+                return i - 1 > start ? value : nil
+            }
+            let d = c &- 48
+            guard d < 10 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d))
+            guard !o1, !o2 else { return nil }
+            value = a
+            i += 1
+        }
+        // A word that ended where `stop` was expected (`stop` is not a space) is not one.
+        return i > start && stop == 32 ? value : nil
     }
 
     /// `used/total` as ``Fields/ratio(_:)`` accepts it: used <= total, total > 0.
     @inline(__always) mutating func ratio() -> (used: UInt64, total: UInt64)? {
-        guard let r = word() else { return nil }
-        var slash = r.lowerBound
-        while slash < r.upperBound, base[slash] != 47 { slash += 1 }
-        guard slash < r.upperBound, let used = number(r.lowerBound..<slash), let total = number((slash + 1)..<r.upperBound),
+        while i < count, Self.isSpace(base[i]) { i += 1 }
+        guard i < count, let used = digits(until: 47), i < count, !Self.isSpace(base[i]), let total = digits(until: 32),
             total > 0, used <= total
         else { return nil }
         return (used, total)
+    }
+
+    /// `-` (nil inside) or a number, as the held metadata root is printed; nil outside when it is neither.
+    @inline(__always) mutating func dashOrNumber() -> UInt64?? {
+        while i < count, Self.isSpace(base[i]) { i += 1 }
+        guard i < count else { return nil }
+        if base[i] == 45, i + 1 == count || Self.isSpace(base[i + 1]) {
+            i += 1
+            return .some(nil)
+        }
+        guard let n = digits(until: 32) else { return nil }
+        return .some(n)
     }
 
     @inline(__always) func equals(_ r: Range<Int>, _ literal: StaticString) -> Bool {

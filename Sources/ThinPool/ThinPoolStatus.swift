@@ -93,15 +93,8 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
         guard let transactionId = scan.number(),
             let meta = scan.ratio(),
             let data = scan.ratio(),
-            let root = scan.word()
+            let held = scan.dashOrNumber()
         else { return nil }
-        let held: UInt64?
-        if scan.equals(root, "-") {
-            held = nil
-        } else {
-            guard let n = scan.number(root) else { return nil }
-            held = n
-        }
         var w = Working(
             transactionId: transactionId,
             usedMetadata: MetadataBlocks(meta.used), totalMetadata: MetadataBlocks(meta.total),
