@@ -326,7 +326,15 @@ public final class PoolReader: Sendable {
                 return reread(template, line.status, read.info, nothingStuck: nothingStuck)
             }
         }
-        let status = try client.status(name)
+        return try assemble(pool: name, status: try client.status(name), freshTable: freshTable)
+    }
+
+    /// A pool read alone and assembled from its STATUS and its table (the cached one while
+    /// the status agrees with it), checked as a full read checks it; kept as the pool's
+    /// template when the table came from the cache or was read now.
+    private func assemble(pool name: String, status: DeviceTargets, freshTable: Bool) throws(DeviceMapperError)
+        -> PoolReading
+    {
         var table: CachedTable
         if cacheTables, !freshTable, let cached = state.withLock({ $0.tables[name] }),
             cached.eventNumber == status.info.eventNumber, cached.number == status.info.number,
@@ -366,9 +374,21 @@ public final class PoolReader: Sendable {
     /// (then a pool not stuck itself needs no bookkeeping): one lock for both.
     private func template(for name: String) -> (AloneTemplate, Bool)? {
         state.withLock { s in
-            guard let template = s.alone.first(where: { $0.name == name }) else { return nil }
+            guard let template = s.alone.first(where: { Self.sameBytes($0.name, name) }) else { return nil }
             return (template, s.stuckVolumes.isEmpty && s.stuckSince.isEmpty)
         }
+    }
+
+    /// Two device names byte for byte (what the kernel compares). String's == also weighs
+    /// canonical equivalence, a few hundred instructions on every alert-path read; a template
+    /// missed by a name not stored contiguously only means a full assembly.
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        let same = a.utf8.withContiguousStorageIfAvailable { x -> Bool? in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+            }
+        }
+        return (same ?? nil) ?? (a == b)
     }
 
     /// A pool's template brought up to a STATUS. The snapshot is changed in place and its
