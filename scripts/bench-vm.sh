@@ -21,7 +21,7 @@ gcc -O2 -Wall -D_GNU_SOURCE -pthread -o .build/bench/scrapeload Tests/VM/bench/s
 SCRAPELOAD=$PWD/.build/bench/scrapeload python3 Tests/VM/hostside.py .build/bench/transcript -m 2048M -t 3000 \
   -x .build/bench/thinpool-exporter -x .build/bench/floor -x .build/bench/mkthins -x .build/bench/scrapeload \
   -e "NTHIN=${1:-1000}" -e "BIGTHIN=${2:-10000}" -e "QUICK=${QUICK:-}" -e "ONLY_POOL=${ONLY_POOL:-}" \
-  -e "POOL_ROUNDS=${POOL_ROUNDS:-3}" Tests/VM/bench/perf-guest.sh
+  -e "POOL_ROUNDS=${POOL_ROUNDS:-3}" -e "POOL_ITERATIONS=${POOL_ITERATIONS:-2000}" Tests/VM/bench/perf-guest.sh
 out=$(cat .build/bench/transcript)
 echo "$out"
 echo "$out" | awk '
