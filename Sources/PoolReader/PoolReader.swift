@@ -313,7 +313,11 @@ public final class PoolReader: Sendable {
     /// status agrees with it -- same device, event number, and targets (start, length, type),
     /// so a resize is seen -- and read again otherwise, or when `freshTable` asks (after a
     /// reload of one's own, or a global device-mapper event: a reload that keeps the size, as
-    /// of a low-water mark, shows only there; full reads always check).
+    /// of a low-water mark, shows only there; full reads always check). A pool re-read before
+    /// from its cached table is not assembled again: its status line is read in the client's
+    /// buffer and the pool as last assembled brought up to it; when that does not apply (its
+    /// status disagrees, or the line is one only the full parser reads) a second STATUS is read
+    /// and the pool assembled, which checks and words everything.
     /// Throws `.noSuchDevice` when the pool is gone; a device that is no longer a pool, or whose
     /// status disagrees with its table, is a reading with that error.
     public func read(pool name: String, freshTable: Bool = false) throws(DeviceMapperError) -> PoolReading {
@@ -362,7 +366,9 @@ public final class PoolReader: Sendable {
                     length: status.targets[0].length, snapshot: snapshot, files: files)
                 state.withLock { s in
                     s.alone.removeAll { $0.name == name }
-                    s.alone.append(template)
+                    // Only while the cache still holds that table: a full read that read it
+                    // again meanwhile (and retired templates) must not be undone.
+                    if s.tables[name]?.serial == table.serial { s.alone.append(template) }
                 }
             }
             let (capacity, error, percent) = finish(&snapshot, files: files)
@@ -592,8 +598,6 @@ public final class PoolReader: Sendable {
             metadataBackingFile: backing.backingFile(of: table.metadataDevice))
     }
 
-    /// The loop files and their filesystems' free space, measured now (once when both files
-    /// are on the same filesystem, as docker's data and metadata files usually are).
     /// The loop files' filesystems' free space measured again, in the backing already attached
     /// (``attachBacking(_:_:)``, when the pool was assembled).
     private func measureBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
@@ -607,6 +611,8 @@ public final class PoolReader: Sendable {
         }
     }
 
+    /// The loop files and their filesystems' free space, measured now (once when both files
+    /// are on the same filesystem, as docker's data and metadata files usually are).
     private func attachBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
         let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) }
         snapshot.dataBacking = files.dataBackingFile.map {
