@@ -437,9 +437,8 @@ public final class PoolReader: Sendable {
         // The pool's thin volumes as the last full read found them.
         markOutOfSpace(&snapshot) { state.withLock { $0.volumes[name] ?? [] } }
         let percent = minFreeSpacePercent(name, snapshot.owner)
-        do { return (try PoolCapacity.compute(snapshot, minFreeSpacePercent: percent), nil, percent) } catch {
-            return (nil, .capacity(error), percent)
-        }
+        let (capacity, error) = PoolReading.capacity(of: snapshot, minFreeSpacePercent: percent)
+        return (capacity, error, percent)
     }
 
     // MARK: - Stuck devices

@@ -24,21 +24,18 @@ public struct PoolReading: Hashable, Sendable {
 
     /// A reading of `snapshot` with its capacity computed.
     public init(snapshot: PoolSnapshot, minFreeSpacePercent: UInt64) {
-        self.init(name: snapshot.name, snapshot: snapshot, capacity: nil, error: nil, minFreeSpacePercent: minFreeSpacePercent)
-        computeCapacity(minFreeSpacePercent: minFreeSpacePercent)
+        let (capacity, error) = Self.capacity(of: snapshot, minFreeSpacePercent: minFreeSpacePercent)
+        self.init(
+            name: snapshot.name, snapshot: snapshot, capacity: capacity, error: error,
+            minFreeSpacePercent: minFreeSpacePercent)
     }
 
-    /// Computes the capacity of the snapshot as it now is, in place (a one-pool re-read
-    /// changes its snapshot where it lies instead of making a new reading).
-    public mutating func computeCapacity(minFreeSpacePercent: UInt64) {
-        self.minFreeSpacePercent = minFreeSpacePercent
-        capacity = nil
-        error = nil
-        // Not bound to a name: that would copy the snapshot.
-        guard snapshot != nil else { return }
-        do { capacity = try PoolCapacity.compute(snapshot!, minFreeSpacePercent: minFreeSpacePercent) } catch {
+    /// A snapshot's capacity, or why it has none: what every reading of a snapshot reports (the
+    /// one-pool re-read computes it before it makes the reading).
+    public static func capacity(of snapshot: PoolSnapshot, minFreeSpacePercent: UInt64) -> (PoolCapacity?, PoolError?) {
+        do { return (try PoolCapacity.compute(snapshot, minFreeSpacePercent: minFreeSpacePercent), nil) } catch {
             // Keep the snapshot: mode and table are still worth reporting.
-            self.error = .capacity(error)
+            return (nil, .capacity(error))
         }
     }
 
