@@ -112,7 +112,7 @@ import Testing
         let d = try Daemon(
             Repo.binary, ["--dm.fixtures", Repo.fixture("demo"), "--config.file", cfg, "--web.listen-address", "127.0.0.1:\(port)"])
         defer { _ = d.stop() }
-        #expect(waitFor(10) { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 1) } != nil)
+        #expect(waitFor(30) { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 5) } != nil)
         // Exclude the pool that is out of space: its alerts resolve.
         _ = try config(dir, receiverURL: rx.url, extra: "pools: { exclude: [full] }")
         kill(d.pid, SIGHUP)

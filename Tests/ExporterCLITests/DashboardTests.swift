@@ -104,7 +104,7 @@ import Testing
             let port = try freePort()
             let d = try Daemon(Repo.binary, args + ["--config.file", dir + "/agent.yml", "--web.listen-address", "127.0.0.1:\(port)"])
             exporters.append((d, port))
-            guard waitFor(10, { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 1) }) == "ok\n" else {
+            guard waitFor(30, { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 5) }) == "ok\n" else {
                 throw TestFailure("the exporter did not come up: \(d.log)")
             }
         }

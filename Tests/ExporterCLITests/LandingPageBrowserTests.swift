@@ -19,7 +19,7 @@ import Testing
         let port = try freePort()
         let d = try Daemon(Repo.binary, ["--dm.fixtures", Repo.fixture("demo"), "--web.listen-address", "127.0.0.1:\(port)"])
         defer { _ = d.stop() }
-        #expect(waitFor(10) { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 1) } == "ok\n")
+        #expect(waitFor(30) { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 5) } == "ok\n")
         let url = "http://127.0.0.1:\(port)/"
 
         let dom = try chromium(["--dump-dom", url])

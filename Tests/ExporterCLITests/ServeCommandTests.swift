@@ -11,7 +11,7 @@ import Testing
     func serve(_ extra: [String] = [], fixture: String = "demo") throws -> (Daemon, Int) {
         let port = try freePort()
         let d = try Daemon(Repo.binary, ["--dm.fixtures", Repo.fixture(fixture), "--web.listen-address", "127.0.0.1:\(port)"] + extra)
-        guard waitFor(10, { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 1) }) == "ok\n" else {
+        guard waitFor(30, { httpGet("http://127.0.0.1:\(port)/healthz", timeout: 5) }) == "ok\n" else {
             _ = d.stop()
             throw TestFailure("the exporter did not come up: \(d.log)")
         }
