@@ -270,6 +270,7 @@ public final class PoolReader: Sendable {
                     let files = backingFiles(snapshot.table, cached: fresh[name]?.pool)
                     fresh[name]?.pool = files
                     attachBacking(&snapshot, files)
+                    measureBacking(&snapshot, files)
                     snapshots.append(snapshot)
                 case .failure(let e):
                     failed.append((name, e))
@@ -597,31 +598,28 @@ public final class PoolReader: Sendable {
             metadataBackingFile: backing.backingFile(of: table.metadataDevice))
     }
 
-    /// The loop files' filesystems' free space measured again, in the backing already attached
-    /// (``attachBacking(_:_:)``, when the pool was assembled).
+    /// The loop files' filesystems' free space, measured now (once when both files are on the
+    /// same filesystem, as docker's data and metadata files usually are), into the backing
+    /// ``attachBacking(_:_:)`` attached.
     private func measureBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
         guard files.loopBacked else { return }
-        let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) } ?? nil
-        if snapshot.dataBacking != nil { snapshot.dataBacking!.filesystemFree = dataFree }
+        let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) }
+        if snapshot.dataBacking != nil { snapshot.dataBacking!.filesystemFree = dataFree ?? nil }
         if let m = files.metadataBackingFile, snapshot.metadataBacking != nil {
             snapshot.metadataBacking!.filesystemFree =
                 m.file.device == files.dataBackingFile?.file.device && dataFree != nil
-                ? dataFree : backing.filesystemFree(of: m.path)
+                ? dataFree! : backing.filesystemFree(of: m.path)
         }
     }
 
-    /// The loop files and their filesystems' free space, measured now (once when both files
-    /// are on the same filesystem, as docker's data and metadata files usually are).
+    /// The loop files behind the pool's devices, their free space not yet measured
+    /// (``measureBacking(_:_:)``).
     private func attachBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
-        let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) }
         snapshot.dataBacking = files.dataBackingFile.map {
-            LoopBacking(path: $0.path, filesystemFree: dataFree ?? nil, device: $0.device, file: $0.file)
+            LoopBacking(path: $0.path, filesystemFree: nil, device: $0.device, file: $0.file)
         }
-        snapshot.metadataBacking = files.metadataBackingFile.map { m in
-            let free =
-                m.file.device == files.dataBackingFile?.file.device && dataFree != nil
-                ? dataFree! : backing.filesystemFree(of: m.path)
-            return LoopBacking(path: m.path, filesystemFree: free, device: m.device, file: m.file)
+        snapshot.metadataBacking = files.metadataBackingFile.map {
+            LoopBacking(path: $0.path, filesystemFree: nil, device: $0.device, file: $0.file)
         }
     }
 }

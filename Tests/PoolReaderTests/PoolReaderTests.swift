@@ -158,6 +158,41 @@ import ThinPool
         #expect(dm.calls("TABLE pool2") == 1 + statuses.count, "the warm reader read the table once")
     }
 
+    /// Loop files on one filesystem, its free space as a test sets it; statfs calls counted.
+    final class CountingLoopFiles: LoopBackingProbe, @unchecked Sendable {
+        let state = Locked((free: UInt64(1 << 20), statfs: 0))
+        func backingFile(of device: DeviceRef) -> BackingFile? {
+            guard case .number(let n) = device, n.major == 7 else { return nil }
+            return BackingFile(path: "/loop/\(n.minor)", file: FileID(device: 1, inode: UInt64(n.minor)))
+        }
+        func filesystemFree(of path: String) -> Bytes? {
+            state.withLock {
+                $0.statfs += 1
+                return Bytes($0.free)
+            }
+        }
+    }
+
+    /// Docker's cap on Available: one statfs per pool and reading (its data and metadata files
+    /// share a filesystem), measured anew on a re-read as on a full read or an assembly.
+    @Test func loopFilesAreMeasuredOncePerReadingAndAnewOnEachReRead() throws {
+        let dm = host()
+        let files = CountingLoopFiles()
+        let reader = PoolReader(client: dm, backing: files)
+        let cold = PoolReader(client: dm, backing: files, cacheTables: false)
+        _ = try reader.read()
+        #expect(files.state.withLock { $0.statfs } == 2, "two loop-backed pools, one statfs each")
+        for (i, free) in [UInt64(1 << 20), 4096, 1 << 30].enumerated() {
+            files.state.withLock { $0.free = free }
+            let before = files.state.withLock { $0.statfs }
+            let one = try reader.read(pool: "pool2")
+            #expect(files.state.withLock { $0.statfs } - before == 1, "read \(i): one statfs")
+            #expect(one.snapshot?.dataBacking?.filesystemFree == Bytes(free))
+            #expect(one.snapshot?.metadataBacking?.filesystemFree == Bytes(free))
+            #expect(one == (try cold.read(pool: "pool2")))
+        }
+    }
+
     /// The re-read's client call: a single thin-pool line the fast parser reads comes back
     /// parsed with its extent; anything else comes back without a line, for status() to read.
     @Test func poolStatusGivesTheLineOnlyWhenItIsOneThinPoolTheFastParserReads() throws {
