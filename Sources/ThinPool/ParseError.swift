@@ -96,19 +96,22 @@ struct ByteScanner {
         return start..<i
     }
 
+    /// `value` with one more decimal digit `c`; false for a byte that is not a digit or a
+    /// number over 64 bits.
+    @inline(__always) static func append(_ c: UInt8, to value: inout UInt64) -> Bool {
+        let d = c &- 48
+        guard d < 10 else { return false }
+        let (m, o1) = value.multipliedReportingOverflow(by: 10)
+        let (a, o2) = m.addingReportingOverflow(UInt64(d))
+        guard !o1, !o2 else { return false }
+        value = a
+        return true
+    }
+
     @inline(__always) func number(_ r: Range<Int>) -> UInt64? {
         guard !r.isEmpty else { return nil }
         var value: UInt64 = 0
-        var k = r.lowerBound
-        while k < r.upperBound {
-            let d = base[k] &- 48
-            guard d < 10 else { return nil }
-            let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(UInt64(d))
-            guard !o1, !o2 else { return nil }
-            value = a
-            k += 1
-        }
+        for k in r { guard Self.append(base[k], to: &value) else { return nil } }
         return value
     }
 
@@ -132,12 +135,7 @@ struct ByteScanner {
                 i += 1
                 return i - 1 > start ? value : nil
             }
-            let d = c &- 48
-            guard d < 10 else { return nil }
-            let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(UInt64(d))
-            guard !o1, !o2 else { return nil }
-            value = a
+            guard Self.append(c, to: &value) else { return nil }
             i += 1
         }
         // A word that ended where `stop` was expected (`stop` is not a space) is not one.
