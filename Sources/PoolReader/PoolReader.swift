@@ -113,6 +113,8 @@ public final class PoolReader: Sendable {
     /// next re-read whose status agrees with that table (device, event number, target) takes it
     /// and sets only what a STATUS says, instead of assembling the pool again.
     private final class AloneTemplate: Sendable {
+        // name, number and uuid are the snapshot's, kept apart: reading them through
+        // `snapshot` copied the whole snapshot out of the class on every check.
         let name: String
         let tableSerial: UInt64
         let eventNumber: UInt32

@@ -10,7 +10,6 @@ public struct PoolReading: Hashable, Sendable {
     /// The dm.min_free_space percentage applied to this pool.
     public var minFreeSpacePercent: UInt64
 
-    @inlinable
     public init(
         name: String, snapshot: PoolSnapshot?, capacity: PoolCapacity?, error: PoolError?,
         minFreeSpacePercent: UInt64
