@@ -115,11 +115,16 @@ struct ByteScanner {
         return value
     }
 
+    /// Spaces skipped; whether a word follows.
+    @inline(__always) mutating func skipSpaces() -> Bool {
+        while i < count, Self.isSpace(base[i]) { i += 1 }
+        return i < count
+    }
+
     /// The next word read as a number in the same pass as the scan; nil at the end of the
     /// line or when the word is not all digits (the scan then stops inside it: callers give up).
     @inline(__always) mutating func number() -> UInt64? {
-        while i < count, Self.isSpace(base[i]) { i += 1 }
-        guard i < count else { return nil }
+        guard skipSpaces() else { return nil }
         return digits(until: 32)
     }
 
@@ -128,18 +133,36 @@ struct ByteScanner {
     @inline(__always) private mutating func digits(until stop: UInt8) -> UInt64? {
         let start = i
         var value: UInt64 = 0
-        while i < count {
-            let c = base[i]
-            if Self.isSpace(c) { break }
-            if c == stop {
-                i += 1
-                return i - 1 > start ? value : nil
-            }
-            guard Self.append(c, to: &value) else { return nil }
+        // 19 decimal digits cannot overflow 64 bits: those are added unchecked, any after
+        // them checked.
+        let unchecked = min(count, start + 19)
+        while i < unchecked {
+            let d = base[i] &- 48
+            guard d < 10 else { break }
+            value = value &* 10 &+ UInt64(d)
             i += 1
         }
-        // A word that ended where `stop` was expected (`stop` is not a space) is not one.
-        return i > start && stop == 32 ? value : nil
+        if i == unchecked {
+            while i < count, Self.append(base[i], to: &value) { i += 1 }
+        }
+        // Stopped at the end of the line or at a byte that is not a digit, or overflowed.
+        guard i > start else { return nil }
+        guard i < count else { return stop == 32 ? value : nil }
+        let c = base[i]
+        if Self.isSpace(c) { return stop == 32 ? value : nil }
+        guard c == stop else { return nil }
+        i += 1
+        return value
+    }
+
+    /// The next word is `literal`: consumed, true. Else nothing is consumed. The caller
+    /// skipped the spaces before it.
+    @inline(__always) mutating func take(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard count - i >= n, memcmp(base + i, literal.utf8Start, n) == 0, i + n == count || Self.isSpace(base[i + n])
+        else { return false }
+        i += n
+        return true
     }
 
     /// `used/total` as ``Fields/ratio(_:)`` accepts it: used <= total, total > 0.

@@ -100,44 +100,46 @@ public enum ThinPoolStatus: Hashable, Sendable, CustomStringConvertible {
             usedMetadata: MetadataBlocks(meta.used), totalMetadata: MetadataBlocks(meta.total),
             usedData: DataBlocks(data.used), totalData: DataBlocks(data.total),
             heldMetadataRoot: held)
-        guard let mode = scan.word() else { return .working(w) }
-        if scan.equals(mode, "rw") {
+        // Each optional word: none left, the older kernel's short form; one of its spellings,
+        // compared where it lies (the first tried is what a working pool prints).
+        guard scan.skipSpaces() else { return .working(w) }
+        if scan.take("rw") {
             w.mode = .readWrite
-        } else if scan.equals(mode, "ro") {
+        } else if scan.take("ro") {
             w.mode = .readOnly
-        } else if scan.equals(mode, "out_of_data_space") {
+        } else if scan.take("out_of_data_space") {
             w.mode = .outOfDataSpace
         } else {
             return nil
         }
-        guard let discard = scan.word() else { return .working(w) }
-        if scan.equals(discard, "discard_passdown") {
+        guard scan.skipSpaces() else { return .working(w) }
+        if scan.take("discard_passdown") {
             w.discard = .passdown
-        } else if scan.equals(discard, "no_discard_passdown") {
+        } else if scan.take("no_discard_passdown") {
             w.discard = .noPassdown
-        } else if scan.equals(discard, "ignore_discard") {
+        } else if scan.take("ignore_discard") {
             w.discard = .ignore
         } else {
             return nil
         }
-        guard let policy = scan.word() else { return .working(w) }
-        if scan.equals(policy, "queue_if_no_space") {
+        guard scan.skipSpaces() else { return .working(w) }
+        if scan.take("queue_if_no_space") {
             w.noSpacePolicy = .queue
-        } else if scan.equals(policy, "error_if_no_space") {
+        } else if scan.take("error_if_no_space") {
             w.noSpacePolicy = .error
         } else {
             return nil
         }
-        guard let check = scan.word() else { return .working(w) }
-        if scan.equals(check, "needs_check") {
-            w.needsCheck = true
-        } else if scan.equals(check, "-") {
+        guard scan.skipSpaces() else { return .working(w) }
+        if scan.take("-") {
             w.needsCheck = false
+        } else if scan.take("needs_check") {
+            w.needsCheck = true
         } else {
             return nil
         }
-        guard let low = scan.word() else { return .working(w) }
-        guard let n = scan.number(low), scan.word() == nil else { return nil }
+        guard scan.skipSpaces() else { return .working(w) }
+        guard let n = scan.number(), !scan.skipSpaces() else { return nil }
         w.metadataLowWatermark = MetadataBlocks(n)
         return .working(w)
     }

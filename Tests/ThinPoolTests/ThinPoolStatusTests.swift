@@ -178,6 +178,13 @@ import Testing
         "18446744073709551616 2/4 3/8 -", "1 2/4 3/8 - rx", "1 2/4 3/8 - rw discard", "1 2/4 3/8 - rw discard_passdown queue",
         "1 2/4 3/8 - rw discard_passdown queue_if_no_space maybe", "1 2/4 3/8 - rw discard_passdown queue_if_no_space - 1 2",
         "1 2/4 3/8 - rw discard_passdown queue_if_no_space - -1", "1 +2/4 3/8 -", "1\t2/4\n3/8\r-",
+        // Numbers around the 19 digits read without an overflow check, and words that only
+        // begin like one the kernel prints:
+        "9999999999999999999 1/1 1/1 -", "00000000000000000000001 1/10000000000000000000 1/1 -",
+        "99999999999999999999 1/1 1/1 -", "1 1/1 18446744073709551616/1 -", "1 1/1 1/18446744073709551616 -",
+        "1 2/4 3/8 - rwx", "1 2/4 3/8 - r", "1 2/4 3/8 - rw discard_passdownx", "1 2/4 3/8 -x rw",
+        "1 2/4 3/8 - rw discard_passdown queue_if_no_space -x", "1 2/4 3/8 - rw discard_passdown queue_if_no_space needs_checkx",
+        "1 2/4 3/8 - rw discard_passdown queue_if_no_space - 1024x", "1 2/4 3/8 - rw  ignore_discard\terror_if_no_space   needs_check 7",
     ]
 
     @Test(arguments: poolLines) func poolStatusAgrees(line: String) {
