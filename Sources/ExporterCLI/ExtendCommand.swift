@@ -80,8 +80,8 @@ struct ExtendCommand: ParsableCommand {
         let agent = config
         let reader = PoolReader(
             client: dm, logger: logger,
-            minFreeSpacePercent: { pool, owner in
-                agent.policy(for: pool).minFreeSpacePercent ?? PoolReader.dockerMinFreeSpace(pool, owner)
+            minFreeSpacePercent: { pool, own in
+                agent.policy(for: pool).minFreeSpacePercent ?? PoolReader.dockerMinFreeSpace(pool, own)
             }, annotator: workloads.sources(fixtures: nil, logger: logger))
         let fixed = policy
         let extender = Autoextender(reader: reader, dm: dm, alerts: nil, policy: { _ in fixed }, logger: logger)

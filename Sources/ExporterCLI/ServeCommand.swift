@@ -143,8 +143,8 @@ struct ServeCommand: AsyncParsableCommand {
         let spaceSlot = AnnotatorSlot()
         let reader = try source.reader(
             logger: logger, annotator: Annotators([workloads.sources(fixtures: source.fixtures, logger: logger), spaceSlot]),
-            percent: { pool, owner in
-                flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent } ?? PoolReader.dockerMinFreeSpace(pool, owner)
+            percent: { pool, own in
+                flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent } ?? PoolReader.dockerMinFreeSpace(pool, own)
             }, longLived: true)
         do {
             let report = try reader.read()

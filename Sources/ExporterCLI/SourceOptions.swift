@@ -54,13 +54,13 @@ struct SourceOptions: ParsableArguments {
     /// devices are stuck, and give the memory a large collection freed back to the kernel.
     func reader(
         logger: Logger, annotator: (any PoolAnnotator)? = nil,
-        percent: (@Sendable (String, PoolOwner?) -> UInt64)? = nil, longLived: Bool = false
+        percent: (@Sendable (String, UInt64?) -> UInt64)? = nil, longLived: Bool = false
     ) throws -> PoolReader {
         let flag = minFreeSpace == nil ? nil : try minFreeSpacePercent()
         return PoolReader(
             client: client(logger: logger),
             backing: fixtures == nil ? SysfsLoopBacking() : NoLoopBacking(),
-            logger: logger, minFreeSpacePercent: percent ?? { pool, owner in flag ?? PoolReader.dockerMinFreeSpace(pool, owner) },
+            logger: logger, minFreeSpacePercent: percent ?? { pool, own in flag ?? PoolReader.dockerMinFreeSpace(pool, own) },
             annotator: annotator, outOfSpaceProbe: fixtures == nil && longLived ? SysfsOutOfSpaceProbe() : nil,
             keepsHistory: longLived, releaseMemory: longLived ? Heap.releaseFreePages : nil)
     }

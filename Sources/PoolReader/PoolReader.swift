@@ -26,8 +26,9 @@ public final class PoolReader: Sendable {
     public let client: any DeviceMapperClient
     public let backing: any LoopBackingProbe
     public let logger: Logger
-    /// dm.min_free_space for a pool, by name and owner (docker's own setting for its pool).
-    public let minFreeSpacePercent: @Sendable (String, PoolOwner?) -> UInt64
+    /// dm.min_free_space for a pool, by name and its owner's own setting (docker's
+    /// daemon.json for its pool; ``PoolSnapshot/ownerMinFreeSpacePercent``).
+    public let minFreeSpacePercent: @Sendable (String, UInt64?) -> UInt64
     /// Names pools and thin volumes by what uses them; runs before capacity is computed.
     public let annotator: (any PoolAnnotator)?
     /// The annotator's one-pool call, captured once (calling through the optional existential
@@ -122,8 +123,9 @@ public final class PoolReader: Sendable {
         let uuid: String?
         let start: UInt64
         let length: UInt64
-        /// The snapshot as assembled (backing attached, nothing else set yet).
-        let snapshot: PoolSnapshot
+        /// The pool as assembled (backing attached, nothing else set yet, no capacity): a
+        /// re-read takes a copy of it -- one retain -- and writes that copy.
+        let reading: PoolReading
         let files: PoolTable
 
         /// A STATUS agrees with the table this was assembled from: the same device (number,
@@ -133,11 +135,14 @@ public final class PoolReader: Sendable {
                 && info.uuid == uuid
         }
 
-        init(tableSerial: UInt64, eventNumber: UInt32, start: UInt64, length: UInt64, snapshot: PoolSnapshot, files: PoolTable) {
+        init(
+            tableSerial: UInt64, eventNumber: UInt32, start: UInt64, length: UInt64, snapshot: PoolSnapshot,
+            reading: PoolReading, files: PoolTable
+        ) {
             self.name = snapshot.name
             self.number = snapshot.number
             self.uuid = snapshot.uuid
-            self.snapshot = snapshot
+            self.reading = reading
             self.tableSerial = tableSerial
             self.eventNumber = eventNumber
             self.start = start
@@ -155,7 +160,7 @@ public final class PoolReader: Sendable {
     public init(
         client: any DeviceMapperClient, backing: any LoopBackingProbe = SysfsLoopBacking(),
         logger: Logger = Logger(label: "thinpool.reader"),
-        minFreeSpacePercent: @escaping @Sendable (String, PoolOwner?) -> UInt64 = PoolReader.dockerMinFreeSpace,
+        minFreeSpacePercent: @escaping @Sendable (String, UInt64?) -> UInt64 = PoolReader.dockerMinFreeSpace,
         annotator: (any PoolAnnotator)? = nil, cacheTables: Bool = true, outOfSpaceProbe: (any OutOfSpaceProbe)? = nil,
         now: @escaping @Sendable () -> Double = PoolReader.wallClock, keepsHistory: Bool = false,
         releaseMemory: (@Sendable () -> Void)? = nil
@@ -179,8 +184,8 @@ public final class PoolReader: Sendable {
 
     /// docker's dm.min_free_space when the pool is docker's and its daemon.json sets it, else
     /// docker's default.
-    public static let dockerMinFreeSpace: @Sendable (String, PoolOwner?) -> UInt64 = { _, owner in
-        owner?.docker?.minFreeSpacePercent ?? PoolCapacity.defaultMinFreeSpacePercent
+    public static let dockerMinFreeSpace: @Sendable (String, UInt64?) -> UInt64 = { _, own in
+        own ?? PoolCapacity.defaultMinFreeSpacePercent
     }
 
     /// Callers waiting for a full read (one is running).
@@ -293,7 +298,9 @@ public final class PoolReader: Sendable {
                 markOutOfSpace(&snapshots[i]) { volumes }
             }
         }
-        var pools = snapshots.map { PoolReading(snapshot: $0, minFreeSpacePercent: minFreeSpacePercent($0.name, $0.owner)) }
+        var pools = snapshots.map {
+            PoolReading(snapshot: $0, minFreeSpacePercent: minFreeSpacePercent($0.name, $0.ownerMinFreeSpacePercent))
+        }
         pools += failed.map { PoolReading(name: $0.0, error: $0.1, minFreeSpacePercent: minFreeSpacePercent($0.0, nil)) }
         pools.sort { $0.name < $1.name }
         if cacheTables {
@@ -363,10 +370,11 @@ public final class PoolReader: Sendable {
         case .success(var snapshot):
             let files = table.pool ?? backingFiles(snapshot.table, cached: nil)
             attachBacking(&snapshot, files)
+            var reading = PoolReading(name: name, snapshot: snapshot, capacity: nil, error: nil, minFreeSpacePercent: 0)
             if cacheTables, let event = status.info.eventNumber, event == table.eventNumber, status.targets.count == 1 {
                 let template = AloneTemplate(
                     tableSerial: table.serial, eventNumber: event, start: status.targets[0].start,
-                    length: status.targets[0].length, snapshot: snapshot, files: files)
+                    length: status.targets[0].length, snapshot: snapshot, reading: reading, files: files)
                 state.withLock { s in
                     s.alone.removeAll { $0.name == name }
                     // Only while the cache still holds that table: a full read that read it
@@ -374,8 +382,10 @@ public final class PoolReader: Sendable {
                     if s.tables[name]?.serial == table.serial { s.alone.append(template) }
                 }
             }
-            let (capacity, error, percent) = finish(&snapshot, files: files)
-            return PoolReading(name: name, snapshot: snapshot, capacity: capacity, error: error, minFreeSpacePercent: percent)
+            // The reading's own snapshot, written in place (the template's stays as assembled).
+            let percent = finish(&reading.snapshot!, files: files)
+            reading.computeCapacity(minFreeSpacePercent: percent)
+            return reading
         }
     }
 
@@ -400,38 +410,36 @@ public final class PoolReader: Sendable {
         return (same ?? nil) ?? (a == b)
     }
 
-    /// A pool's template brought up to a STATUS. The snapshot is changed in place and its
-    /// capacity computed from it there: a snapshot is hundreds of bytes and a dozen references,
-    /// and each copy of it (as through a reading's optional) is a measurable part of this path.
+    /// A pool's template brought up to a STATUS: a copy of its reading (one retain; the first
+    /// write copies its storage once), the fields a STATUS says set in that copy's snapshot,
+    /// then ``finish(_:files:nothingStuck:)`` and the capacity, all in place. A snapshot is
+    /// hundreds of bytes and a dozen references, and each copy of it was a measurable part of
+    /// this path.
     private func reread(_ template: AloneTemplate, _ status: ThinPoolStatus, _ info: DeviceInfo, nothingStuck: Bool)
         -> PoolReading
     {
-        var snapshot = template.snapshot
-        let (capacity, error, percent) = update(
-            &snapshot, status: status, info: info, template: template, nothingStuck: nothingStuck)
-        return PoolReading(
-            name: template.name, snapshot: snapshot, capacity: capacity, error: error, minFreeSpacePercent: percent)
+        var reading = template.reading
+        let percent = update(&reading.snapshot!, status: status, info: info, files: template.files, nothingStuck: nothingStuck)
+        reading.computeCapacity(minFreeSpacePercent: percent)
+        return reading
     }
 
     /// A template's snapshot brought up to this STATUS: what pool(alone:) takes from one (the
-    /// rest is the table's, and equal), then as ``finish(_:files:)``.
+    /// rest is the table's, and equal), then as ``finish(_:files:nothingStuck:)``.
     private func update(
-        _ snapshot: inout PoolSnapshot, status: ThinPoolStatus, info: DeviceInfo, template: AloneTemplate,
-        nothingStuck: Bool
-    ) -> (PoolCapacity?, PoolError?, UInt64) {
+        _ snapshot: inout PoolSnapshot, status: ThinPoolStatus, info: DeviceInfo, files: PoolTable, nothingStuck: Bool
+    ) -> UInt64 {
         snapshot.status = status
         snapshot.suspended = info.suspended
         snapshot.inactiveTable = info.inactiveTable
         snapshot.deferredRemove = info.deferredRemove
-        return finish(&snapshot, files: template.files, nothingStuck: nothingStuck)
+        return finish(&snapshot, files: files, nothingStuck: nothingStuck)
     }
 
     /// A one-pool read's assembled snapshot made current: loop files measured, annotated,
-    /// stuck states and countdown as kept; then its capacity (or why not) and the pool's
-    /// dm.min_free_space, as ``PoolReading/init(snapshot:minFreeSpacePercent:)`` computes them.
-    private func finish(_ snapshot: inout PoolSnapshot, files: PoolTable, nothingStuck: Bool = false)
-        -> (PoolCapacity?, PoolError?, UInt64)
-    {
+    /// stuck states and countdown as kept. Returns the pool's dm.min_free_space, for its
+    /// capacity (``PoolReading/computeCapacity(minFreeSpacePercent:)``).
+    private func finish(_ snapshot: inout PoolSnapshot, files: PoolTable, nothingStuck: Bool = false) -> UInt64 {
         let name = snapshot.name
         measureBacking(&snapshot, files)
         annotateOne?(&snapshot)
@@ -439,9 +447,7 @@ public final class PoolReader: Sendable {
         if !(nothingStuck && snapshot.stuckStates.isEmpty) { markStuck(pool: &snapshot) }
         // The pool's thin volumes as the last full read found them.
         markOutOfSpace(&snapshot) { state.withLock { $0.volumes[name] ?? [] } }
-        let percent = minFreeSpacePercent(name, snapshot.owner)
-        let (capacity, error) = PoolReading.capacity(of: snapshot, minFreeSpacePercent: percent)
-        return (capacity, error, percent)
+        return minFreeSpacePercent(name, snapshot.ownerMinFreeSpacePercent)
     }
 
     // MARK: - Stuck devices

@@ -130,6 +130,15 @@ extension PoolCapacity {
     }
 }
 
+extension PoolSnapshot {
+    /// ``PoolCapacity/compute(_:minFreeSpacePercent:)`` of this snapshot, or why not.
+    public func capacity(minFreeSpacePercent: UInt64) -> Result<PoolCapacity?, CapacityError> {
+        Result { () throws(CapacityError) -> PoolCapacity? in
+            try PoolCapacity.compute(self, minFreeSpacePercent: minFreeSpacePercent)
+        }
+    }
+}
+
 /// Capacity numbers that cannot be computed.
 public enum CapacityError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A byte count does not fit in 64 bits.

@@ -1,46 +1,113 @@
 /// One pool as reported: its snapshot and capacity, or why it could not be read.
+///
+/// A value type kept out of line and copied on write: a reading is a pointer, so handing one
+/// on (returned, wrapped in an optional, put in an array, sorted) is a retain rather than a
+/// copy of its snapshot's and capacity's ~700 bytes and a dozen references -- on the alert
+/// path those copies were a fifth of a one-pool re-read. Reading a field borrows it in place.
 public struct PoolReading: Hashable, Sendable {
-    public var name: String
+    @usableFromInline
+    struct Fields: Hashable, Sendable {
+        @usableFromInline var name: String
+        @usableFromInline var snapshot: PoolSnapshot?
+        @usableFromInline var capacity: PoolCapacity?
+        @usableFromInline var error: PoolError?
+        @usableFromInline var minFreeSpacePercent: UInt64
+
+        @usableFromInline
+        init(name: String, snapshot: PoolSnapshot?, capacity: PoolCapacity?, error: PoolError?, minFreeSpacePercent: UInt64) {
+            self.name = name
+            self.snapshot = snapshot
+            self.capacity = capacity
+            self.error = error
+            self.minFreeSpacePercent = minFreeSpacePercent
+        }
+
+        /// In place: the snapshot is read where it is kept (through `?.`: `!` or `if let`
+        /// copied it, retains and all).
+        mutating func computeCapacity(_ percent: UInt64) {
+            minFreeSpacePercent = percent
+            guard let result = snapshot?.capacity(minFreeSpacePercent: percent) else { return }
+            switch result {
+            case .success(let c):
+                capacity = c
+                error = nil
+            case .failure(let e):
+                // Keep the snapshot: mode and table are still worth reporting.
+                capacity = nil
+                error = .capacity(e)
+            }
+        }
+    }
+
+    @usableFromInline var fields: CopyOnWrite<Fields>
+
+    @inlinable
+    public var name: String {
+        _read { yield fields.value.name }
+        _modify { yield &fields.value.name }
+    }
     /// nil when the pool's lines could not be read or parsed (`error` says why).
-    public var snapshot: PoolSnapshot?
+    @inlinable
+    public var snapshot: PoolSnapshot? {
+        _read { yield fields.value.snapshot }
+        _modify { yield &fields.value.snapshot }
+    }
     /// nil when the pool has no counters (Fail, Error) or could not be read.
-    public var capacity: PoolCapacity?
+    @inlinable
+    public var capacity: PoolCapacity? {
+        _read { yield fields.value.capacity }
+        _modify { yield &fields.value.capacity }
+    }
     /// Why the pool, or its capacity, could not be reported.
-    public var error: PoolError?
+    @inlinable
+    public var error: PoolError? {
+        _read { yield fields.value.error }
+        _modify { yield &fields.value.error }
+    }
     /// The dm.min_free_space percentage applied to this pool.
-    public var minFreeSpacePercent: UInt64
+    @inlinable
+    public var minFreeSpacePercent: UInt64 {
+        get { fields.value.minFreeSpacePercent }
+        set { fields.value.minFreeSpacePercent = newValue }
+    }
 
     public init(
         name: String, snapshot: PoolSnapshot?, capacity: PoolCapacity?, error: PoolError?,
         minFreeSpacePercent: UInt64
     ) {
-        self.name = name
-        self.snapshot = snapshot
-        self.capacity = capacity
-        self.error = error
-        self.minFreeSpacePercent = minFreeSpacePercent
+        fields = CopyOnWrite(
+            Fields(
+                name: name, snapshot: snapshot, capacity: capacity, error: error, minFreeSpacePercent: minFreeSpacePercent))
     }
 
     /// A reading of `snapshot` with its capacity computed.
     public init(snapshot: PoolSnapshot, minFreeSpacePercent: UInt64) {
-        let (capacity, error) = Self.capacity(of: snapshot, minFreeSpacePercent: minFreeSpacePercent)
-        self.init(
-            name: snapshot.name, snapshot: snapshot, capacity: capacity, error: error,
-            minFreeSpacePercent: minFreeSpacePercent)
+        self.init(name: snapshot.name, snapshot: snapshot, capacity: nil, error: nil, minFreeSpacePercent: minFreeSpacePercent)
+        computeCapacity(minFreeSpacePercent: minFreeSpacePercent)
     }
 
-    /// A snapshot's capacity, or why it has none: what every reading of a snapshot reports (the
-    /// one-pool re-read computes it before it makes the reading).
-    public static func capacity(of snapshot: PoolSnapshot, minFreeSpacePercent: UInt64) -> (PoolCapacity?, PoolError?) {
-        do { return (try PoolCapacity.compute(snapshot, minFreeSpacePercent: minFreeSpacePercent), nil) } catch {
-            // Keep the snapshot: mode and table are still worth reporting.
-            return (nil, .capacity(error))
-        }
+    /// Sets the capacity from the snapshot, or the error saying why it has none, and the
+    /// dm.min_free_space applied: what every reading of a snapshot reports. In place: the
+    /// one-pool re-read brings a copy of its template's reading up to date this way.
+    public mutating func computeCapacity(minFreeSpacePercent percent: UInt64) {
+        fields.value.computeCapacity(percent)
     }
 
     /// A pool that could not be read.
     public init(name: String, error: PoolError, minFreeSpacePercent: UInt64) {
         self.init(name: name, snapshot: nil, capacity: nil, error: error, minFreeSpacePercent: minFreeSpacePercent)
+    }
+}
+
+extension PoolReading: CustomReflectable {
+    /// The fields, not the box they are kept in (test failures and dumps print these).
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "name": name, "snapshot": snapshot as Any, "capacity": capacity as Any, "error": error as Any,
+                "minFreeSpacePercent": minFreeSpacePercent,
+            ])
     }
 }
 

@@ -52,7 +52,7 @@ public final class WorkloadSources: PoolAnnotator {
         var docker: DockerRootReader?
         /// The owners the last full read found, for the fast path: a host has a few pools, and
         /// a search of a few names costs less than hashing one on every alert-path read.
-        var owners: [(name: String, owner: PoolOwner)] = []
+        var owners: [(name: String, owner: Indirect<PoolOwner>)] = []
         /// Messages already logged (each is logged once while it stands).
         var warned: Set<String> = []
         /// The LVM pools and their lengths at the last read: when one changes, LVM has acted
@@ -81,13 +81,14 @@ public final class WorkloadSources: PoolAnnotator {
         if changed { options.volumeGroups?.invalidate() }
         let inventory = self.inventory(volumeGroups: Set(lvm.map(\.vg)), lvmPools: lvm)
         WorkloadResolver.annotate(&pools, inventory)
-        let owners = pools.compactMap { p in p.owner.map { (p.name, $0) } }
+        let owners = pools.compactMap { p in p.sharedOwner.map { (p.name, $0) } }
         state.withLock { $0.owners = owners }
     }
 
     public func annotate(pool: inout PoolSnapshot) {
         let name = pool.name
-        pool.owner = state.withLock { s in s.owners.first { $0.name == name }?.owner }
+        // The full read's owner itself, shared: a retain rather than a copy.
+        pool.sharedOwner = state.withLock { s in s.owners.first { $0.name == name }?.owner }
     }
 
     /// Reads what changed and returns the whole inventory.

@@ -18,7 +18,8 @@ import ThinPool
         r.snapshot?.thinVolumes[0].space = VolumeSpace(exclusiveBytes: 900_000_000, sharedBytes: 0)
         r.snapshot?.outOfSpace = OutOfSpace(
             since: 1000, timeoutSeconds: 60, writers: [QueuedWriter(device: "t", owner: db, writes: 0, processes: ["dd[9]"])])
-        r.snapshot?.stuck = [StuckDevice(device: r.name, state: .suspended, since: 990)]
+        let name = r.name
+        r.snapshot?.stuck = [StuckDevice(device: name, state: .suspended, since: 990)]
         let view = LandingPage.AgentView(
             firing: [
                 .init(name: "ThinPoolDataFullSoon", severity: "warning", summary: "runs out in 3h"),

@@ -17,6 +17,6 @@ public func fixtureReader(_ dir: String, percent: UInt64? = nil) -> PoolReader {
             volumeGroups: FileVolumeGroups(path: dir + "/vgs")))
     return PoolReader(
         client: FixtureDeviceMapper(directory: dir), backing: NoLoopBacking(),
-        minFreeSpacePercent: { pool, owner in percent ?? PoolReader.dockerMinFreeSpace(pool, owner) },
+        minFreeSpacePercent: { pool, own in percent ?? PoolReader.dockerMinFreeSpace(pool, own) },
         annotator: workloads)
 }

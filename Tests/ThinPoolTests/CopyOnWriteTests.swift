@@ -1,0 +1,43 @@
+import Testing
+
+@testable import ThinPool
+
+/// PoolReading keeps its fields in one shared box: copies must still behave as values.
+@Suite struct CopyOnWriteTests {
+    static func reading() throws -> PoolReading {
+        let snapshot = PoolSnapshot(
+            name: "pool", uuid: nil, number: DeviceNumber(major: 254, minor: 0), eventNumber: 1,
+            length: Sectors(128_000), table: try ThinPoolTable(parsing: "7:0 7:1 128 0 0"),
+            status: try ThinPoolStatus(parsing: "0 10/1000 500/1000 - rw discard_passdown queue_if_no_space - 100"))
+        return PoolReading(snapshot: snapshot, minFreeSpacePercent: 10)
+    }
+
+    @Test func aWrittenCopyLeavesTheOriginalAlone() throws {
+        let original = try Self.reading()
+        var copy = original
+        #expect(copy == original)
+        copy.snapshot?.status = try ThinPoolStatus(parsing: "0 10/1000 900/1000 - rw discard_passdown queue_if_no_space - 100")
+        copy.computeCapacity(minFreeSpacePercent: 20)
+        copy.name = "other"
+        #expect(original.name == "pool" && copy.name == "other")
+        #expect(original.snapshot?.status.working?.usedData == DataBlocks(500))
+        #expect(copy.snapshot?.status.working?.usedData == DataBlocks(900))
+        #expect(original.capacity?.data.used != copy.capacity?.data.used)
+        #expect(original.minFreeSpacePercent == 10 && copy.minFreeSpacePercent == 20)
+        #expect(original != copy)
+    }
+
+    @Test func capacityIsComputedInPlaceAsANewReadingWouldBe() throws {
+        var r = try Self.reading()
+        r.snapshot?.status = .fail
+        r.computeCapacity(minFreeSpacePercent: 10)
+        #expect(r.capacity == nil && r.error == nil)
+        r.snapshot?.status = try ThinPoolStatus(parsing: "0 10/1000 500/1000 - rw discard_passdown queue_if_no_space - 100")
+        r.computeCapacity(minFreeSpacePercent: 100)
+        #expect(r.capacity == nil)
+        #expect(r.error == .capacity(.percentOutOfRange(100)))
+        r.computeCapacity(minFreeSpacePercent: 10)
+        #expect(r == (try Self.reading()))
+        #expect(r.hashValue == (try Self.reading()).hashValue)
+    }
+}
