@@ -113,7 +113,7 @@ public final class PoolReader: Sendable {
     /// A pool as a one-pool re-read assembled it from a cached table, before annotation: the
     /// next re-read whose status agrees with that table (device, event number, target) takes it
     /// and sets only what a STATUS says, instead of assembling the pool again.
-    private final class AloneTemplate: Sendable {
+    private final class AloneTemplate: @unchecked Sendable {
         // name, number and uuid are the snapshot's, kept apart: reading them through
         // `snapshot` copied the whole snapshot out of the class on every check.
         let name: String
@@ -148,6 +148,29 @@ public final class PoolReader: Sendable {
             self.start = start
             self.length = length
             self.files = files
+            spare = .allocate(capacity: 1)
+            spare.initialize(to: nil)
+        }
+
+        deinit {
+            spare.deinitialize(count: 1)
+            spare.deallocate()
+        }
+
+        // The last re-read's reading, kept to be written again by the next: once its caller
+        // has let it go the template holds its only reference, and writing it in place saves
+        // copying the template's (a box, the snapshot's bytes and a dozen retains, then as
+        // many releases). One thread at a time holds it (`spareHeld`, taken and given back
+        // without a lock: @unchecked Sendable is for this slot); the others copy `reading`.
+        private let spareHeld = Atomic<Bool>(false)
+        private let spare: UnsafeMutablePointer<PoolReading?>
+
+        /// `body` with the slot (nil before the first re-read), unless another thread holds
+        /// it: then nil.
+        func withSpare<T>(_ body: (inout PoolReading?) -> T) -> T? {
+            guard spareHeld.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return nil }
+            defer { spareHeld.store(false, ordering: .releasing) }
+            return body(&spare.pointee)
         }
     }
 
@@ -418,17 +441,46 @@ public final class PoolReader: Sendable {
     private func reread(_ template: AloneTemplate, _ status: ThinPoolStatus, _ info: DeviceInfo, nothingStuck: Bool)
         -> PoolReading
     {
+        // Written where it lies: the slot's reading, or a copy of the template's put there;
+        // the caller gets another reference to it (a retain).
+        let kept = template.withSpare { slot -> PoolReading in
+            let reused = slot != nil
+            if !reused { slot = template.reading }
+            bringUp(&slot!, template, status, info, nothingStuck: nothingStuck, reused: reused)
+            return slot!
+        }
+        if let kept { return kept }
         var reading = template.reading
-        let percent = update(&reading.snapshot!, status: status, info: info, files: template.files, nothingStuck: nothingStuck)
-        reading.computeCapacity(minFreeSpacePercent: percent)
+        bringUp(&reading, template, status, info, nothingStuck: nothingStuck, reused: false)
         return reading
     }
 
+    /// A copy of a template's reading (or the last re-read's) brought up to a STATUS.
+    private func bringUp(
+        _ reading: inout PoolReading, _ template: AloneTemplate, _ status: ThinPoolStatus, _ info: DeviceInfo,
+        nothingStuck: Bool, reused: Bool
+    ) {
+        let percent = update(
+            &reading.snapshot!, status: status, info: info, files: template.files, nothingStuck: nothingStuck,
+            reused: reused)
+        reading.computeCapacity(minFreeSpacePercent: percent)
+    }
+
     /// A template's snapshot brought up to this STATUS: what pool(alone:) takes from one (the
-    /// rest is the table's, and equal), then as ``finish(_:files:nothingStuck:)``.
+    /// rest is the table's, and equal), then as ``finish(_:files:nothingStuck:)``. A `reused`
+    /// snapshot (the last re-read's) first gets back what the template has where finish may
+    /// have written since: no owner or space (the annotators', which may leave them alone),
+    /// nothing stuck, no countdown. Loop files' free space is measured again either way.
     private func update(
-        _ snapshot: inout PoolSnapshot, status: ThinPoolStatus, info: DeviceInfo, files: PoolTable, nothingStuck: Bool
+        _ snapshot: inout PoolSnapshot, status: ThinPoolStatus, info: DeviceInfo, files: PoolTable, nothingStuck: Bool,
+        reused: Bool
     ) -> UInt64 {
+        if reused {
+            snapshot.sharedOwner = nil
+            snapshot.space = nil
+            if !snapshot.stuck.isEmpty { snapshot.stuck = [] }
+            snapshot.outOfSpace = nil
+        }
         snapshot.status = status
         snapshot.suspended = info.suspended
         snapshot.inactiveTable = info.inactiveTable

@@ -158,6 +158,43 @@ import ThinPool
         #expect(dm.calls("TABLE pool2") == 1 + statuses.count, "the warm reader read the table once")
     }
 
+    /// Sets an owner and a space scan only while `on`; otherwise leaves them alone, as an
+    /// annotator with nothing to say does.
+    final class Alternating: PoolAnnotator, Sendable {
+        let on = Locked(false)
+        func annotate(_ pools: inout [PoolSnapshot]) {}
+        func annotate(pool: inout PoolSnapshot) {
+            guard on.withLock({ $0 }) else { return }
+            pool.owner = PoolOwner(kind: .docker)
+            pool.space = PoolSpace(scannedAt: 1, snapshotSkipped: nil, reclaimableBytes: 5, dataFileAllocatedBytes: nil)
+        }
+    }
+
+    /// The last re-read's reading is written again by the next once its caller let it go:
+    /// nothing an annotator or the stuck bookkeeping set on one read may outlive it, and a
+    /// reading a caller still holds is never written.
+    @Test func aReReadWrittenAgainKeepsNothingOfTheReadBefore() throws {
+        let dm = host()
+        let annotator = Alternating()
+        let warm = PoolReader(client: dm, backing: NoLoopBacking(), annotator: annotator)
+        let cold = PoolReader(client: dm, backing: NoLoopBacking(), annotator: annotator, cacheTables: false)
+        _ = try warm.read()
+        _ = try warm.read(pool: "pool2")  // the template
+        for i in 0..<6 {
+            annotator.on.withLock { $0 = i % 2 == 0 }
+            dm.setInfo("pool2") { $0.suspended = i % 3 == 0 }
+            let fast = try warm.read(pool: "pool2")
+            #expect(fast == (try cold.read(pool: "pool2")), "read \(i)")
+            if i == 0 { #expect(fast.snapshot?.space != nil && fast.snapshot?.owner != nil && fast.snapshot?.stuck != []) }
+        }
+        let held = try warm.read(pool: "pool2")
+        let heldUsed = held.capacity?.data.usedBlocks
+        dm.set("pool2", status: "0 65536 thin-pool 3 10/1024 7/512 - rw discard_passdown queue_if_no_space - 256", event: false)
+        let next = try warm.read(pool: "pool2")
+        #expect(next.capacity?.data.usedBlocks == 7)
+        #expect(held.capacity?.data.usedBlocks == heldUsed && heldUsed != 7, "the held reading is not written")
+    }
+
     /// Loop files on one filesystem, its free space as a test sets it; statfs calls counted.
     final class CountingLoopFiles: LoopBackingProbe, @unchecked Sendable {
         let state = Locked((free: UInt64(1 << 20), statfs: 0))
