@@ -84,12 +84,23 @@ public final class PoolReader: Sendable {
         /// Either device is a loop file (a Bool: the re-read path asks on every read, and asking
         /// an optional of a struct with strings whether it is nil copied it).
         let loopBacked: Bool
+        /// What ``measureBacking(_:_:)`` measures, decided once per table: the data file's
+        /// path, and the metadata file's unless it shares the data file's filesystem (then
+        /// `metadataSharesData`: one statfs serves both, as docker's two files usually are).
+        let dataPath: String?
+        let metadataPath: String?
+        let metadataSharesData: Bool
 
         init(table: ThinPoolTable, dataBackingFile: BackingFile?, metadataBackingFile: BackingFile?) {
             self.table = table
             self.dataBackingFile = dataBackingFile
             self.metadataBackingFile = metadataBackingFile
             loopBacked = dataBackingFile != nil || metadataBackingFile != nil
+            dataPath = dataBackingFile?.path
+            metadataSharesData =
+                metadataBackingFile != nil && dataBackingFile != nil
+                && metadataBackingFile?.file.device == dataBackingFile?.file.device
+            metadataPath = metadataSharesData ? nil : metadataBackingFile?.path
         }
     }
 
@@ -496,7 +507,7 @@ public final class PoolReader: Sendable {
         measureBacking(&snapshot, files)
         annotateOne?(&snapshot)
         // The template's stuck list is empty; with nothing stuck anywhere, so it stays.
-        if !(nothingStuck && snapshot.stuckStates.isEmpty) { markStuck(pool: &snapshot) }
+        if !(nothingStuck && !snapshot.hasStuckStates) { markStuck(pool: &snapshot) }
         // The pool's thin volumes as the last full read found them.
         markOutOfSpace(&snapshot) { state.withLock { $0.volumes[name] ?? [] } }
         return minFreeSpacePercent(name, snapshot.ownerMinFreeSpacePercent)
@@ -663,12 +674,16 @@ public final class PoolReader: Sendable {
     /// ``attachBacking(_:_:)`` attached.
     private func measureBacking(_ snapshot: inout PoolSnapshot, _ files: PoolTable) {
         guard files.loopBacked else { return }
-        let dataFree = files.dataBackingFile.map { backing.filesystemFree(of: $0.path) }
-        if snapshot.dataBacking != nil { snapshot.dataBacking!.filesystemFree = dataFree ?? nil }
-        if let m = files.metadataBackingFile, snapshot.metadataBacking != nil {
-            snapshot.metadataBacking!.filesystemFree =
-                m.file.device == files.dataBackingFile?.file.device && dataFree != nil
-                ? dataFree! : backing.filesystemFree(of: m.path)
+        // Written through `?.` where they lie (a nil check of a backing copied it).
+        var dataFree: Bytes?
+        if let path = files.dataPath {
+            dataFree = backing.filesystemFree(of: path)
+            snapshot.dataBacking?.filesystemFree = dataFree
+        }
+        if files.metadataSharesData {
+            snapshot.metadataBacking?.filesystemFree = dataFree
+        } else if let path = files.metadataPath {
+            snapshot.metadataBacking?.filesystemFree = backing.filesystemFree(of: path)
         }
     }
 

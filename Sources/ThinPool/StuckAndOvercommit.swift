@@ -53,6 +53,13 @@ extension PoolSnapshot {
         return out
     }
 
+    /// Whether ``stuckStates`` lists anything, found without building the list (the one-pool
+    /// re-read asks on every read).
+    public var hasStuckStates: Bool {
+        suspended || inactiveTable || deferredRemove
+            || thinVolumes.contains { $0.suspended || $0.inactiveTable || $0.deferredRemove || $0.status == .fail }
+    }
+
     /// How much the pool promised against what it has: its active thin volumes' virtual sizes
     /// (with `inactive` bytes of devices not active now, such as docker's stopped containers),
     /// the largest volume, and how many volumes could each fill the pool alone (their unmapped

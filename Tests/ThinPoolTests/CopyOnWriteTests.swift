@@ -41,3 +41,28 @@ import Testing
         #expect(r.hashValue == (try Self.reading()).hashValue)
     }
 }
+
+@Suite struct StuckStatesTests {
+    /// hasStuckStates answers what stuckStates would list, for every flag of the pool and of
+    /// a thin volume.
+    @Test func hasStuckStatesAgreesWithTheList() throws {
+        var pool = try CopyOnWriteTests.reading().snapshot!
+        pool.thinVolumes = [
+            ThinVolume(
+                name: "t", uuid: nil, number: nil, size: Sectors(8), table: nil,
+                status: .active(mapped: Sectors(0), highestMapped: nil))
+        ]
+        for bits in 0..<(1 << 7) {
+            var s = pool
+            s.suspended = bits & 1 != 0
+            s.inactiveTable = bits & 2 != 0
+            s.deferredRemove = bits & 4 != 0
+            s.thinVolumes[0].suspended = bits & 8 != 0
+            s.thinVolumes[0].inactiveTable = bits & 16 != 0
+            s.thinVolumes[0].deferredRemove = bits & 32 != 0
+            s.thinVolumes[0].status = bits & 64 != 0 ? .fail : .active(mapped: Sectors(0), highestMapped: nil)
+            #expect(s.hasStuckStates == !s.stuckStates.isEmpty, "flags \(bits)")
+        }
+        #expect(!pool.hasStuckStates)
+    }
+}
