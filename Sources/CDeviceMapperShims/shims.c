@@ -188,8 +188,6 @@ int cdm_table_status(int fd, const char *name, int table, cdm_buffer *buffer, cd
                     (dmi->flags & DM_ACTIVE_PRESENT_FLAG ? CDM_LIVE_TABLE : 0) |
                     (dmi->flags & DM_INACTIVE_PRESENT_FLAG ? CDM_INACTIVE_TABLE : 0) |
                     (dmi->flags & DM_DEFERRED_REMOVE ? CDM_DEFERRED_REMOVE : 0);
-    memcpy(device->name, dmi->name, sizeof device->name);
-    device->name[sizeof device->name - 1] = 0;
     memcpy(device->uuid, dmi->uuid, sizeof dmi->uuid);
     device->uuid[sizeof dmi->uuid] = 0;
     // The targets: each spec's `next` counts from the first spec (DM_TABLE_STATUS's rule), its

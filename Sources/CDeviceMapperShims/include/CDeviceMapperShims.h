@@ -43,8 +43,7 @@ typedef struct cdm_device {
     uint32_t target_count;
     /// CDM_* flags below.
     uint32_t flags;
-    char name[128];
-    /// "" when the device has none.
+    /// "" when the device has none. (No name: the caller named the device.)
     char uuid[129];
 } cdm_device;
 
