@@ -14,14 +14,16 @@ import Testing
     static func script(_ dir: String, status: Int = 0, sleep: Int = 0) throws -> (program: String, out: String) {
         let program = dir + "/on-alert"
         let out = dir + "/env"
-        try """
-        #!/bin/sh
-        sleep \(sleep)
-        { echo "ARGS=$*"; env; } > \(out).tmp && mv \(out).tmp \(out).$THINPOOL_ALERT
-        echo "ran for $THINPOOL_POOL"
-        echo "something went wrong" >&2
-        exit \(status)
-        """.write(toFile: program, atomically: true, encoding: .utf8)
+        try writeClosingOnExec(
+            program,
+            """
+            #!/bin/sh
+            sleep \(sleep)
+            { echo "ARGS=$*"; env; } > \(out).tmp && mv \(out).tmp \(out).$THINPOOL_ALERT
+            echo "ran for $THINPOOL_POOL"
+            echo "something went wrong" >&2
+            exit \(status)
+            """)
         chmod(program, 0o755)
         return (program, out)
     }

@@ -308,8 +308,25 @@ public final class Receiver: @unchecked Sendable {
 public func makeTempDir(_ files: [String: String] = [:], prefix: String = "test") throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    for (name, text) in files { try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8) }
+    for (name, text) in files { try writeClosingOnExec("\(dir)/\(name)", text) }
     return dir
+}
+
+/// Writes `text` to `path` through an fd opened O_CLOEXEC. Foundation's write leaves its fd to
+/// children that tests on other threads start meanwhile, and a file that a living process
+/// holds open for writing cannot be executed (ETXTBSY): a script written here and run at once
+/// then failed at random with "Text file busy".
+public func writeClosingOnExec(_ path: String, _ text: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(fd) }
+    var rest = Array(text.utf8)[...]
+    while !rest.isEmpty {
+        let n = rest.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0, errno == EINTR { continue }
+        guard n > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        rest = rest.dropFirst(n)
+    }
 }
 
 /// A sanitizer's report in a process's output (from its first WARNING/ERROR line), or the
