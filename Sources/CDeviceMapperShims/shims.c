@@ -160,9 +160,20 @@ void cdm_buffer_free(cdm_buffer *buffer) {
     buffer->size = 0;
 }
 
+/* The name into the header (zeroed before): its length, or -1 when the kernel cannot hold
+   it. A byte loop rather than strlen and strcpy: this runs on every alert-path read, and
+   under emulation each libc string call costs more than the loop. */
+static int cdm_put_name(struct dm_ioctl *dmi, const char *name) {
+    size_t n = 0;
+    for (; name[n]; n++) {
+        if (n >= DM_NAME_LEN - 1) return -1;
+        dmi->name[n] = name[n];
+    }
+    return (int)n;
+}
+
 int cdm_table_status(int fd, const char *name, int table, cdm_buffer *buffer, cdm_device *device,
                      cdm_target_sink sink, void *context) {
-    if (strlen(name) >= DM_NAME_LEN) return -ENAMETOOLONG;
     if (cdm_buffer_reserve(buffer, 16384) < 0) return -ENOMEM;
     struct dm_ioctl *dmi;
     for (;;) {
@@ -170,10 +181,10 @@ int cdm_table_status(int fd, const char *name, int table, cdm_buffer *buffer, cd
         // Only the header: the kernel writes the answer after it (memset of the whole buffer
         // would cost as much as the ioctl for a large one).
         memset(dmi, 0, sizeof *dmi);
+        if (cdm_put_name(dmi, name) < 0) return -ENAMETOOLONG;
         dmi->version[0] = DM_VERSION_MAJOR;
         dmi->data_size = (uint32_t)buffer->size;
         dmi->data_start = sizeof(struct dm_ioctl);
-        strcpy(dmi->name, name);
         dmi->flags = table ? DM_STATUS_TABLE_FLAG : DM_NOFLUSH_FLAG;
         if (ioctl(fd, DM_TABLE_STATUS, dmi) < 0) return -errno;
         if (!(dmi->flags & DM_BUFFER_FULL_FLAG)) break;
@@ -188,10 +199,16 @@ int cdm_table_status(int fd, const char *name, int table, cdm_buffer *buffer, cd
                     (dmi->flags & DM_ACTIVE_PRESENT_FLAG ? CDM_LIVE_TABLE : 0) |
                     (dmi->flags & DM_INACTIVE_PRESENT_FLAG ? CDM_INACTIVE_TABLE : 0) |
                     (dmi->flags & DM_DEFERRED_REMOVE ? CDM_DEFERRED_REMOVE : 0);
-    memcpy(device->uuid, dmi->uuid, sizeof dmi->uuid);
-    device->uuid[sizeof dmi->uuid] = 0;
+    // Most devices (docker's) have no uuid: nothing to copy then.
+    if (dmi->uuid[0]) {
+        memcpy(device->uuid, dmi->uuid, sizeof dmi->uuid);
+        device->uuid[sizeof dmi->uuid] = 0;
+    } else {
+        device->uuid[0] = 0;
+    }
     // The targets: each spec's `next` counts from the first spec (DM_TABLE_STATUS's rule), its
-    // parameters follow it as a NUL-terminated string.
+    // parameters follow it as a NUL-terminated string, measured here (bounded by the answer)
+    // for the sink.
     char *first = (char *)dmi + dmi->data_start;
     char *end = (char *)dmi + dmi->data_size;
     char *at = first;
@@ -202,8 +219,10 @@ int cdm_table_status(int fd, const char *name, int table, cdm_buffer *buffer, cd
         memcpy(type, spec->target_type, DM_MAX_TYPE_NAME);
         type[DM_MAX_TYPE_NAME] = 0;
         const char *params = (const char *)(spec + 1);
-        if (!memchr(params, 0, (size_t)(end - params))) return -EPROTO;
-        sink(context, spec->sector_start, spec->length, type, params);
+        size_t room = (size_t)(end - params), n = 0;
+        while (n < room && params[n]) n++;
+        if (n == room) return -EPROTO;
+        sink(context, spec->sector_start, spec->length, type, params, n);
         at = first + spec->next;
     }
     return (int)dmi->target_count;

@@ -164,10 +164,13 @@ final class ControlChannel: Sendable {
     }
 }
 
-private let targetSink: cdm_target_sink = { context, start, length, type, params in
+private let targetSink: cdm_target_sink = { context, start, length, type, params, count in
     guard let context, let type else { return }
+    let text = params.map {
+        String(decoding: UnsafeRawBufferPointer(start: $0, count: count).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+    }
     context.assumingMemoryBound(to: [Target].self).pointee.append(
-        Target(start: start, length: length, type: String(cString: type), params: params.map { String(cString: $0) } ?? ""))
+        Target(start: start, length: length, type: String(cString: type), params: text ?? ""))
 }
 
 /// What ``poolSink`` found: the first target, when it is a thin-pool line the fast parser reads.
@@ -176,12 +179,22 @@ private struct PoolSinkState {
     var line: PoolStatusLine?
 }
 
-private let poolSink: cdm_target_sink = { context, start, length, type, params in
+/// `type` is "thin-pool", compared in place (the sink runs on every alert-path read).
+private func isThinPool(_ type: UnsafePointer<CChar>) -> Bool {
+    var i = 0
+    for c in "thin-pool".utf8 {
+        guard UInt8(bitPattern: type[i]) == c else { return false }
+        i += 1
+    }
+    return type[i] == 0
+}
+
+private let poolSink: cdm_target_sink = { context, start, length, type, params, count in
     guard let context, let type else { return }
     let state = context.assumingMemoryBound(to: PoolSinkState.self)
     state.pointee.targets += 1
-    guard state.pointee.targets == 1, strcmp(type, "thin-pool") == 0, let params else { return }
-    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(params).assumingMemoryBound(to: UInt8.self), count: strlen(params))
+    guard state.pointee.targets == 1, isThinPool(type), let params else { return }
+    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(params).assumingMemoryBound(to: UInt8.self), count: count)
     if let status = ThinPoolStatus.fast(bytes) {
         state.pointee.line = PoolStatusLine(start: start, length: length, status: status)
     }

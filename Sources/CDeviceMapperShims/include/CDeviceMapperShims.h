@@ -49,9 +49,10 @@ typedef struct cdm_device {
 
 enum { CDM_SUSPENDED = 1, CDM_READ_ONLY = 2, CDM_LIVE_TABLE = 4, CDM_INACTIVE_TABLE = 8, CDM_DEFERRED_REMOVE = 16 };
 
-/// Receives one target: its start and length in sectors, type and parameters (table or status).
+/// Receives one target: its start and length in sectors, type and parameters (table or status;
+/// NUL-terminated, `params_length` bytes before the NUL).
 typedef void (*cdm_target_sink)(void *context, uint64_t start, uint64_t length, const char *type,
-                                const char *params);
+                                const char *params, size_t params_length);
 
 /// An ioctl buffer its owner keeps between calls ({NULL, 0} to start; cdm_buffer_free at the
 /// end): grown when an answer does not fit, never shrunk, so a steady reader allocates nothing.
