@@ -39,6 +39,9 @@ public final class PoolReader: Sendable {
     /// The out-of-space countdown's sources (no_space_timeout, each volume's writes in flight);
     /// nil: no countdown (a fixture has no kernel timer and no history).
     public let outOfSpaceProbe: (any OutOfSpaceProbe)?
+    /// `outOfSpaceProbe != nil`, kept: asking the optional existential copied it on every
+    /// one-pool read.
+    private let countsDown: Bool
     /// Wall-clock time, unix seconds (tests set it).
     public let now: @Sendable () -> Double
     /// A long-lived reader (the agent) says since when a device is stuck; a one-off reading
@@ -202,6 +205,7 @@ public final class PoolReader: Sendable {
         self.keepsHistory = keepsHistory
         self.releaseMemory = releaseMemory
         self.outOfSpaceProbe = outOfSpaceProbe
+        countsDown = outOfSpaceProbe != nil
         self.now = now
         self.annotator = annotator
         if let annotator {
@@ -503,14 +507,16 @@ public final class PoolReader: Sendable {
     /// stuck states and countdown as kept. Returns the pool's dm.min_free_space, for its
     /// capacity (``PoolReading/computeCapacity(minFreeSpacePercent:)``).
     private func finish(_ snapshot: inout PoolSnapshot, files: PoolTable, nothingStuck: Bool = false) -> UInt64 {
-        let name = snapshot.name
         measureBacking(&snapshot, files)
         annotateOne?(&snapshot)
         // The template's stuck list is empty; with nothing stuck anywhere, so it stays.
         if !(nothingStuck && !snapshot.hasStuckStates) { markStuck(pool: &snapshot) }
         // The pool's thin volumes as the last full read found them.
-        markOutOfSpace(&snapshot) { state.withLock { $0.volumes[name] ?? [] } }
-        return minFreeSpacePercent(name, snapshot.ownerMinFreeSpacePercent)
+        if countsDown {
+            let name = snapshot.name
+            markOutOfSpace(&snapshot) { state.withLock { $0.volumes[name] ?? [] } }
+        }
+        return minFreeSpacePercent(snapshot.name, snapshot.ownerMinFreeSpacePercent)
     }
 
     // MARK: - Stuck devices

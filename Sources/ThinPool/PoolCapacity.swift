@@ -131,10 +131,26 @@ extension PoolCapacity {
 }
 
 extension PoolSnapshot {
-    /// ``PoolCapacity/compute(_:minFreeSpacePercent:)`` of this snapshot, or why not.
-    public func capacity(minFreeSpacePercent: UInt64) -> Result<PoolCapacity?, CapacityError> {
-        Result { () throws(CapacityError) -> PoolCapacity? in
-            try PoolCapacity.compute(self, minFreeSpacePercent: minFreeSpacePercent)
+    /// ``PoolCapacity/compute(_:minFreeSpacePercent:)`` of this snapshot into `capacity`, or
+    /// why it has none into `error` (nil for both: a status without counters). `mutating`
+    /// though it changes nothing: a mutating method gets the snapshot's address, so a reading
+    /// computes its capacity where its snapshot lies (``PoolReading``); through a plain
+    /// method, `!` or `if let` Swift first copied the snapshot's 456 bytes.
+    mutating func writeCapacity(minFreeSpacePercent: UInt64, into capacity: inout PoolCapacity?, _ error: inout PoolError?) {
+        guard case .working(let w) = status else {
+            capacity = nil
+            error = nil
+            return
+        }
+        do {
+            capacity = try PoolCapacity.compute(
+                table: table, length: length, status: w, minFreeSpacePercent: minFreeSpacePercent,
+                dataBackingFree: dataBacking?.filesystemFree, metadataBackingFree: metadataBacking?.filesystemFree)
+            error = nil
+        } catch let e {
+            // Keep the snapshot: mode and table are still worth reporting.
+            capacity = nil
+            error = .capacity(e)
         }
     }
 }

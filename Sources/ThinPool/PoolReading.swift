@@ -22,20 +22,10 @@ public struct PoolReading: Hashable, Sendable {
             self.minFreeSpacePercent = minFreeSpacePercent
         }
 
-        /// In place: the snapshot is read where it is kept (through `?.`: `!` or `if let`
-        /// copied it, retains and all).
+        /// In place: the snapshot is read where it is kept (``PoolSnapshot/writeCapacity``).
         mutating func computeCapacity(_ percent: UInt64) {
             minFreeSpacePercent = percent
-            guard let result = snapshot?.capacity(minFreeSpacePercent: percent) else { return }
-            switch result {
-            case .success(let c):
-                capacity = c
-                error = nil
-            case .failure(let e):
-                // Keep the snapshot: mode and table are still worth reporting.
-                capacity = nil
-                error = .capacity(e)
-            }
+            snapshot?.writeCapacity(minFreeSpacePercent: percent, into: &capacity, &error)
         }
     }
 

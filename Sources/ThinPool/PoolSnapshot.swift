@@ -26,7 +26,7 @@ public struct PoolSnapshot: Hashable, Sendable {
         set { ownerBox = newValue.map(Indirect.init) }
     }
     // Out of line: 321 of the snapshot's 776 bytes, copied with it on every one-pool re-read.
-    private var ownerBox: Indirect<PoolOwner>?
+    @usableFromInline var ownerBox: Indirect<PoolOwner>?
     /// The owner as shared storage: handing one snapshot's owner to another is a retain, not a
     /// copy of its ~320 bytes and a new box (the annotator does it on every one-pool read).
     public var sharedOwner: Indirect<PoolOwner>? {
@@ -34,7 +34,7 @@ public struct PoolSnapshot: Hashable, Sendable {
         set { ownerBox = newValue }
     }
     /// The owner's own dm.min_free_space (docker's, from daemon.json), read where it is kept.
-    public var ownerMinFreeSpacePercent: UInt64? { ownerBox?.value.docker?.minFreeSpacePercent }
+    @inlinable public var ownerMinFreeSpacePercent: UInt64? { ownerBox?.value.docker?.minFreeSpacePercent }
     /// Out of data space and queueing writes: since when, until when, and whose (nil otherwise,
     /// and where the reader keeps no history, as for fixtures).
     public var outOfSpace: OutOfSpace?

@@ -54,8 +54,9 @@ extension PoolSnapshot {
     }
 
     /// Whether ``stuckStates`` lists anything, found without building the list (the one-pool
-    /// re-read asks on every read).
-    public var hasStuckStates: Bool {
+    /// re-read asks on every read; inlinable: called across modules on a snapshot passed
+    /// inout, Swift copied the whole snapshot to call the getter).
+    @inlinable @inline(__always) public var hasStuckStates: Bool {
         suspended || inactiveTable || deferredRemove
             || thinVolumes.contains { $0.suspended || $0.inactiveTable || $0.deferredRemove || $0.status == .fail }
     }
