@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
 
     @Argument(
         help:
-            "pool: re-read one pool's status (the alert path); collect: read every pool and thin volume; wait-event: block until POOL's event number passes --after, then print the time."
+            "pool: re-read one pool's status (the alert path); pool-status: the client's STATUS and parse of it alone, without the reader; collect: read every pool and thin volume; wait-event: block until POOL's event number passes --after, then print the time."
     )
     var what: String
 
@@ -84,17 +84,24 @@ struct BenchCommand: ParsableCommand {
         case "pool":
             guard let pool else { throw ValidationError("bench pool needs a pool name") }
             for _ in 0..<iterations { checksum &+= try reader.read(pool: pool).capacity?.data.usedBlocks ?? 0 }
+        case "pool-status":
+            guard let pool else { throw ValidationError("bench pool-status needs a pool name") }
+            let client = reader.client
+            for _ in 0..<iterations { checksum &+= try client.poolStatus(pool).pool?.status.working?.usedData.rawValue ?? 0 }
         case "collect":
             for _ in 0..<iterations { checksum &+= UInt64(try reader.read().pools.count) }
         default:
-            throw ValidationError("bench: what is 'pool' or 'collect'")
+            throw ValidationError("bench: what is 'pool', 'pool-status' or 'collect'")
         }
         let elapsed = clock.now - start
         let (s, atto) = elapsed.components
         let micros = (Double(s) * 1e6 + Double(atto) / 1e12) / Double(iterations)
         let label =
-            what == "pool"
-            ? "one pool status\(noLoopProbe ? " (no loop probe)" : "")" : "full collection\(noTableCache ? " (no table cache)" : "")"
+            switch what {
+            case "pool": "one pool status\(noLoopProbe ? " (no loop probe)" : "")"
+            case "pool-status": "client STATUS alone"
+            default: "full collection\(noTableCache ? " (no table cache)" : "")"
+            }
         print(
             "in-process \(label): \(Int(micros.rounded())) us per read (\(iterations) iterations, \(first.deviceCount) devices, checksum \(checksum)); "
                 + "first read \(Int((firstElapsed.seconds * 1e6).rounded())) us")

@@ -23,11 +23,13 @@ measure() {  # measure LABEL ONE_POOL_ITERATIONS COLLECTION_ITERATIONS
   echo "-- (a) one pool's status"
   # POOL_ROUNDS rounds (default 3), each floor and ours one after another: bench-vm.sh reports
   # the medians. raw-pool-statfs adds the statfs of the loop file that docker's capped
-  # Available needs (ours does it; --no-loop-probe leaves it out, to compare with raw-pool).
+  # Available needs (ours does it; --no-loop-probe leaves it out, to compare with raw-pool);
+  # pool-status times the client's STATUS and parse alone, to tell it from the reader's part.
   for r in $(seq ${POOL_ROUNDS:-3}); do
     floor lib-pool $2 pool; floor raw-pool $2 pool; floor raw-pool-statfs $2 pool /tmp/d
     $TPE bench pool pool --iterations $2
     $TPE bench pool pool --iterations $2 --no-loop-probe
+    $TPE bench pool-status pool --iterations $2
   done
   s=$(now); for k in 1 2 3 4 5 6 7 8 9 10; do dmsetup status --noflush pool >/dev/null; done; e=$(now)
   echo "subprocess: $(us $s $e 10) us per read (dmsetup status --noflush pool, 10 iterations)"
