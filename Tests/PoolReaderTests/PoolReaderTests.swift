@@ -195,6 +195,45 @@ import ThinPool
         #expect(held.capacity?.data.usedBlocks == heldUsed && heldUsed != 7, "the held reading is not written")
     }
 
+    /// Threads re-reading one pool at once: one holds the template's spare reading at a time,
+    /// the others copy the template's; every reading, and every one kept while the others
+    /// read on, equals a cache-less reader's (the TSan run of this suite watches the slot).
+    @Test func reReadsFromManyThreadsAtOnceEachGetAWholeReading() throws {
+        let dm = host()
+        let warm = PoolReader(client: dm, backing: NoLoopBacking())
+        let cold = PoolReader(client: dm, backing: NoLoopBacking(), cacheTables: false)
+        _ = try warm.read()
+        _ = try warm.read(pool: "pool2")
+        let expected = try cold.read(pool: "pool2")
+        let done = Locked((finished: 0, wrong: 0, held: [PoolReading]()))
+        for t in 0..<4 {
+            startThread(named: "reread-\(t)") {
+                var wrong = 0
+                var kept: [PoolReading] = []
+                for i in 0..<300 {
+                    guard let r = try? warm.read(pool: "pool2") else {
+                        wrong += 1
+                        continue
+                    }
+                    if r != expected { wrong += 1 }
+                    // Some kept, so later re-reads find the spare held by a caller.
+                    if i % 50 == 0 { kept.append(r) }
+                }
+                done.update {
+                    $0.finished += 1
+                    $0.wrong += wrong
+                    $0.held += kept
+                }
+            }
+        }
+        let result = done.wait(until: Locked<(finished: Int, wrong: Int, held: [PoolReading])>.deadline(after: 60)) {
+            $0.finished == 4 ? $0 : nil
+        }
+        #expect(result?.finished == 4)
+        #expect(result?.wrong == 0)
+        #expect(result?.held.count == 24 && result?.held.allSatisfy { $0 == expected } == true)
+    }
+
     /// Loop files on one filesystem, its free space as a test sets it; statfs calls counted.
     final class CountingLoopFiles: LoopBackingProbe, @unchecked Sendable {
         let state = Locked((free: UInt64(1 << 20), statfs: 0))
