@@ -118,21 +118,10 @@ public struct PoolCapacity: Hashable, Sendable {
     }
 }
 
-extension PoolCapacity {
-    /// The capacity of `snapshot`, or nil when its status carries no counters (Fail, Error).
-    public static func compute(_ snapshot: PoolSnapshot, minFreeSpacePercent: UInt64) throws(CapacityError) -> PoolCapacity? {
-        guard let w = snapshot.status.working else { return nil }
-        return try compute(
-            table: snapshot.table, length: snapshot.length, status: w,
-            minFreeSpacePercent: minFreeSpacePercent,
-            dataBackingFree: snapshot.dataBacking?.filesystemFree,
-            metadataBackingFree: snapshot.metadataBacking?.filesystemFree)
-    }
-}
-
 extension PoolSnapshot {
-    /// ``PoolCapacity/compute(_:minFreeSpacePercent:)`` of this snapshot into `capacity`, or
-    /// why it has none into `error` (nil for both: a status without counters). `mutating`
+    /// This snapshot's capacity (``PoolCapacity/compute(table:length:status:minFreeSpacePercent:dataBackingFree:metadataBackingFree:)``)
+    /// into `capacity`, or why it has none into `error` (nil for both: a status without
+    /// counters, Fail or Error). The only way a snapshot's capacity is computed. `mutating`
     /// though it changes nothing: a mutating method gets the snapshot's address, so a reading
     /// computes its capacity where its snapshot lies (``PoolReading``); through a plain
     /// method, `!` or `if let` Swift first copied the snapshot's 456 bytes.
