@@ -34,4 +34,22 @@ import ThinPool
         #expect(throws: DeviceMapperError.self) { try dm.table("pool") }
         #expect(throws: DeviceMapperError.self) { try dm.waitEvent("pool", after: 0) }
     }
+
+    /// The shim copies a device name into the ioctl header itself: the kernel holds 127 bytes
+    /// and a NUL. Checked before any ioctl, so a control channel on /dev/null (which answers
+    /// every ioctl ENOTTY) tells the two apart: 127 bytes reach the ioctl, 128 do not.
+    @Test(arguments: [false, true]) func aDeviceNameOverTheKernelsLimitIsRefusedBeforeTheIoctl(pool: Bool) {
+        let channel = ControlChannel(path: "/dev/null")
+        func read(_ name: String) -> DeviceMapperError? {
+            do {
+                if pool { _ = try channel.readPool(name) } else { _ = try channel.read(name, table: false) }
+                return nil
+            } catch { return error }
+        }
+        let long = read(String(repeating: "a", count: 128))
+        #expect(long?.code == .invalidArgument)
+        #expect(long?.description.contains("at most 127 bytes") == true)
+        let longest = read(String(repeating: "a", count: 127))
+        #expect(longest?.errno?.rawValue == ENOTTY, "127 bytes reach the ioctl: \(String(describing: longest))")
+    }
 }
