@@ -237,34 +237,41 @@ import ThinPool
     /// Loop files on one filesystem, its free space as a test sets it; statfs calls counted.
     final class CountingLoopFiles: LoopBackingProbe, @unchecked Sendable {
         let state = Locked((free: UInt64(1 << 20), statfs: 0))
+        /// Each loop file on a filesystem of its own (its free space the shared figure plus
+        /// its loop minor), rather than all on one.
+        let apart: Bool
+        init(apart: Bool = false) { self.apart = apart }
         func backingFile(of device: DeviceRef) -> BackingFile? {
             guard case .number(let n) = device, n.major == 7 else { return nil }
-            return BackingFile(path: "/loop/\(n.minor)", file: FileID(device: 1, inode: UInt64(n.minor)))
+            return BackingFile(
+                path: "/loop/\(n.minor)", file: FileID(device: apart ? UInt64(n.minor) : 1, inode: UInt64(n.minor)))
         }
         func filesystemFree(of path: String) -> Bytes? {
             state.withLock {
                 $0.statfs += 1
-                return Bytes($0.free)
+                return Bytes($0.free + (apart ? UInt64(path.split(separator: "/").last!)! : 0))
             }
         }
     }
 
-    /// Docker's cap on Available: one statfs per pool and reading (its data and metadata files
-    /// share a filesystem), measured anew on a re-read as on a full read or an assembly.
-    @Test func loopFilesAreMeasuredOncePerReadingAndAnewOnEachReRead() throws {
+    /// Docker's cap on Available: one statfs per pool and reading when its data and metadata
+    /// files share a filesystem (two when not, each file its own figure), measured anew on a
+    /// re-read as on a full read or an assembly.
+    @Test(arguments: [false, true]) func loopFilesAreMeasuredOncePerReadingAndAnewOnEachReRead(apart: Bool) throws {
         let dm = host()
-        let files = CountingLoopFiles()
+        let files = CountingLoopFiles(apart: apart)
         let reader = PoolReader(client: dm, backing: files)
         let cold = PoolReader(client: dm, backing: files, cacheTables: false)
+        let perPool = apart ? 2 : 1
         _ = try reader.read()
-        #expect(files.state.withLock { $0.statfs } == 2, "two loop-backed pools, one statfs each")
+        #expect(files.state.withLock { $0.statfs } == 2 * perPool, "two loop-backed pools")
         for (i, free) in [UInt64(1 << 20), 4096, 1 << 30].enumerated() {
             files.state.withLock { $0.free = free }
             let before = files.state.withLock { $0.statfs }
-            let one = try reader.read(pool: "pool2")
-            #expect(files.state.withLock { $0.statfs } - before == 1, "read \(i): one statfs")
-            #expect(one.snapshot?.dataBacking?.filesystemFree == Bytes(free))
-            #expect(one.snapshot?.metadataBacking?.filesystemFree == Bytes(free))
+            let one = try reader.read(pool: "pool2")  // metadata on loop 7:3, data on 7:4
+            #expect(files.state.withLock { $0.statfs } - before == perPool, "read \(i)")
+            #expect(one.snapshot?.dataBacking?.filesystemFree == Bytes(free + (apart ? 4 : 0)))
+            #expect(one.snapshot?.metadataBacking?.filesystemFree == Bytes(free + (apart ? 3 : 0)))
             #expect(one == (try cold.read(pool: "pool2")))
         }
     }
