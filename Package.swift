@@ -1,19 +1,18 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// The house, from the core out (scripts/check-imports.py keeps each target's imports equal to
-// the dependencies declared here):
+// The house in layers, from the core out; docs/architecture.md draws it. scripts/check-imports.py
+// keeps each target's imports equal to the dependencies declared here, and every import
+// pointing down: a target imports only targets of a lower layer.
 //
-//   core, pure, links nothing:  ThinPool (dm value types, the DeviceMapperClient protocol,
-//                               parsers, pool model, capacity, docker and LVM parity),
-//                               AgentConfig (policies as values), Planning (alert rules and
-//                               engine, delivery and extension planners), Bolt, JSON, Exposition
-//   views over the core:        PoolViews (status text and JSON)
-//   edges, I/O:                 SystemIO (files, sysfs, statfs), DeviceMapper (libdevmapper and
-//                               ioctls), DeviceMapperFixtures (saved dmsetup output, a test
-//                               double beside the real client), Curl (libcurl), Exporter (HTTP)
-//   services over the core:     PoolReader, Workloads, Alerting, Autoextend, Agent, Metrics
-//   the program:                ExporterCLI (wiring), thinpool-exporter
+//   0 core, pure, links nothing:  ThinPoolCore
+//   1 the operating system:       SystemIO
+//   2 configuration files:        ConfigFiles
+//   3 edges, the kernel and HTTP: DeviceMapper, Web
+//   4 services over the edges:    Reader, Workloads
+//   5 services over the reader:   Alerting, Autoextend, SpaceScan
+//   6 the metrics:                Collectors
+//   7 the program:                CLI, thinpool-exporter
 let package = Package(
     name: "thinpool-exporter",
     platforms: [.macOS(.v15)],
@@ -21,11 +20,7 @@ let package = Package(
         .executable(name: "thinpool-exporter", targets: ["thinpool-exporter"]),
         // The parsers of outside input, for the fuzzers (Fuzz/Package.swift).
         .library(
-            name: "ThinpoolParsers",
-            targets: [
-                "ThinPool", "DeviceMapperFixtures", "PoolReader", "Workloads", "Bolt", "ConfigFile", "AgentConfig", "AgentConfigFile",
-                "Exporter", "Metrics",
-            ]),
+            name: "ThinpoolParsers", targets: ["ThinPoolCore", "DeviceMapper", "ConfigFiles", "Reader", "Workloads", "Web", "Collectors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,190 +32,165 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // MARK: The core: pure, no I/O, no C library.
+        // MARK: 0 -- the core: pure, no I/O, no C library.
 
-        // dm value types and the client protocol, parsers, pools, capacity, docker and LVM parity.
-        .target(name: "ThinPool", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
-        // The agent's policies as values (the file format is AgentConfigFile's).
-        .target(name: "AgentConfig"),
-        // Alert rules and state machine, delivery and extension planners: readings and time in, decisions out.
-        .target(name: "Planning", dependencies: ["ThinPool", "AgentConfig"]),
-        // bbolt database files (containerd's metadata), read-only.
-        .target(name: "Bolt"),
-        // Ordered JSON values and their text: deterministic output everywhere.
-        .target(name: "JSON"),
-        // Prometheus text 0.0.4 and OpenMetrics 1.0 writers: deterministic, never fail on content.
-        .target(name: "Exposition"),
-        // Human and JSON views of pools, shared by the CLI and the HTTP server.
-        .target(name: "PoolViews", dependencies: ["ThinPool", "JSON"]),
+        // What a thin pool is and what its owners would say about it: the device-mapper client
+        // protocol and its values, the parsers, the pool model and capacity, docker's and LVM's
+        // parity, the agent's policies, the alert rules and engine, the delivery and extension
+        // planners, the status text and JSON views, the exposition formats.
+        .target(name: "ThinPoolCore", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
 
-        // MARK: Edges: the kernel, files, HTTP, libcurl.
+        // MARK: 1 -- the operating system.
 
-        // A pthread lock with a condition: the one way long-lived state is shared.
-        .target(name: "Locking"),
-        // Files, sysfs and filesystems through typed calls (swift-system's Errno).
-        // FITRIM and FS_IOC_GETFSMAP (ioctl is variadic).
-        .target(name: "CFilesystemShims"),
+        // Files, sysfs, filesystems, processes, threads and locks, through typed calls
+        // (swift-system's Errno).
         .target(
-            name: "SystemIO", dependencies: ["ThinPool", "CFilesystemShims", .product(name: "SystemPackage", package: "swift-system")]),
-        // libdevmapper, as Debian's libdevmapper-dev installs it.
-        .systemLibrary(name: "CDeviceMapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
-        // What Swift cannot call directly: the variadic log callback, the flexible array
-        // member of struct dm_names, and raw ioctls on our own /dev/mapper/control fd.
-        .target(name: "CDeviceMapperShims", dependencies: ["CDeviceMapper"]),
-        // The real device-mapper: the only module that calls dm_* and dm ioctls.
+            name: "SystemIO",
+            dependencies: ["ThinPoolCore", "CFilesystemShims", .product(name: "SystemPackage", package: "swift-system")]),
+        // FITRIM and FS_IOC_GETFSMAP (ioctl numbers are function-like macros; struct fsmap_head
+        // ends in a flexible array member).
+        .target(name: "CFilesystemShims"),
+
+        // MARK: 2, 3 -- edges: configuration files, the kernel, HTTP.
+
+        // The two device-mapper clients: the kernel (libdevmapper and raw dm ioctls on our own
+        // /dev/mapper/control fd; the event watcher; loop devices) and saved dmsetup output.
         .target(
             name: "DeviceMapper",
             dependencies: [
-                "ThinPool", "CDeviceMapper", "CDeviceMapperShims", "Locking", "SystemIO",
-                .product(name: "Logging", package: "swift-log"),
+                "ThinPoolCore", "SystemIO", "CDeviceMapper", "CDeviceMapperShims", .product(name: "Logging", package: "swift-log"),
             ]),
-        // Saved dmsetup output as a device-mapper: the test double beside the real client.
-        .target(name: "DeviceMapperFixtures", dependencies: ["ThinPool", "SystemIO", "Locking"]),
-        // glibc's libcrypt (libxcrypt): crypt_r verifies bcrypt hashes for basic auth.
-        .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
-        // libcurl and OpenSSL's libcrypto (HMAC-SHA256), as Debian installs them.
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // What Swift cannot call in libcurl (curl_easy_setopt is variadic): one whole POST.
-        .target(name: "CCurlShims", dependencies: ["CCurl"]),
-        // Receivers' HTTP through libcurl.
-        .target(name: "Curl", dependencies: ["Alerting", "Planning", "CCurlShims"]),
-        // Configuration files: YAML with every problem reported at once, with path and line.
-        .target(name: "ConfigFile", dependencies: ["SystemIO", .product(name: "Yams", package: "Yams")]),
-        // The agent's configuration file: pools, policies, alert rules, receivers.
-        .target(name: "AgentConfigFile", dependencies: ["AgentConfig", "ConfigFile", "SystemIO"]),
-        // The HTTP server and its pages.
+        .systemLibrary(name: "CDeviceMapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
+        // What Swift cannot call directly: the variadic log callback, the flexible array member of
+        // struct dm_names, and the dm ioctls on our own control fd.
+        .target(name: "CDeviceMapperShims", dependencies: ["CDeviceMapper"]),
+        // Configuration files: YAML with every problem at once (path and line), and the agent's
+        // configuration file parsed into the core's AgentConfig.
+        .target(name: "ConfigFiles", dependencies: ["ThinPoolCore", "SystemIO", .product(name: "Yams", package: "Yams")]),
+        // The HTTP server, its router and pages, and the web config (TLS, basic auth).
         .target(
-            name: "Exporter",
+            name: "Web",
             dependencies: [
-                "ThinPool", "PoolViews", "JSON", "Exposition", "CCrypt", "ConfigFile", "Locking",
+                "ThinPoolCore", "SystemIO", "ConfigFiles", "CCrypt",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+            ]),
+        // glibc's libcrypt (libxcrypt): crypt_r verifies bcrypt hashes for basic auth.
+        .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
 
-        // MARK: Services over the core.
+        // MARK: 4 -- services over the edges.
 
-        // Reads pools through a DeviceMapperClient: full reads (coalesced), one pool, what changed.
-        .target(name: "PoolReader", dependencies: ["ThinPool", "SystemIO", "Locking", .product(name: "Logging", package: "swift-log")]),
-        // What uses the pools: docker's devicemapper metadata, containerd's, LVM.
+        // Reading pools: full reads (coalesced, tables cached), one pool re-read alone, what
+        // changed; and watching them (dm events or polling) for the agent's observers.
         .target(
-            name: "Workloads", dependencies: ["ThinPool", "Bolt", "SystemIO", "Locking", .product(name: "Logging", package: "swift-log")]),
-        // Alerts to receivers: the service, payloads, saved state.
-        .target(
-            name: "Alerting",
+            name: "Reader",
             dependencies: [
-                "AgentConfig", "Planning", "ThinPool", "JSON", "CLibCrypto", "SystemIO", "Locking",
+                "ThinPoolCore", "SystemIO", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // Growing pools by themselves: the executors and the service.
+        // What uses the pools: docker's devicemapper metadata, containerd's (its bbolt files),
+        // LVM (names, settings, lvs and vgs).
+        .target(name: "Workloads", dependencies: ["ThinPoolCore", "SystemIO", .product(name: "Logging", package: "swift-log")]),
+
+        // MARK: 5 -- services over the reader.
+
+        // Readings to alerts to delivered notifications: the service, payloads, the saved
+        // state, delivery over libcurl, HMAC signatures, command receivers.
+        .target(
+            name: "Alerting",
+            dependencies: ["ThinPoolCore", "SystemIO", "CCurlShims", "CLibCrypto", .product(name: "Logging", package: "swift-log")]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // What Swift cannot call in libcurl (curl_easy_setopt is variadic): one whole POST.
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // OpenSSL's libcrypto, for HMAC-SHA256.
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Growing pools by themselves: the planner's decisions carried out by the loop, LVM and
+        // dm-reload executors, verified by re-reading.
         .target(
             name: "Autoextend",
             dependencies: [
-                "AgentConfig", "Planning", "PoolReader", "ThinPool", "DeviceMapper", "SystemIO",
-                "Workloads", "Locking", .product(name: "Logging", package: "swift-log"),
-            ]),
-        // Where the space went: metadata snapshots (thin_ls, thin_dump) and filesystem free extents.
-        .target(
-            name: "SpaceScan",
-            dependencies: [
-                "AgentConfig", "Planning", "PoolReader", "ThinPool", "SystemIO", "Locking", .product(name: "Logging", package: "swift-log"),
-            ]),
-        // The watcher: dm events and polling feed readings to observers.
-        .target(
-            name: "Agent",
-            dependencies: [
-                "PoolReader", "ThinPool", "Locking",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-            ]),
-        // The metrics: each family described once, from the services' stats.
-        .target(
-            name: "Metrics",
-            dependencies: ["Exposition", "ThinPool", "PoolReader", "Alerting", "Autoextend", "Agent", "SpaceScan", "Locking"]),
+                "ThinPoolCore", "SystemIO", "DeviceMapper", "Reader", "Workloads", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Where the space went: metadata snapshots (thin_ls, thin_dump), filesystems' free extents
+        // (GETFSMAP), and trims (FITRIM) before an extension.
+        .target(name: "SpaceScan", dependencies: ["ThinPoolCore", "SystemIO", "Reader", .product(name: "Logging", package: "swift-log")]),
 
-        // MARK: The program.
+        // MARK: 6 -- the metrics.
 
-        // Commands and wiring; a library so tests can call it.
+        // Every metric family described once, one collector per concern, registered in one list.
+        .target(name: "Collectors", dependencies: ["ThinPoolCore", "SystemIO", "Reader", "Alerting", "Autoextend", "SpaceScan"]),
+
+        // MARK: 7 -- the program.
+
+        // The commands and the wiring; a library so tests can call it.
         .target(
-            name: "ExporterCLI",
+            name: "CLI",
             dependencies: [
-                "ThinPool", "DeviceMapper", "DeviceMapperFixtures", "PoolReader", "PoolViews", "Exporter",
-                "AgentConfig", "AgentConfigFile", "Alerting", "Curl", "Agent", "ConfigFile", "Autoextend", "Metrics", "Workloads",
-                "Planning", "Locking", "SystemIO", "SpaceScan",
+                "ThinPoolCore", "SystemIO", "DeviceMapper", "ConfigFiles", "Web", "Reader", "Workloads", "Alerting", "Autoextend",
+                "SpaceScan", "Collectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "thinpool-exporter", dependencies: ["ExporterCLI"]),
+        .executableTarget(name: "thinpool-exporter", dependencies: ["CLI"]),
 
-        // MARK: Tests, one target per module.
+        // MARK: Tests: one target per module, the CLI's end to end.
 
-        // Helpers shared by the test targets: processes, ports, golden files.
-        .target(name: "TestSupport", dependencies: ["ThinPool", "Locking"], path: "Tests/TestSupport"),
-        // A reader of the shipped fixtures with their docker root, containerd and LVM files.
+        // Helpers shared by the test targets: processes, ports, golden files, scripted clients.
+        .target(name: "TestSupport", dependencies: ["ThinPoolCore"], path: "Tests/TestSupport"),
+        // A reader of the shipped fixtures with their docker root, containerd and LVM files; a
+        // scripted device-mapper that raises events.
         .target(
-            name: "ReaderTestSupport", dependencies: ["DeviceMapperFixtures", "PoolReader", "ThinPool", "Workloads"],
+            name: "ReaderTestSupport", dependencies: ["ThinPoolCore", "SystemIO", "DeviceMapper", "Reader", "Workloads"],
             path: "Tests/ReaderTestSupport"),
-        .testTarget(name: "ThinPoolTests", dependencies: ["ThinPool"]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "AgentConfig", "ThinPool", "TestSupport"]),
-        .testTarget(name: "BoltTests", dependencies: ["Bolt", "TestSupport"]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
-        .testTarget(name: "PoolViewsTests", dependencies: ["PoolViews", "ThinPool", "JSON"]),
-        .testTarget(name: "LockingTests", dependencies: ["Locking"]),
+        .testTarget(name: "ThinPoolCoreTests", dependencies: ["ThinPoolCore", "TestSupport"]),
         .testTarget(
             name: "SystemIOTests",
-            dependencies: ["SystemIO", "ThinPool", "TestSupport", .product(name: "SystemPackage", package: "swift-system")]),
-        .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper", "ThinPool"]),
-        .testTarget(name: "DeviceMapperFixturesTests", dependencies: ["DeviceMapperFixtures", "ThinPool"]),
-        .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile", "TestSupport"]),
-        .testTarget(name: "AgentConfigFileTests", dependencies: ["AgentConfigFile", "AgentConfig", "ConfigFile", "TestSupport"]),
-        .testTarget(name: "PoolReaderTests", dependencies: ["PoolReader", "ThinPool", "Locking", "TestSupport"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "ThinPool", "PoolReader", "DeviceMapperFixtures", "TestSupport"]),
+            dependencies: ["SystemIO", "ThinPoolCore", "TestSupport", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper", "ThinPoolCore"]),
+        .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "ThinPoolCore", "TestSupport"]),
+        .testTarget(
+            name: "ReaderTests",
+            dependencies: [
+                "Reader", "ThinPoolCore", "SystemIO", "TestSupport", "ReaderTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "ThinPoolCore", "Reader", "DeviceMapper", "TestSupport"]),
         .testTarget(
             name: "AlertingTests",
-            dependencies: [
-                "Alerting", "AgentConfig", "Planning", "JSON", "SystemIO", "TestSupport", "Curl",
-                .product(name: "Logging", package: "swift-log"),
-            ], exclude: ["golden"]),
-        .testTarget(name: "CurlTests", dependencies: ["Curl", "Alerting", "Planning", "TestSupport"]),
+            dependencies: ["Alerting", "ThinPoolCore", "SystemIO", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            exclude: ["golden"]),
         .testTarget(
             name: "AutoextendTests",
             dependencies: [
-                "Autoextend", "AgentConfig", "ThinPool", "PoolReader", "DeviceMapperFixtures", "Planning", "Locking",
-                "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "Autoextend", "ThinPoolCore", "Reader", "DeviceMapper", "SystemIO", "TestSupport", "ReaderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
-            name: "AgentTests",
-            dependencies: ["Agent", "PoolReader", "ThinPool", "Locking", "TestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(
-            name: "MetricsTests",
+            name: "CollectorsTests",
             dependencies: [
-                "Metrics", "Exposition", "ThinPool", "PoolReader", "DeviceMapperFixtures", "Workloads", "Locking",
-                "TestSupport", "ReaderTestSupport",
+                "Collectors", "ThinPoolCore", "Reader", "DeviceMapper", "Workloads", "SystemIO", "TestSupport", "ReaderTestSupport",
             ],
             exclude: ["golden"]),
         .testTarget(
-            name: "ExporterTests",
+            name: "WebTests",
             dependencies: [
-                "Exporter", "ThinPool", "PoolReader", "PoolViews", "Metrics", "ConfigFile", "JSON", "Locking",
-                "TestSupport", "ReaderTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Web", "ThinPoolCore", "Reader", "Collectors", "ConfigFiles", "SystemIO", "TestSupport", "ReaderTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
-            name: "ExporterCLITests",
+            name: "CLITests",
             // End to end: the built binary, run as a user runs it.
-            dependencies: ["JSON", "TestSupport", "thinpool-exporter", .product(name: "Yams", package: "Yams")],
+            dependencies: ["ThinPoolCore", "TestSupport", "thinpool-exporter", .product(name: "Yams", package: "Yams")],
             exclude: ["golden"]
         ),
     ],

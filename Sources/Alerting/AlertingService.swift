@@ -1,9 +1,7 @@
-import AgentConfig
 import Foundation
-import Locking
 import Logging
-import Planning
-import ThinPool
+import SystemIO
+import ThinPoolCore
 
 /// Turns pool readings into alerts and alerts into delivered notifications.
 ///

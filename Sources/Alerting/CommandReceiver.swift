@@ -1,9 +1,7 @@
-import AgentConfig
 import Foundation
 import Logging
-import Planning
 import SystemIO
-import ThinPool
+import ThinPoolCore
 
 /// Command receivers, as dmeventd's `thin_command`: the operator's program run for each
 /// notification -- no shell, its own arguments from the config, the alert and the pool's usage

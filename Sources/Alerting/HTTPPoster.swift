@@ -1,5 +1,5 @@
 import Foundation
-import Planning
+import ThinPoolCore
 
 /// Sends one request. Implementations block; callers run them on their own threads.
 public protocol HTTPPoster: Sendable {

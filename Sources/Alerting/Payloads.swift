@@ -1,8 +1,6 @@
-import AgentConfig
 import Foundation
-import JSON
-import Planning
 import SystemIO
+import ThinPoolCore
 
 /// The request a receiver gets: URL, headers and body, rendered at send time (secrets are read
 /// then and never stored).

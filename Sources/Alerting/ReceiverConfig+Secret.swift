@@ -1,6 +1,6 @@
-import AgentConfig
 import Foundation
 import SystemIO
+import ThinPoolCore
 
 extension ReceiverConfig.Secret {
     /// The value: as written, or read from its file now, whitespace trimmed. Never logged.

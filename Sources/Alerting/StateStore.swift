@@ -1,6 +1,6 @@
 import Foundation
-import Planning
 import SystemIO
+import ThinPoolCore
 
 /// The agent's state on disk, one JSON file written atomically (temporary file, fsync, rename,
 /// fsync of the folder): the firing alerts and the notifications not yet delivered, together

@@ -1,11 +1,8 @@
-import AgentConfig
 import Foundation
-import Locking
 import Logging
-import Planning
-import PoolReader
+import Reader
 import SystemIO
-import ThinPool
+import ThinPoolCore
 
 extension AlertName {
     /// Autoextend grew the pool (a one-time announcement).

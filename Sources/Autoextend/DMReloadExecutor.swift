@@ -1,6 +1,5 @@
-import Planning
 import SystemIO
-import ThinPool
+import ThinPoolCore
 
 /// The device under the pool already grew (a resized disk or cloud volume): reload the pool to
 /// use it.

@@ -1,6 +1,5 @@
-import Planning
 import SystemIO
-import ThinPool
+import ThinPoolCore
 import Workloads
 
 /// Why an extension could not be made, or not be seen made.

@@ -1,5 +1,4 @@
-import Planning
-import ThinPool
+import ThinPoolCore
 import Workloads
 
 /// An LVM thin pool (uuid LVM-..., e.g. docker direct-lvm's docker-thinpool-tpool): lvextend

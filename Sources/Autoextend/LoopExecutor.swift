@@ -1,7 +1,6 @@
 import DeviceMapper
-import Planning
 import SystemIO
-import ThinPool
+import ThinPoolCore
 
 /// Loop files (docker loop-lvm and the like): grow the sparse backing file, LOOP_SET_CAPACITY,
 /// reload the pool with the new length (data) or resume it (metadata: the kernel grows the

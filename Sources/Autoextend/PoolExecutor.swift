@@ -1,7 +1,5 @@
-import AgentConfig
-import Planning
 import SystemIO
-import ThinPool
+import ThinPoolCore
 import Workloads
 
 /// Grows one kind of space of one pool, one way. The caller plans, then verifies by re-reading.

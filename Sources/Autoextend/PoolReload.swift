@@ -1,4 +1,4 @@
-import ThinPool
+import ThinPoolCore
 
 #if canImport(Glibc)
     import Glibc

@@ -1,10 +1,7 @@
-import AgentConfig
-import Locking
 import Logging
-import Planning
-import PoolReader
+import Reader
 import SystemIO
-import ThinPool
+import ThinPoolCore
 
 #if canImport(Glibc)
     import Glibc

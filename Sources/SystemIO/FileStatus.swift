@@ -1,6 +1,6 @@
 import CFilesystemShims
 import SystemPackage
-import ThinPool
+import ThinPoolCore
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,5 @@
 import CFilesystemShims
-import ThinPool
+import ThinPoolCore
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,4 @@
-import ThinPool
+import ThinPoolCore
 
 /// A process in uninterruptible sleep (state D, as a write waits for a pool out of data space
 /// to get space) and the devices it holds open: block devices it opened, and the devices of the

@@ -1,4 +1,4 @@
-import ThinPool
+import ThinPoolCore
 
 /// What sysfs says about block devices by number (/sys/dev/block/MAJ:MIN).
 public struct Sysfs: Sendable {

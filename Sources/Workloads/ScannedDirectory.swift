@@ -1,5 +1,5 @@
 import SystemIO
-import ThinPool
+import ThinPoolCore
 
 /// What identifies a version of a file or directory: a rename gives a new inode, a write a new
 /// mtime or size (lstat: a symbolic link is itself).

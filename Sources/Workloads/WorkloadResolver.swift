@@ -1,4 +1,4 @@
-import ThinPool
+import ThinPoolCore
 
 /// Everything known about what uses the pools, at one moment.
 public struct WorkloadInventory: Sendable, Equatable {

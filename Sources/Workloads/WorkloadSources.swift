@@ -1,9 +1,7 @@
-import Bolt
 import Foundation
-import Locking
 import Logging
 import SystemIO
-import ThinPool
+import ThinPoolCore
 
 /// Where to learn what uses the pools, and the annotator PoolReader calls on every read.
 ///

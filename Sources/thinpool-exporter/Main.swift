@@ -1,4 +1,4 @@
-import ExporterCLI
+import CLI
 
 @main
 enum Main {

@@ -1,8 +1,7 @@
-import AgentConfig
 import Foundation
-import Planning
 import TestSupport
 import Testing
+import ThinPoolCore
 
 @testable import Alerting
 

@@ -1,10 +1,8 @@
-import AgentConfig
-import Curl
 import Foundation
 import Logging
-import Planning
 import TestSupport
 import Testing
+import ThinPoolCore
 
 @testable import Alerting
 

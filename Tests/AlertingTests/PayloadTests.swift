@@ -1,10 +1,8 @@
-import AgentConfig
 import Foundation
-import JSON
-import Planning
 import SystemIO
 import TestSupport
 import Testing
+import ThinPoolCore
 
 @testable import Alerting
 

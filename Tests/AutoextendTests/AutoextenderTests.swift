@@ -1,10 +1,9 @@
-import AgentConfig
-import DeviceMapperFixtures
+import DeviceMapper
 import Foundation
 import Logging
-import PoolReader
+import Reader
 import Testing
-import ThinPool
+import ThinPoolCore
 
 @testable import Autoextend
 

@@ -1,11 +1,10 @@
-import AgentConfig
-import Locking
 import Logging
-import Planning
-import PoolReader
+import Reader
+import ReaderTestSupport
+import SystemIO
 import TestSupport
 import Testing
-import ThinPool
+import ThinPoolCore
 
 @testable import Autoextend
 

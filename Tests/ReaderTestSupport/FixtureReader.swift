@@ -1,7 +1,7 @@
-import DeviceMapperFixtures
+import DeviceMapper
 import Foundation
-import PoolReader
-import ThinPool
+import Reader
+import ThinPoolCore
 import Workloads
 
 /// A reader of one of fixtures/; one with a docker root and configs beside it

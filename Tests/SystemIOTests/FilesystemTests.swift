@@ -2,7 +2,7 @@ import Foundation
 import SystemPackage
 import TestSupport
 import Testing
-import ThinPool
+import ThinPoolCore
 
 @testable import SystemIO
 

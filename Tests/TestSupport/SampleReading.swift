@@ -1,4 +1,4 @@
-import ThinPool
+import ThinPoolCore
 
 /// A pool of 1000 data blocks (64 KiB each) and 1000 metadata blocks, read at one moment: the
 /// reading the planners' and alerting's tests feed in.

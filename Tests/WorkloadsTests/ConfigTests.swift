@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import ThinPool
+import ThinPoolCore
 
 @testable import Workloads
 

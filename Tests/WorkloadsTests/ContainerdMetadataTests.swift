@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
-import ThinPool
+import ThinPoolCore
 
 @testable import Workloads
 

@@ -1,9 +1,9 @@
-import DeviceMapperFixtures
+import DeviceMapper
 import Foundation
-import PoolReader
+import Reader
 import TestSupport
 import Testing
-import ThinPool
+import ThinPoolCore
 
 @testable import Workloads
 

@@ -1,17 +1,14 @@
-import AgentConfig
-import AgentConfigFile
-import Bolt
-import ConfigFile
-import DeviceMapperFixtures
-import Exporter
+import Collectors
+import ConfigFiles
+import DeviceMapper
 import Foundation
 import Logging
-import Metrics
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-import PoolReader
-import ThinPool
+import Reader
+import ThinPoolCore
+import Web
 import Workloads
 
 /// Each parser of outside input, fed arbitrary bytes. A crash, a hang or a sanitizer report is
