@@ -139,7 +139,7 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
 
     /// Every pool at once (the poll loop): evaluates each, resolves the alerts of pools that
     /// are gone, repeats long-firing alerts, resends to Alertmanager.
-    public func observe(_ report: PoolReport) {
+    public func observe(_ report: HostReading) {
         let t = now()
         let changed = state.update { s in
             var events: [AlertEvent] = []
@@ -451,42 +451,4 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
             return stats
         }
     }
-}
-
-/// The alerting's numbers at one moment: what the exporter turns into metrics.
-public struct AlertingStats: Sendable {
-    public struct Receiver: Sendable {
-        public var name: String
-        /// Attempts by result: delivered, retried, rejected, expired, dropped.
-        public var results: [String: UInt64]
-        public var pending: Int
-        public var latency: LatencyHistogram
-    }
-
-    public var firing: [ActiveAlert] = []
-    public var receivers: [Receiver] = []
-    /// Seconds to full by pool, where it is filling.
-    public var forecasts: [(pool: String, forecast: AlertRules.Forecasts)] = []
-    /// nil without a state directory.
-    public var stateWritable: Bool?
-
-    public init() {}
-}
-
-/// Delivery latencies in fixed buckets.
-public struct LatencyHistogram: Sendable, Equatable {
-    public static let bounds: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800]
-    public private(set) var counts = [UInt64](repeating: 0, count: bounds.count)
-    public private(set) var sum = 0.0
-    public private(set) var count: UInt64 = 0
-
-    public init() {}
-
-    mutating func observe(_ seconds: Double) {
-        for (i, b) in Self.bounds.enumerated() where seconds <= b { counts[i] += 1 }
-        sum += seconds
-        count += 1
-    }
-
-    public var cumulative: [UInt64] { counts }
 }

@@ -107,7 +107,7 @@ public final class Autoextender: PoolObserver, Sendable {
         state.withLock { $0.policyFor = policy }
     }
 
-    public func observe(_ report: PoolReport) {
+    public func observe(_ report: HostReading) {
         for r in report.pools { observe(pool: r) }
     }
 
@@ -126,7 +126,7 @@ public final class Autoextender: PoolObserver, Sendable {
             for kind in SpaceKind.allCases {
                 let space = kind == .data ? policy.data : policy.metadata
                 let ratio = kind == .data ? c.data.usedRatio : c.metadata.usedRatio
-                let full = kind == .data && reading.snapshot?.mode == .outOfDataSpace
+                let full = kind == .data && reading.pool?.mode == .outOfDataSpace
                 guard ratio >= space.threshold || full else { continue }
                 let job = Job(pool: reading.name, kind: kind)
                 guard !s.busy.contains(reading.name) else { continue }
@@ -188,7 +188,7 @@ public final class Autoextender: PoolObserver, Sendable {
         do { reading = try reader.read(pool: name, freshTable: true) } catch {
             return done(.failed, "cannot read pool \(name): \(error)")
         }
-        guard let snapshot = reading.snapshot else {
+        guard let snapshot = reading.pool else {
             return done(.refused, "pool \(name) cannot be read: \(reading.error.map { "\($0)" } ?? "")")
         }
         let hist = state.withLock { $0.history[key] ?? ExtendHistory() }
@@ -217,7 +217,7 @@ public final class Autoextender: PoolObserver, Sendable {
                 {
                     let freed = before.data.used.rawValue > c.data.used.rawValue ? before.data.used.rawValue - c.data.used.rawValue : 0
                     let what = "trimmed \(trim.trimmed.joined(separator: ", ")): \(h(freed)) freed in the pool"
-                    if c.data.usedRatio < policy.data.threshold, after.snapshot?.mode != .outOfDataSpace {
+                    if c.data.usedRatio < policy.data.threshold, after.pool?.mode != .outOfDataSpace {
                         let message =
                             "pool \(name): \(what), now \(ExtendPlanner.percent(c.data.usedRatio)) used (threshold \(ExtendPlanner.percent(policy.data.threshold))): not grown"
                         logger.notice("autoextend: trimmed instead of growing", metadata: ["pool": "\(name)", "freed": "\(freed)"])
@@ -358,10 +358,10 @@ public final class Autoextender: PoolObserver, Sendable {
             let r: PoolReading
             do { r = try reader.read(pool: name, freshTable: true) } catch { throw .unreadable(pool: name, cause: error) }
             last = r
-            if let c = r.capacity, r.snapshot?.suspended == false {
+            if let c = r.capacity, r.pool?.suspended == false {
                 let total = (kind == .data ? c.data.total : c.metadata.total).rawValue
                 if total > from, total + (kind == .data ? 0 : MetadataBlocks.size) >= to || total >= to {
-                    guard r.snapshot?.mode == .readWrite else { throw .notWritable(bytes: total, mode: r.snapshot?.mode) }
+                    guard r.pool?.mode == .readWrite else { throw .notWritable(bytes: total, mode: r.pool?.mode) }
                     return total
                 }
             }
@@ -380,14 +380,4 @@ public final class Autoextender: PoolObserver, Sendable {
                 })
         }
     }
-}
-
-/// Autoextend's decisions by pool, kind and result.
-public struct AutoextendStats: Sendable, Equatable {
-    public struct Decision: Sendable, Equatable {
-        public var pool, kind, result: String
-        public var count: UInt64
-    }
-
-    public var decisions: [Decision]
 }

@@ -13,7 +13,7 @@ public struct DMReloadExecutor: PoolExecutor {
         self.sysfs = sysfs
     }
 
-    public func room(_ kind: SpaceKind, pool: PoolSnapshot) throws(ExtendError) -> BackingRoom? {
+    public func room(_ kind: SpaceKind, pool: ThinPool) throws(ExtendError) -> BackingRoom? {
         guard let dev = (kind == .data ? pool.table.dataDevice : pool.table.metadataDevice).number,
             let sectors = sysfs.sectors(dev), let w = pool.status.working
         else { return nil }
@@ -25,7 +25,7 @@ public struct DMReloadExecutor: PoolExecutor {
             description: "device \(dev) (\(device) bytes)")
     }
 
-    public func extend(_ kind: SpaceKind, pool: PoolSnapshot, to bytes: UInt64) throws(ExtendError) -> String {
+    public func extend(_ kind: SpaceKind, pool: ThinPool, to bytes: UInt64) throws(ExtendError) -> String {
         try reloadAndResume(dm, pool: pool, lengthSectors: kind == .data ? bytes / 512 : pool.length.rawValue)
         return "reloaded \(pool.name) onto its grown \(kind.rawValue) device"
     }

@@ -17,7 +17,7 @@ public struct LVMExecutor: PoolExecutor {
         return (n.vg, n.lv)
     }
 
-    public func room(_ kind: SpaceKind, pool: PoolSnapshot) throws(ExtendError) -> BackingRoom? {
+    public func room(_ kind: SpaceKind, pool: ThinPool) throws(ExtendError) -> BackingRoom? {
         guard pool.uuid?.hasPrefix("LVM-") == true, let (vg, _) = Self.names(dmName: pool.name) else { return nil }
         let out = try run(VolumeGroupSpace.vgsArguments + [vg])
         let parsed = VolumeGroupSpace.parse(out)
@@ -27,7 +27,7 @@ public struct LVMExecutor: PoolExecutor {
         return BackingRoom(available: g.free, granularity: g.extentSize, description: "volume group \(vg)")
     }
 
-    public func extend(_ kind: SpaceKind, pool: PoolSnapshot, to bytes: UInt64) throws(ExtendError) -> String {
+    public func extend(_ kind: SpaceKind, pool: ThinPool, to bytes: UInt64) throws(ExtendError) -> String {
         guard let (vg, lv) = Self.names(dmName: pool.name) else { throw .notLVM(pool: pool.name) }
         let args =
             kind == .data

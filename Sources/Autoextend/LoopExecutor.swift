@@ -15,11 +15,11 @@ public struct LoopExecutor: PoolExecutor {
         self.sysfs = sysfs
     }
 
-    func device(_ kind: SpaceKind, _ pool: PoolSnapshot) -> DeviceNumber? {
+    func device(_ kind: SpaceKind, _ pool: ThinPool) -> DeviceNumber? {
         (kind == .data ? pool.table.dataDevice : pool.table.metadataDevice).number
     }
 
-    public func room(_ kind: SpaceKind, pool: PoolSnapshot) throws(ExtendError) -> BackingRoom? {
+    public func room(_ kind: SpaceKind, pool: ThinPool) throws(ExtendError) -> BackingRoom? {
         guard let dev = device(kind, pool), let file = sysfs.loopBackingFile(dev) else { return nil }
         // docker counts f_bfree (root may use the reserve); so do we.
         let free: UInt64
@@ -28,7 +28,7 @@ public struct LoopExecutor: PoolExecutor {
         return BackingRoom(available: free, granularity: granularity, description: "the filesystem holding \(file)")
     }
 
-    public func extend(_ kind: SpaceKind, pool: PoolSnapshot, to bytes: UInt64) throws(ExtendError) -> String {
+    public func extend(_ kind: SpaceKind, pool: ThinPool, to bytes: UInt64) throws(ExtendError) -> String {
         guard let dev = device(kind, pool), let file = sysfs.loopBackingFile(dev), let node = sysfs.node(dev) else {
             throw .notLoopDevice(pool: pool.name, kind: kind)
         }

@@ -6,14 +6,14 @@ import Workloads
 public protocol PoolExecutor: Sendable {
     var name: String { get }
     /// The room this executor has for `kind` of `pool`, or nil when it cannot grow it.
-    func room(_ kind: SpaceKind, pool: PoolSnapshot) throws(ExtendError) -> BackingRoom?
+    func room(_ kind: SpaceKind, pool: ThinPool) throws(ExtendError) -> BackingRoom?
     /// Grows to `bytes`; returns what it did, in words.
-    func extend(_ kind: SpaceKind, pool: PoolSnapshot, to bytes: UInt64) throws(ExtendError) -> String
+    func extend(_ kind: SpaceKind, pool: ThinPool, to bytes: UInt64) throws(ExtendError) -> String
 }
 
 /// The executor for a pool: as configured, or from what backs it.
 public func chooseExecutor(
-    _ preferred: AutoextendPolicy.Executor, kind: SpaceKind, pool: PoolSnapshot, dm: any DeviceMapperClient,
+    _ preferred: AutoextendPolicy.Executor, kind: SpaceKind, pool: ThinPool, dm: any DeviceMapperClient,
     sysfs: Sysfs = Sysfs()
 ) -> (any PoolExecutor)? {
     switch preferred {

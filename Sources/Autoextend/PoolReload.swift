@@ -10,7 +10,7 @@ import ThinPoolCore
 /// process killed between a suspend and its resume, the pool would stay SUSPENDED and stall
 /// every container on it. Killed before the resume, the pool runs on with its old table (the
 /// loaded inactive one is harmless; the next attempt replaces it).
-func reloadAndResume(_ dm: any DeviceMapperClient, pool: PoolSnapshot, lengthSectors: UInt64) throws(ExtendError) {
+func reloadAndResume(_ dm: any DeviceMapperClient, pool: ThinPool, lengthSectors: UInt64) throws(ExtendError) {
     do {
         try dm.reload(pool.name, targets: [Target(start: 0, length: lengthSectors, type: "thin-pool", params: pool.table.description)])
     } catch {

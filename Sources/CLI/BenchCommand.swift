@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if what == "arm-poll" {
             // Prints each DM_DEV_ARM_POLL wake (which operations raise dm's global event).
-            let watcher = try DMEventWatcher()
+            let watcher = try KernelEventWatcher()
             for _ in 0..<iterations {
                 try watcher.arm()
                 if watcher.wait(timeout: .seconds(30)) == .event {
@@ -60,7 +60,7 @@ struct BenchCommand: ParsableCommand {
         if what == "wait-event" {
             // The kernel's event, timed on the same clock as the agent's logs (CLOCK_REALTIME).
             guard let pool else { throw ValidationError("bench wait-event needs a pool name") }
-            let next = try LibDeviceMapper().waitEvent(pool, after: after)
+            let next = try KernelDeviceMapper().waitEvent(pool, after: after)
             var ts = timespec()
             clock_gettime(CLOCK_REALTIME, &ts)
             print("event_unix_ns=\(Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)) event_nr=\(next)")
@@ -76,7 +76,7 @@ struct BenchCommand: ParsableCommand {
         // One read first: it fills the table cache, as in a running exporter.
         let clock = ContinuousClock()
         let firstStart = clock.now
-        let first = cold && what == "pool" ? PoolReport(pools: [try reader.read(pool: pool ?? "")], deviceCount: 1) : try reader.read()
+        let first = cold && what == "pool" ? HostReading(pools: [try reader.read(pool: pool ?? "")], deviceCount: 1) : try reader.read()
         let firstElapsed = clock.now - firstStart
         let start = clock.now
         var checksum: UInt64 = 0

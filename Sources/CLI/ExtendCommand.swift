@@ -74,7 +74,7 @@ struct ExtendCommand: ParsableCommand {
         var policy = config.policy(for: pool).autoextend
         policy.enabled = true
         if let executor, let e = AutoextendPolicy.Executor(rawValue: executor) { policy.executor = e }
-        let dm = LibDeviceMapper(logger: logger)
+        let dm = KernelDeviceMapper(logger: logger)
         let agent = config
         let reader = PoolReader(
             client: dm, logger: logger,

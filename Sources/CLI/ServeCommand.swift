@@ -164,7 +164,9 @@ struct ServeCommand: AsyncParsableCommand {
         alerting.start()
         defer { alerting.stop() }
         var makeEventWatcher: (@Sendable () throws(DeviceMapperError) -> any DeviceEventWatcher)?
-        if source.fixtures == nil { makeEventWatcher = { () throws(DeviceMapperError) -> any DeviceEventWatcher in try DMEventWatcher() } }
+        if source.fixtures == nil {
+            makeEventWatcher = { () throws(DeviceMapperError) -> any DeviceEventWatcher in try KernelEventWatcher() }
+        }
         // The space scan: the agent's (a config file), on the kernel's pools only.
         let scanner = SpaceScanner(
             reader: reader, settings: agentConfig.spaceScan, watches: { pool in current.withLock { $0.watches(pool) } },

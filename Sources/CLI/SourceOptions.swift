@@ -43,7 +43,7 @@ struct SourceOptions: ParsableArguments {
     /// The device-mapper client these options name.
     func client(logger: Logger) -> any DeviceMapperClient {
         if let fixtures { return FixtureDeviceMapper(directory: fixtures) }
-        return LibDeviceMapper(logger: logger)
+        return KernelDeviceMapper(logger: logger)
     }
 
     /// A reader; `percent` gives a pool's dm.min_free_space (by default the flag's value, else
@@ -62,84 +62,5 @@ struct SourceOptions: ParsableArguments {
             logger: logger, minFreeSpacePercent: percent ?? { pool, own in flag ?? PoolReader.dockerMinFreeSpace(pool, own) },
             annotator: annotator, outOfSpaceProbe: fixtures == nil && longLived ? SysfsOutOfSpaceProbe() : nil,
             keepsHistory: longLived, releaseMemory: longLived ? Heap.releaseFreePages : nil)
-    }
-}
-
-struct LogOptions: ParsableArguments {
-    @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
-    var level: String = "info"
-
-    @Option(name: .customLong("log.format"), help: "Output format of log messages: logfmt or json.")
-    var format: String = "logfmt"
-
-    func validate() throws {
-        _ = try logLevel()
-        guard LineLogHandler.Format(rawValue: format) != nil else {
-            throw ValidationError("--log.format: '\(format)' is not one of logfmt, json")
-        }
-    }
-
-    func logLevel() throws -> Logger.Level {
-        switch level {
-        case "debug": return .debug
-        case "info": return .info
-        case "warn", "warning": return .warning
-        case "error": return .error
-        default: throw ValidationError("--log.level: '\(level)' is not one of debug, info, warn, error")
-        }
-    }
-
-    /// A logger writing lines to stderr in the chosen format, at the chosen level.
-    func logger(_ label: String) -> Logger {
-        let level = (try? logLevel()) ?? .info
-        let format = LineLogHandler.Format(rawValue: format) ?? .logfmt
-        return Logger(label: label) { LineLogHandler(label: $0, format: format, level: level) }
-    }
-}
-
-/// Where to learn what uses the pools (docker, containerd, LVM).
-struct WorkloadOptions: ParsableArguments {
-    @Option(
-        name: .customLong("docker.root"),
-        help: ArgumentHelp(
-            "docker's data root, to name containers and layers on its devicemapper pool (default: daemon.json's data-root, "
-                + "else /var/lib/docker when it holds devicemapper metadata; 'none': do not look).",
-            valueName: "DIR"))
-    var dockerRoot: String?
-
-    @Option(
-        name: .customLong("docker.config"),
-        help: ArgumentHelp(
-            "dockerd's daemon.json, for dm.min_free_space, dm.thinpooldev and data-root (default /etc/docker/daemon.json; 'none').",
-            valueName: "FILE"))
-    var dockerConfig: String?
-
-    @Option(
-        name: .customLong("containerd.config"),
-        help: ArgumentHelp(
-            "containerd's config.toml, for the devmapper snapshotter's pool_name (default /etc/containerd/config.toml; 'none').",
-            valueName: "FILE"))
-    var containerdConfig: String?
-
-    /// The sources these options name. With fixtures, only what is named explicitly is read
-    /// (and VG sizes come from the fixture's `vgs` file), so a fixture never mixes with the host.
-    func sources(fixtures: String?, logger: Logger) -> WorkloadSources {
-        func path(_ value: String?, default d: String?) -> String? {
-            guard let value else { return fixtures == nil ? d : nil }
-            return value == "none" || value.isEmpty ? nil : value
-        }
-        for (flag, value) in [("--docker.root", dockerRoot), ("--docker.config", dockerConfig), ("--containerd.config", containerdConfig)] {
-            if let value, value != "none", !value.isEmpty, !fileExists(value) {
-                logger.warning("\(flag) \(value): no such file or directory (looked for again at every collection)")
-            }
-        }
-        let disabled = dockerRoot == "none" || dockerRoot == ""
-        let options = WorkloadSources.Options(
-            dockerRoot: disabled ? nil : dockerRoot,
-            detectDocker: fixtures == nil && !disabled,
-            dockerConfig: path(dockerConfig, default: "/etc/docker/daemon.json"),
-            containerdConfig: path(containerdConfig, default: "/etc/containerd/config.toml"),
-            volumeGroups: fixtures.map { FileVolumeGroups(path: $0 + "/vgs") } ?? LVMVolumeGroups())
-        return WorkloadSources(options: options, logger: logger)
     }
 }

@@ -31,7 +31,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let logger = log.logger("thinpool.status")
-        let report: PoolReport
+        let report: HostReading
         do {
             report = try source.reader(logger: logger, annotator: workloads.sources(fixtures: source.fixtures, logger: logger)).read()
         } catch {

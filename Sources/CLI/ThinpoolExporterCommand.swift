@@ -13,11 +13,6 @@ public struct ThinpoolExporterCommand: AsyncParsableCommand {
     public init() {}
 }
 
-/// What this binary is.
-public enum BuildInfo {
-    public static let version = "0.1.0"
-}
-
 extension ThinpoolExporterCommand {
     /// Parses the process's arguments and runs the command, asynchronously. (A plain
     /// `main()` call from another module resolves to ParsableCommand's synchronous one.)

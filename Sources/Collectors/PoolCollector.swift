@@ -5,12 +5,12 @@ import ThinPoolCore
 /// a pool that cannot be read has `thinpool_pool_up 0` and does not fail the scrape.
 public struct PoolCollector: MetricsCollector {
     public let name = "pools"
-    let read: @Sendable () throws -> PoolReport
+    let read: @Sendable () throws -> HostReading
     let maxThinSeries: Int?
 
     /// `maxThinSeries`: per pool, how many thin volumes get their own series (the largest by
     /// mapped bytes); the rest are summed into device="__other__". nil: no limit.
-    public init(maxThinSeries: Int? = PoolMetrics.defaultMaxThinSeries, read: @escaping @Sendable () throws -> PoolReport) {
+    public init(maxThinSeries: Int? = PoolMetrics.defaultMaxThinSeries, read: @escaping @Sendable () throws -> HostReading) {
         self.read = read
         self.maxThinSeries = maxThinSeries
     }
@@ -250,7 +250,7 @@ public enum PoolMetrics {
         scanned,
     ]
 
-    public static func families(_ report: PoolReport, maxThinSeries: Int? = defaultMaxThinSeries) -> [MetricFamily] {
+    public static func families(_ report: HostReading, maxThinSeries: Int? = defaultMaxThinSeries) -> [MetricFamily] {
         var f: [String: MetricFamily] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0.family()) })
         func add(_ d: MetricDescriptor, _ values: [String], _ v: SampleValue) { f[d.name]!.add(values: values, v) }
         func bytes(_ d: MetricDescriptor, _ values: [String], _ b: Bytes?) { if let b { add(d, values, .integer(b.rawValue)) } }
@@ -258,8 +258,8 @@ public enum PoolMetrics {
         var seenVGs: Set<String> = []
         for r in report.pools {
             let p = r.name
-            add(poolUp, [p], SampleValue(r.snapshot != nil && r.error == nil))
-            guard let s = r.snapshot else { continue }
+            add(poolUp, [p], SampleValue(r.pool != nil && r.error == nil))
+            guard let s = r.pool else { continue }
             bytes(blockSize, [p], s.table.blockSize.bytes)
             bytes(lwm, [p], s.table.lowWaterMark.bytes(blockSize: s.table.blockSize))
             let current = s.mode

@@ -7,11 +7,11 @@ public struct Annotators: PoolAnnotator {
 
     public init(_ all: [any PoolAnnotator]) { self.all = all }
 
-    public func annotate(_ pools: inout [PoolSnapshot]) {
+    public func annotate(_ pools: inout [ThinPool]) {
         for a in all { a.annotate(&pools) }
     }
 
-    public func annotate(pool: inout PoolSnapshot) {
+    public func annotate(pool: inout ThinPool) {
         for a in all { a.annotate(pool: &pool) }
     }
 }
@@ -25,6 +25,6 @@ public final class AnnotatorSlot: PoolAnnotator, Sendable {
 
     public func set(_ annotator: any PoolAnnotator) { slot.withLock { $0 = annotator } }
 
-    public func annotate(_ pools: inout [PoolSnapshot]) { slot.withLock { $0 }?.annotate(&pools) }
-    public func annotate(pool: inout PoolSnapshot) { slot.withLock { $0 }?.annotate(pool: &pool) }
+    public func annotate(_ pools: inout [ThinPool]) { slot.withLock { $0 }?.annotate(&pools) }
+    public func annotate(pool: inout ThinPool) { slot.withLock { $0 }?.annotate(pool: &pool) }
 }

@@ -97,7 +97,7 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
     /// Scans every watched pool now; returns what it found by pool.
     @discardableResult
     public func scanAll() -> [String: PoolSpace] {
-        let report: PoolReport
+        let report: HostReading
         do { report = try reader.read() } catch {
             logger.warning("space scan: cannot read device-mapper", metadata: ["error": "\(error)"])
             return [:]
@@ -110,7 +110,7 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
         var found: [String: PoolSpace] = [:]
         let watches = state.withLock { $0.watches }
         for r in report.pools where watches(r.name) {
-            guard let s = r.snapshot, s.status.working != nil else { continue }
+            guard let s = r.pool, s.status.working != nil else { continue }
             found[s.name] = scan(s, mounts: mounts)
         }
         return found
@@ -119,7 +119,7 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
     /// One pool: the metadata snapshot's figures (when one can be taken) and each mounted
     /// volume's reclaimable space. One scan runs at a time (the periodic one, or one for
     /// autoextend), so this process never holds two metadata snapshots.
-    func scan(_ pool: PoolSnapshot, mounts: [DeviceNumber: MountEntry]) -> PoolSpace {
+    func scan(_ pool: ThinPool, mounts: [DeviceNumber: MountEntry]) -> PoolSpace {
         let settings = state.wait { s -> SpaceScanSettings? in
             guard !s.running else { return nil }
             s.running = true
@@ -207,7 +207,7 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
     }
 
     /// Why discards from this volume cannot free pool blocks; nil when they can.
-    func reclaimBlocked(_ pool: PoolSnapshot, _ v: ThinVolume, blockSize: UInt64) -> String? {
+    func reclaimBlocked(_ pool: ThinPool, _ v: ThinVolume, blockSize: UInt64) -> String? {
         if pool.table.has(.ignoreDiscard) || pool.status.working?.discard == .ignore {
             return "the pool ignores discards (ignore_discard)"
         }
@@ -239,7 +239,7 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
     /// Reserves the pool's metadata snapshot, runs `body` with the metadata device's path,
     /// releases it -- whatever `body` does. Refuses when a snapshot is held already.
     func withMetadataSnapshot<T>(
-        _ pool: PoolSnapshot, settings: SpaceScanSettings, _ body: (String) throws(ScanError) -> T
+        _ pool: ThinPool, settings: SpaceScanSettings, _ body: (String) throws(ScanError) -> T
     ) throws(ScanError) -> T {
         if let root = pool.status.working?.heldMetadataRoot { throw .heldByAnother(root: root) }
         guard let n = pool.table.metadataDevice.number, let device = sysfs.node(n) else {
@@ -314,7 +314,7 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
         if let recent = state.withLock({ s in s.lastScan[pool].flatMap { t - $0 < 5 ? s.pools[pool] : nil } }) {
             return recent.reclaimableBytes
         }
-        guard let report = try? reader.read(), let snapshot = report.pools.first(where: { $0.name == pool })?.snapshot else { return nil }
+        guard let report = try? reader.read(), let snapshot = report.pools.first(where: { $0.name == pool })?.pool else { return nil }
         let mounts = (try? currentMounts()).map { MountEntry.mountPoints($0) } ?? [:]
         return scan(snapshot, mounts: mounts).reclaimableBytes
     }
@@ -350,7 +350,7 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
 
     // MARK: - Annotation
 
-    public func annotate(_ pools: inout [PoolSnapshot]) {
+    public func annotate(_ pools: inout [ThinPool]) {
         let (spaces, volumes) = state.withLock { ($0.pools, $0.volumes) }
         for i in pools.indices {
             pools[i].space = spaces[pools[i].name]
@@ -359,7 +359,7 @@ public final class SpaceScanner: PoolAnnotator, PoolTrimmer, Sendable {
         }
     }
 
-    public func annotate(pool: inout PoolSnapshot) {
+    public func annotate(pool: inout ThinPool) {
         pool.space = state.withLock { $0.pools[pool.name] }
     }
 }

@@ -32,7 +32,7 @@ public enum LandingPage {
     }
 
     public static func render(
-        _ report: Result<PoolReport, any Error>, telemetryPath: String, version: String, agent: [String: AgentView] = [:]
+        _ report: Result<HostReading, any Error>, telemetryPath: String, version: String, agent: [String: AgentView] = [:]
     ) -> String {
         var body = ""
         switch report {
@@ -74,7 +74,7 @@ public enum LandingPage {
     }
 
     static func card(_ r: PoolReading, agent: AgentView? = nil) -> String {
-        let modeText = r.snapshot?.mode?.rawValue ?? "unknown"
+        let modeText = r.pool?.mode?.rawValue ?? "unknown"
         var html =
             "<div class=\"pool\" id=\"pool-\(escape(r.name))\"><h2>\(escape(r.name)) <span class=\"mode \(escape(modeText))\">\(escape(modeText))</span></h2>\n"
         // What an operator at 3 am needs first: what is firing, when it runs out, what a trim
@@ -90,12 +90,12 @@ public enum LandingPage {
         if let d = agent?.dockerRefusesSeconds { runsOut.append("docker refuses new containers in \(DurationText.short(d))") }
         if let d = agent?.metadataSecondsToFull { runsOut.append("metadata in \(DurationText.short(d))") }
         if !runsOut.isEmpty { html += "<p class=\"now\">Runs out at the current rate: \(escape(runsOut.joined(separator: "; ")))</p>\n" }
-        if let o = r.snapshot?.outOfSpace, let deadline = o.deadline {
+        if let o = r.pool?.outOfSpace, let deadline = o.deadline {
             let who = o.writers.map(\.displayName).joined(separator: ", ")
             html +=
                 "<p class=\"err\">Out of data space: queued writes\(who.isEmpty ? "" : " to " + escape(who)) fail at unix time \(Int(deadline.rounded())) (no_space_timeout \(o.timeoutSeconds ?? 0) s).</p>\n"
         }
-        if let s = r.snapshot {
+        if let s = r.pool {
             var facts: [String] = []
             if let sp = s.space { facts.append("reclaimable by fstrim: \(DockerUnits.humanSize(Bytes(sp.reclaimableBytes)))") }
             let holders = s.thinVolumes.sorted {
@@ -111,7 +111,7 @@ public enum LandingPage {
             for d in s.stuck { facts.append(d.describe(pool: s.name)) }
             if !facts.isEmpty { html += "<p class=\"now\">\(escape(facts.joined(separator: " · ")))</p>\n" }
         }
-        switch r.snapshot?.mode {
+        switch r.pool?.mode {
         case .fail?:
             html +=
                 "<p class=\"err\">The pool has failed: the kernel reports no counters and its I/O errors. It needs repair (thin_check, thin_repair).</p>\n"
@@ -132,7 +132,7 @@ public enum LandingPage {
             html += bar("Metadata", c.metadata, marks: metaLwmAt.map { [("lwm", $0, "metadata low watermark")] } ?? [])
             if c.dockerRefuses { html += "<p class=\"err\">Docker would refuse new containers now (below its minimum free space).</p>\n" }
         }
-        if let s = r.snapshot {
+        if let s = r.pool {
             html += "<table>"
             html += row("No-space policy", s.noSpacePolicy.rawValue)
             html += row("Needs check", s.needsCheck.map { $0 ? "yes" : "no" } ?? "unknown")

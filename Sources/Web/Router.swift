@@ -9,7 +9,7 @@ public struct Router: Sendable {
     /// The metrics' text in a format, collected after the request arrived.
     public var metrics: @Sendable (ExpositionFormat) -> [UInt8]
     /// The pools, read fresh (the same reader as `status` and the metrics).
-    public var pools: @Sendable () throws -> PoolReport
+    public var pools: @Sendable () throws -> HostReading
     public var auth: BasicAuth
     /// Added to every response (web config http_server_config.headers).
     public var extraHeaders: [(String, String)]
@@ -21,7 +21,7 @@ public struct Router: Sendable {
 
     public init(
         telemetryPath: String, metrics: @escaping @Sendable (ExpositionFormat) -> [UInt8],
-        pools: @escaping @Sendable () throws -> PoolReport,
+        pools: @escaping @Sendable () throws -> HostReading,
         auth: BasicAuth, extraHeaders: [(String, String)] = [], version: String, logger: Logger
     ) {
         self.telemetryPath = telemetryPath

@@ -36,13 +36,13 @@ public struct WorkloadInventory: Sendable, Equatable {
 /// - containerd's pool: `pool_name` (or its `-tpool` target); volumes `<pool>-snap-<id>`.
 /// - LVM: a dm uuid `LVM-...` and a name VG-LV (the pool's thin-pool target is VG-LV-tpool).
 public enum WorkloadResolver {
-    public static func annotate(_ pools: inout [PoolSnapshot], _ inventory: WorkloadInventory) {
+    public static func annotate(_ pools: inout [ThinPool], _ inventory: WorkloadInventory) {
         for i in pools.indices { annotate(&pools[i], inventory) }
     }
 
     /// Names one pool (and its thin volumes, when it has them). `knownDocker` says a previous
     /// full read recognised it as docker's.
-    public static func annotate(_ pool: inout PoolSnapshot, _ inventory: WorkloadInventory, knownDocker: Bool = false) {
+    public static func annotate(_ pool: inout ThinPool, _ inventory: WorkloadInventory, knownDocker: Bool = false) {
         let lvm = lvmName(pool)
         var owner: PoolOwner?
         if let lvm {
@@ -97,7 +97,7 @@ public enum WorkloadResolver {
     }
 
     /// The LV of an LVM thin pool: its uuid says LVM, its name VG-LV or VG-LV-tpool.
-    public static func lvmName(_ pool: PoolSnapshot) -> LVMName? {
+    public static func lvmName(_ pool: ThinPool) -> LVMName? {
         guard pool.uuid?.hasPrefix("LVM-") == true, var n = LVMName(dmName: pool.name), n.layer == nil || n.layer == "tpool" else {
             return nil
         }
@@ -110,7 +110,7 @@ public enum WorkloadResolver {
         return VolumeOwner(kind: .lvm, lvm: n)
     }
 
-    static func isDockerPool(_ pool: PoolSnapshot, _ docker: DockerInventory) -> Bool {
+    static func isDockerPool(_ pool: ThinPool, _ docker: DockerInventory) -> Bool {
         if docker.poolNames.contains(pool.name) { return true }
         guard docker.thinPoolDevice == nil, let own = dockerName(pool.name), own.hash == "pool" else { return false }
         return pool.thinVolumes.contains { v in
@@ -120,7 +120,7 @@ public enum WorkloadResolver {
     }
 
     /// Names the thin volumes of docker's pool and tallies docker's devices.
-    static func dockerPool(_ pool: inout PoolSnapshot, _ docker: DockerInventory) -> DockerPool {
+    static func dockerPool(_ pool: inout ThinPool, _ docker: DockerInventory) -> DockerPool {
         var active: Set<String> = []
         var tallies: [DeviceTally] = []
         func count(_ kind: VolumeOwner.Kind, _ state: DeviceTally.State, _ bytes: UInt64) {

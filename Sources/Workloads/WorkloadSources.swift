@@ -68,7 +68,7 @@ public final class WorkloadSources: PoolAnnotator {
     /// The docker root reader in use (its statistics show what the cache saves).
     public var dockerReader: DockerRootReader? { state.withLock { $0.docker } }
 
-    public func annotate(_ pools: inout [PoolSnapshot]) {
+    public func annotate(_ pools: inout [ThinPool]) {
         let lvm = Set(pools.compactMap { WorkloadResolver.lvmName($0) })
         var lengths: [String: UInt64] = [:]
         for p in pools where WorkloadResolver.lvmName(p) != nil { lengths[p.name] = p.length.rawValue }
@@ -83,7 +83,7 @@ public final class WorkloadSources: PoolAnnotator {
         state.withLock { $0.owners = owners }
     }
 
-    public func annotate(pool: inout PoolSnapshot) {
+    public func annotate(pool: inout ThinPool) {
         let name = pool.name
         // The full read's owner itself, shared: a retain rather than a copy.
         pool.sharedOwner = state.withLock { s in s.owners.first { $0.name == name }?.owner }

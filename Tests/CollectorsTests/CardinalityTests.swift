@@ -50,7 +50,7 @@ import ThinPoolCore
                 dockerRoot: dir + "/docker", detectDocker: false, dockerConfig: nil, containerdConfig: nil, volumeGroups: nil))
         let reader = PoolReader(client: FixtureDeviceMapper(directory: dir), backing: NoLoopBacking(), annotator: sources)
         let report = try reader.read()
-        let pool = try #require(report.pools.first?.snapshot)
+        let pool = try #require(report.pools.first?.pool)
         #expect(pool.owner?.kind == .docker)
         #expect(pool.thinVolumes.count == Self.layers)
         #expect(pool.thinVolumes.allSatisfy { $0.owner?.kind == .dockerImageLayer })

@@ -6,13 +6,13 @@ import ThinPoolCore
 
 /// The real client on the machine the tests run on. These machines' kernels have no
 /// device-mapper; the VM suite (Tests/VM) proves the client against real pools.
-@Suite struct LibDeviceMapperTests {
+@Suite struct KernelDeviceMapperTests {
     static var kernelHasDeviceMapper: Bool {
         (try? String(contentsOfFile: "/proc/misc", encoding: .utf8))?.contains("device-mapper") ?? false
     }
 
     @Test func failsWithTheClearNotAvailableErrorWithoutDeviceMapper() throws {
-        let dm = LibDeviceMapper()
+        let dm = KernelDeviceMapper()
         if Self.kernelHasDeviceMapper && geteuid() == 0 {
             _ = try dm.listDevices()
             return

@@ -31,7 +31,7 @@ import ThinPoolCore
         #expect(report.deviceCount == 4)
         #expect(report.pools.map(\.name) == ["pool", "pool2"])
         let pool = report.pools[0]
-        #expect(pool.snapshot?.thinVolumes.map(\.name) == ["thin"])
+        #expect(pool.pool?.thinVolumes.map(\.name) == ["thin"])
         #expect(pool.capacity?.data.used == Bytes(2 * 65536))
         // STATUS only for pools and thin volumes, never for the linear device.
         #expect(dm.calls("STATUS meta") == 0)
@@ -53,7 +53,7 @@ import ThinPoolCore
         }
         var report = try reader.read()
         #expect(dm.calls("TABLE") == 8)
-        #expect(report.pools[1].snapshot?.table.has(.errorIfNoSpace) == true)
+        #expect(report.pools[1].pool?.table.has(.errorIfNoSpace) == true)
         // The fast path (one STATUS): a reload that keeps the size shows only in the table
         // generation, which callers that may have missed one ask for (freshTable: the watcher
         // after a global event, autoextend); a resize shows in the status's length and is seen.
@@ -61,18 +61,18 @@ import ThinPoolCore
             $0.devices["pool2"]!.table[0].params = "7:3 7:4 128 16 0"
             $0.generation = 2
         }
-        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == true, "cached while the status agrees")
-        #expect(try reader.read(pool: "pool2", freshTable: true).snapshot?.table.has(.errorIfNoSpace) == false)
+        #expect(try reader.read(pool: "pool2").pool?.table.has(.errorIfNoSpace) == true, "cached while the status agrees")
+        #expect(try reader.read(pool: "pool2", freshTable: true).pool?.table.has(.errorIfNoSpace) == false)
         dm.state.withLock {
             $0.devices["pool2"]!.table[0].params = "7:3 7:4 128 16 1 error_if_no_space"
             $0.devices["pool2"]!.table[0].length *= 2
             $0.devices["pool2"]!.status[0].length *= 2
         }
-        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == true, "a new length: the table is read again")
+        #expect(try reader.read(pool: "pool2").pool?.table.has(.errorIfNoSpace) == true, "a new length: the table is read again")
         // A device event alone (same generation in a fixture) also means a new read.
         dm.state.withLock { $0.devices["pool2"]!.info.eventNumber = 2 }
         report = try reader.read()
-        #expect(report.pools[1].snapshot?.eventNumber == 2)
+        #expect(report.pools[1].pool?.eventNumber == 2)
     }
 
     @Test func withoutATableGenerationNothingIsCached() throws {
@@ -163,8 +163,8 @@ import ThinPoolCore
     /// annotator with nothing to say does.
     final class Alternating: PoolAnnotator, Sendable {
         let on = Locked(false)
-        func annotate(_ pools: inout [PoolSnapshot]) {}
-        func annotate(pool: inout PoolSnapshot) {
+        func annotate(_ pools: inout [ThinPool]) {}
+        func annotate(pool: inout ThinPool) {
             guard on.withLock({ $0 }) else { return }
             pool.owner = PoolOwner(kind: .docker)
             pool.space = PoolSpace(scannedAt: 1, snapshotSkipped: nil, reclaimableBytes: 5, dataFileAllocatedBytes: nil)
@@ -186,7 +186,7 @@ import ThinPoolCore
             dm.setInfo("pool2") { $0.suspended = i % 3 == 0 }
             let fast = try warm.read(pool: "pool2")
             #expect(fast == (try cold.read(pool: "pool2")), "read \(i)")
-            if i == 0 { #expect(fast.snapshot?.space != nil && fast.snapshot?.owner != nil && fast.snapshot?.stuck != []) }
+            if i == 0 { #expect(fast.pool?.space != nil && fast.pool?.owner != nil && fast.pool?.stuck != []) }
         }
         let held = try warm.read(pool: "pool2")
         let heldUsed = held.capacity?.data.usedBlocks
@@ -271,8 +271,8 @@ import ThinPoolCore
             let before = files.state.withLock { $0.statfs }
             let one = try reader.read(pool: "pool2")  // metadata on loop 7:3, data on 7:4
             #expect(files.state.withLock { $0.statfs } - before == perPool, "read \(i)")
-            #expect(one.snapshot?.dataBacking?.filesystemFree == Bytes(free + (apart ? 4 : 0)))
-            #expect(one.snapshot?.metadataBacking?.filesystemFree == Bytes(free + (apart ? 3 : 0)))
+            #expect(one.pool?.dataBacking?.filesystemFree == Bytes(free + (apart ? 4 : 0)))
+            #expect(one.pool?.metadataBacking?.filesystemFree == Bytes(free + (apart ? 3 : 0)))
             #expect(one == (try cold.read(pool: "pool2")))
         }
     }
@@ -298,13 +298,13 @@ import ThinPoolCore
         let dm = host()
         let reader = PoolReader(client: dm, backing: NoLoopBacking())
         _ = try reader.read()
-        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == false)
+        #expect(try reader.read(pool: "pool2").pool?.table.has(.errorIfNoSpace) == false)
         dm.state.withLock {
             $0.devices["pool2"]!.table[0].params = "7:3 7:4 128 16 1 error_if_no_space"
             $0.generation = 1
         }
         _ = try reader.read()
-        #expect(try reader.read(pool: "pool2").snapshot?.table.has(.errorIfNoSpace) == true)
+        #expect(try reader.read(pool: "pool2").pool?.table.has(.errorIfNoSpace) == true)
         // A table the full read kept (nothing moved) keeps the template: no TABLE to re-read.
         let tables = dm.calls("TABLE")
         _ = try reader.read()
@@ -313,7 +313,7 @@ import ThinPoolCore
         // A pool event (its event number moves) is assembled again from the table it names.
         dm.set("pool2", status: "0 65536 thin-pool 0 10/1024 501/512 - rw discard_passdown queue_if_no_space - 256", event: true)
         let moved = try reader.read(pool: "pool2")
-        #expect(moved.snapshot?.eventNumber == 2)
+        #expect(moved.pool?.eventNumber == 2)
         #expect(moved.capacity?.data.usedBlocks == 501)
     }
 
@@ -334,7 +334,7 @@ import ThinPoolCore
         let big = PoolReader(client: dm, backing: NoLoopBacking(), releaseMemory: { releases.withLock { $0 += 1 } })
         let report = try big.read()
         #expect(report.deviceCount == PoolReader.releaseAfterDevices)
-        #expect(report.pools.first { $0.name == "pool" }?.snapshot?.thinVolumes.count == PoolReader.releaseAfterDevices - 3)
+        #expect(report.pools.first { $0.name == "pool" }?.pool?.thinVolumes.count == PoolReader.releaseAfterDevices - 3)
         #expect(releases.withLock { $0 } == 1)
         _ = try big.read(pool: "pool")
         #expect(releases.withLock { $0 } == 1, "a one-pool read allocates next to nothing")
@@ -414,7 +414,7 @@ import ThinPoolCore
                 inflight: [DeviceNumber(major: 254, minor: 1): 7, DeviceNumber(major: 254, minor: 2): 0],
                 blocked: [DeviceNumber(major: 254, minor: 3): ["dd[42]"], DeviceNumber(major: 8, minor: 0): ["other[7]"]]),
             now: { clock.withLock { $0 } })
-        let first = try #require(try reader.read().pools.first?.snapshot?.outOfSpace)
+        let first = try #require(try reader.read().pools.first?.pool?.outOfSpace)
         #expect(
             first
                 == OutOfSpace(
@@ -427,23 +427,23 @@ import ThinPoolCore
         // Later readings keep when it ran out -- the one-pool path too, its writers from the
         // last full read.
         clock.withLock { $0 = 1030 }
-        #expect(try reader.read(pool: "pool").snapshot?.outOfSpace?.since == 1000)
-        #expect(try reader.read(pool: "pool").snapshot?.outOfSpace?.writers.map(\.device) == ["busy", "held"])
+        #expect(try reader.read(pool: "pool").pool?.outOfSpace?.since == 1000)
+        #expect(try reader.read(pool: "pool").pool?.outOfSpace?.writers.map(\.device) == ["busy", "held"])
         // Grown: no countdown; out again later, a new one.
         dm.set("pool", status: "0 65536 thin-pool 0 10/1024 500/1024 - rw discard_passdown queue_if_no_space - 256", event: true)
-        #expect(try reader.read().pools.first?.snapshot?.outOfSpace == nil)
+        #expect(try reader.read().pools.first?.pool?.outOfSpace == nil)
         clock.withLock { $0 = 2000 }
         dm.set("pool", status: Self.full, event: true)
-        #expect(try reader.read(pool: "pool").snapshot?.outOfSpace?.since == 2000)
+        #expect(try reader.read(pool: "pool").pool?.outOfSpace?.since == 2000)
         // After the timeout the kernel fails writes (error_if_no_space in the status): over.
         dm.set("pool", status: Self.full.replacingOccurrences(of: "queue_if_no_space", with: "error_if_no_space"), event: true)
-        #expect(try reader.read().pools.first?.snapshot?.outOfSpace == nil)
+        #expect(try reader.read().pools.first?.pool?.outOfSpace == nil)
     }
 
     @Test func noProbeNoCountdown() throws {
         let dm = ScriptedDeviceMapper()
         dm.add("pool", minor: 0, table: "0 65536 thin-pool 7:0 7:1 128 16 0", status: Self.full)
-        #expect(try PoolReader(client: dm, backing: NoLoopBacking()).read().pools.first?.snapshot?.outOfSpace == nil)
+        #expect(try PoolReader(client: dm, backing: NoLoopBacking()).read().pools.first?.pool?.outOfSpace == nil)
     }
 }
 
@@ -459,30 +459,30 @@ import ThinPoolCore
         dm.add("web", minor: 2, table: "0 4096 thin 254:0 2", status: "0 4096 thin 64 63")
         let clock = Locked(1000.0)
         let reader = PoolReader(client: dm, backing: NoLoopBacking(), now: { clock.withLock { $0 } }, keepsHistory: true)
-        #expect(try reader.read().pools.first?.snapshot?.stuck == [])
+        #expect(try reader.read().pools.first?.pool?.stuck == [])
         dm.setInfo("db") { $0.suspended = true }
         dm.setInfo("pool") { $0.inactiveTable = true }
         #expect(
-            try reader.read().pools.first?.snapshot?.stuck == [
+            try reader.read().pools.first?.pool?.stuck == [
                 StuckDevice(device: "pool", state: .inactiveTable, since: 1000), StuckDevice(device: "db", state: .suspended, since: 1000),
             ])
         clock.withLock { $0 = 1090 }
         // One pool alone: its own state now, its volumes' from the last full read; since kept.
         #expect(
-            try reader.read(pool: "pool").snapshot?.stuck == [
+            try reader.read(pool: "pool").pool?.stuck == [
                 StuckDevice(device: "pool", state: .inactiveTable, since: 1000), StuckDevice(device: "db", state: .suspended, since: 1000),
             ])
         dm.setInfo("pool") { $0.inactiveTable = false }
-        #expect(try reader.read(pool: "pool").snapshot?.stuck == [StuckDevice(device: "db", state: .suspended, since: 1000)])
+        #expect(try reader.read(pool: "pool").pool?.stuck == [StuckDevice(device: "db", state: .suspended, since: 1000)])
         dm.setInfo("db") { $0.suspended = false }
         dm.setInfo("web") { $0.deferredRemove = true }
-        #expect(try reader.read().pools.first?.snapshot?.stuck == [StuckDevice(device: "web", state: .deferredRemove, since: 1090)])
+        #expect(try reader.read().pools.first?.pool?.stuck == [StuckDevice(device: "web", state: .deferredRemove, since: 1090)])
         // Suspended again later: a new since.
         clock.withLock { $0 = 2000 }
         dm.setInfo("db") { $0.suspended = true }
-        #expect(try reader.read().pools.first?.snapshot?.stuck.first { $0.device == "db" }?.since == 2000)
+        #expect(try reader.read().pools.first?.pool?.stuck.first { $0.device == "db" }?.since == 2000)
         // A one-off reader (status) names the states but cannot say since when.
         let once = PoolReader(client: dm, backing: NoLoopBacking())
-        #expect(try once.read().pools.first?.snapshot?.stuck.map(\.since) == [nil, nil])
+        #expect(try once.read().pools.first?.pool?.stuck.map(\.since) == [nil, nil])
     }
 }

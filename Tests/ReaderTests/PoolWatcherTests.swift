@@ -15,13 +15,13 @@ import ThinPoolCore
     /// Readings as the observers got them.
     final class Recorder: PoolObserver, Sendable {
         struct State {
-            var reports: [PoolReport] = []
+            var reports: [HostReading] = []
             var pools: [PoolReading] = []
         }
 
         let state = Locked(State())
 
-        func observe(_ report: PoolReport) { state.update { $0.reports.append(report) } }
+        func observe(_ report: HostReading) { state.update { $0.reports.append(report) } }
         func observe(pool reading: PoolReading) { state.update { $0.pools.append(reading) } }
 
         /// Waits (at most 10 s) until `condition` holds.
@@ -50,8 +50,8 @@ import ThinPoolCore
         poll: Duration = .seconds(3600), _ body: (PoolWatcher, Recorder) async throws -> Void
     ) async throws {
         let recorder = Recorder()
-        // No watcher: a kernel without DM_DEV_ARM_POLL (dm ioctl < 4.37), as LibDeviceMapper's
-        // DMEventWatcher answers there.
+        // No watcher: a kernel without DM_DEV_ARM_POLL (dm ioctl < 4.37), as KernelDeviceMapper's
+        // KernelEventWatcher answers there.
         let make: @Sendable () throws(DeviceMapperError) -> any DeviceEventWatcher = { () throws(DeviceMapperError) in
             guard let watcher else { throw DeviceMapperError(.unsupported, .armPoll, errno: 25) }
             return watcher

@@ -183,7 +183,7 @@ import Testing
     /// available (less than total - used when a loop file's filesystem caps it).
     func capacity(used: UInt64, available: UInt64? = nil, metaUsed: UInt64 = 100, percent: UInt64 = 10) throws -> PoolCapacity {
         let r = sampleReading(used: used, metaUsed: metaUsed)
-        let snapshot = try #require(r.snapshot)
+        let snapshot = try #require(r.pool)
         return try PoolCapacity.compute(
             table: snapshot.table, length: snapshot.length, status: try #require(snapshot.status.working), minFreeSpacePercent: percent,
             dataBackingFree: available.map { Bytes($0) })
@@ -243,7 +243,7 @@ import Testing
 @Suite struct OutOfSpaceAlertTests {
     func reading(_ o: OutOfSpace?) -> PoolReading {
         var r = sampleReading(used: 1000, mode: "out_of_data_space")
-        r.snapshot?.outOfSpace = o
+        r.pool?.outOfSpace = o
         return r
     }
 
@@ -273,7 +273,7 @@ import Testing
 @Suite struct StuckAlertTests {
     func alert(_ stuck: [StuckDevice], now: Double, after: Duration? = .seconds(60)) -> (Severity, String)? {
         var r = sampleReading(used: 100)
-        r.snapshot?.stuck = stuck
+        r.pool?.stuck = stuck
         var policy = PoolPolicy()
         policy.alerts.stuckAfter = after
         var e = AlertEngine()

@@ -5,23 +5,23 @@ import Testing
 /// PoolReading keeps its fields in one shared box: copies must still behave as values.
 @Suite struct CopyOnWriteTests {
     static func reading() throws -> PoolReading {
-        let snapshot = PoolSnapshot(
+        let snapshot = ThinPool(
             name: "pool", uuid: nil, number: DeviceNumber(major: 254, minor: 0), eventNumber: 1,
             length: Sectors(128_000), table: try ThinPoolTable(parsing: "7:0 7:1 128 0 0"),
             status: try ThinPoolStatus(parsing: "0 10/1000 500/1000 - rw discard_passdown queue_if_no_space - 100"))
-        return PoolReading(snapshot: snapshot, minFreeSpacePercent: 10)
+        return PoolReading(pool: snapshot, minFreeSpacePercent: 10)
     }
 
     @Test func aWrittenCopyLeavesTheOriginalAlone() throws {
         let original = try Self.reading()
         var copy = original
         #expect(copy == original)
-        copy.snapshot?.status = try ThinPoolStatus(parsing: "0 10/1000 900/1000 - rw discard_passdown queue_if_no_space - 100")
+        copy.pool?.status = try ThinPoolStatus(parsing: "0 10/1000 900/1000 - rw discard_passdown queue_if_no_space - 100")
         copy.computeCapacity(minFreeSpacePercent: 20)
         copy.name = "other"
         #expect(original.name == "pool" && copy.name == "other")
-        #expect(original.snapshot?.status.working?.usedData == DataBlocks(500))
-        #expect(copy.snapshot?.status.working?.usedData == DataBlocks(900))
+        #expect(original.pool?.status.working?.usedData == DataBlocks(500))
+        #expect(copy.pool?.status.working?.usedData == DataBlocks(900))
         #expect(original.capacity?.data.used != copy.capacity?.data.used)
         #expect(original.minFreeSpacePercent == 10 && copy.minFreeSpacePercent == 20)
         #expect(original != copy)
@@ -29,10 +29,10 @@ import Testing
 
     @Test func capacityIsComputedInPlaceAsANewReadingWouldBe() throws {
         var r = try Self.reading()
-        r.snapshot?.status = .fail
+        r.pool?.status = .fail
         r.computeCapacity(minFreeSpacePercent: 10)
         #expect(r.capacity == nil && r.error == nil)
-        r.snapshot?.status = try ThinPoolStatus(parsing: "0 10/1000 500/1000 - rw discard_passdown queue_if_no_space - 100")
+        r.pool?.status = try ThinPoolStatus(parsing: "0 10/1000 500/1000 - rw discard_passdown queue_if_no_space - 100")
         r.computeCapacity(minFreeSpacePercent: 100)
         #expect(r.capacity == nil)
         #expect(r.error == .capacity(.percentOutOfRange(100)))
@@ -46,7 +46,7 @@ import Testing
     /// hasStuckStates answers what stuckStates would list, for every flag of the pool and of
     /// a thin volume.
     @Test func hasStuckStatesAgreesWithTheList() throws {
-        var pool = try CopyOnWriteTests.reading().snapshot!
+        var pool = try CopyOnWriteTests.reading().pool!
         pool.thinVolumes = [
             ThinVolume(
                 name: "t", uuid: nil, number: nil, size: Sectors(8), table: nil,

@@ -15,7 +15,7 @@ import Testing
         percent: UInt64 = 10
     ) throws -> PoolReading {
         let file = FileID(device: 40, inode: 7)
-        var s = PoolSnapshot(
+        var s = ThinPool(
             name: "docker-0:26-25-pool", uuid: nil, number: DeviceNumber(major: 254, minor: 0), eventNumber: 0,
             length: Sectors(length), table: try ThinPoolTable(parsing: "7:1 7:0 128 32768 1 skip_block_zeroing"),
             status: try ThinPoolStatus(parsing: status),
@@ -34,7 +34,7 @@ import Testing
                 dataLoopFile: "/var/lib/docker/devicemapper/devicemapper/data",
                 metadataLoopFile: "/var/lib/docker/devicemapper/devicemapper/metadata")
         s.owner = owner
-        return PoolReading(snapshot: s, minFreeSpacePercent: percent)
+        return PoolReading(pool: s, minFreeSpacePercent: percent)
     }
 
     func text(_ pairs: [(String, String)]?) -> String {
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func deferredSettingsAndOldKernels() throws {
-        var d = try #require(try freshLoopLVM().snapshot?.owner?.docker)
+        var d = try #require(try freshLoopLVM().pool?.owner?.docker)
         d.deferredRemoval = false
         d.deferredDeletion = false
         let off = try freshLoopLVM(docker: d)
@@ -123,7 +123,7 @@ import Testing
 
     @Test func notDockersPoolHasNoDockerLines() throws {
         var r = try freshLoopLVM()
-        r.snapshot?.owner = nil
+        r.pool?.owner = nil
         #expect(DockerDriverStatus.pairs(r, versions: Self.versions) == nil)
     }
 

@@ -41,7 +41,7 @@ import Testing
         var r = Self.reading(used: 900, uuid: "LVM-x-tpool")
         var owner = PoolOwner(kind: .lvm, lvm: LVMName(vg: "vg0", lv: "pool"))
         owner.lvmAutoextend = LVMAutoextend(monitored: true, threshold: 70, percent: 20)
-        r.snapshot?.owner = owner
+        r.pool?.owner = owner
         #expect(
             plan(r, policy())
                 == .leave(
@@ -52,7 +52,7 @@ import Testing
         if case .extend = plan(r, policy { $0.leaveToDmeventd = false }) {} else { Issue.record("leave_to_dmeventd: false extends") }
         if case .extend = plan(r, policy(), override: .fraction(0.2)) {} else { Issue.record("by hand, the step is explicit") }
         owner.lvmAutoextend?.monitored = false
-        r.snapshot?.owner = owner
+        r.pool?.owner = owner
         if case .extend = plan(r, policy()) {} else { Issue.record("not monitored: LVM will not act") }
     }
 

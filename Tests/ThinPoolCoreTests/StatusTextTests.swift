@@ -10,7 +10,7 @@ import Testing
     func reading(docker: Bool, status: String = "1 4256/524288 3664/1638400 - rw discard_passdown queue_if_no_space - 1024") throws
         -> PoolReading
     {
-        var s = PoolSnapshot(
+        var s = ThinPool(
             name: "docker-0:26-25-pool", uuid: nil, number: DeviceNumber(major: 254, minor: 0), eventNumber: 0,
             length: Sectors(209_715_200), table: try ThinPoolTable(parsing: "7:1 7:0 128 32768 1 skip_block_zeroing"),
             status: try ThinPoolStatus(parsing: status))
@@ -19,7 +19,7 @@ import Testing
             o.docker = DockerPool(root: "/var/lib/docker", baseDeviceSize: 10_737_418_240, baseFilesystem: "ext4")
             s.owner = o
         }
-        return PoolReading(snapshot: s, minFreeSpacePercent: 10)
+        return PoolReading(pool: s, minFreeSpacePercent: 10)
     }
 
     @Test func dockersLinesComeFirstThenOurs() throws {
@@ -67,7 +67,7 @@ import Testing
         var r = try reading(
             docker: false, status: "1 4256/524288 1638400/1638400 - out_of_data_space discard_passdown queue_if_no_space - 1024")
         #expect(!PoolJSON.pool(r).serialized(pretty: false).contains("out_of_space"))
-        r.snapshot?.outOfSpace = OutOfSpace(
+        r.pool?.outOfSpace = OutOfSpace(
             since: 1000.5, timeoutSeconds: 60, writers: [QueuedWriter(device: "t1", owner: nil, writes: 3, processes: ["dd[42]"])])
         let json = PoolJSON.pool(r).serialized(pretty: false)
         #expect(

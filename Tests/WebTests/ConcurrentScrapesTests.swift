@@ -18,7 +18,7 @@ import Web
         let reader = fixtureReader(Repo.fixture("demo"))
         let calls = Locked(0)
         let gate = Locked(false)
-        let read: @Sendable () throws -> PoolReport = {
+        let read: @Sendable () throws -> HostReading = {
             let n = calls.update { c -> Int in
                 c += 1
                 return c

@@ -12,14 +12,14 @@ import ThinPoolCore
     @Test func theCardSaysWhatFiresWhenItRunsOutAndWhoHoldsTheMost() throws {
         let reading = fixtureReader(Repo.fixture("demo"))
         var r = try #require(try reading.read().pools.first { $0.name == "docker-8:1-1048577-pool" })
-        r.snapshot?.space = PoolSpace(scannedAt: 1000, snapshotSkipped: nil, reclaimableBytes: 1_200_000_000, dataFileAllocatedBytes: nil)
+        r.pool?.space = PoolSpace(scannedAt: 1000, snapshotSkipped: nil, reclaimableBytes: 1_200_000_000, dataFileAllocatedBytes: nil)
         let db = VolumeOwner(kind: .dockerContainer, containerID: "3f2a1b9c0d1e77", containerName: "db")
-        r.snapshot?.thinVolumes[0].owner = db
-        r.snapshot?.thinVolumes[0].space = VolumeSpace(exclusiveBytes: 900_000_000, sharedBytes: 0)
-        r.snapshot?.outOfSpace = OutOfSpace(
+        r.pool?.thinVolumes[0].owner = db
+        r.pool?.thinVolumes[0].space = VolumeSpace(exclusiveBytes: 900_000_000, sharedBytes: 0)
+        r.pool?.outOfSpace = OutOfSpace(
             since: 1000, timeoutSeconds: 60, writers: [QueuedWriter(device: "t", owner: db, writes: 0, processes: ["dd[9]"])])
         let name = r.name
-        r.snapshot?.stuck = [StuckDevice(device: name, state: .suspended, since: 990)]
+        r.pool?.stuck = [StuckDevice(device: name, state: .suspended, since: 990)]
         let view = LandingPage.AgentView(
             firing: [
                 .init(name: "ThinPoolDataFullSoon", severity: "warning", summary: "runs out in 3h"),

@@ -47,10 +47,10 @@ struct TestServer {
 
 func testRouter(
     fixture: String = "demo", auth: BasicAuth = BasicAuth(users: [:]),
-    pools: (@Sendable () throws -> PoolReport)? = nil
+    pools: (@Sendable () throws -> HostReading)? = nil
 ) -> Router {
     let reader = fixtureReader(Repo.fixture(fixture))
-    let read: @Sendable () throws -> PoolReport = pools ?? { try reader.read() }
+    let read: @Sendable () throws -> HostReading = pools ?? { try reader.read() }
     var logger = Logger(label: "test")
     logger.logLevel = .critical
     let scrapes = SharedScrapes(scraper: Scraper(collectors: [PoolCollector(read: read)], version: "test"))

@@ -28,7 +28,7 @@ import ThinPoolCore
     @Test func everyPoolOfTheWorkloadHostIsNamed() throws {
         let report = try Self.reader().read()
         let byName = Dictionary(uniqueKeysWithValues: report.pools.map { ($0.name, $0) })
-        let docker = try #require(byName["docker-0:2-403-pool"]?.snapshot)
+        let docker = try #require(byName["docker-0:2-403-pool"]?.pool)
         #expect(docker.owner?.kind == .docker)
         let tallies = try #require(docker.owner?.docker?.devices)
         func tally(_ k: VolumeOwner.Kind, _ s: DeviceTally.State) -> Int? { tallies.first { $0.kind == k && $0.state == s }?.count }
@@ -46,7 +46,7 @@ import ThinPoolCore
         #expect(byName["docker-0:2-403-pool"]?.minFreeSpacePercent == 15)
         #expect(byName["vg0-pool0-tpool"]?.minFreeSpacePercent == 10)
 
-        let lvm = try #require(byName["vg0-pool0-tpool"]?.snapshot)
+        let lvm = try #require(byName["vg0-pool0-tpool"]?.pool)
         #expect(
             lvm.owner
                 == {
@@ -57,7 +57,7 @@ import ThinPoolCore
                 }())
         #expect(lvm.thinVolumes.map { $0.owner?.lvm?.description } == ["vg0/data", "vg0/logs"])
 
-        let containerd = try #require(byName["containerd-pool"]?.snapshot)
+        let containerd = try #require(byName["containerd-pool"]?.pool)
         #expect(containerd.owner?.kind == .containerd)
         #expect(
             containerd.thinVolumes.map { $0.owner } == [
@@ -71,7 +71,7 @@ import ThinPoolCore
         let full = try reader.read()
         let fast = try reader.read(pool: "docker-0:2-403-pool")
         let fromFull = try #require(full.pools.first { $0.name == "docker-0:2-403-pool" })
-        #expect(fast.snapshot?.owner == fromFull.snapshot?.owner)
+        #expect(fast.pool?.owner == fromFull.pool?.owner)
         #expect(fast.minFreeSpacePercent == 15)
         #expect(fast.capacity?.minFreeSpace == fromFull.capacity?.minFreeSpace)
     }
@@ -83,8 +83,8 @@ import ThinPoolCore
 
     @Test func aDockerNamedPoolIsNotDockersWithoutMatchingDeviceIDs() {
         let docker = DockerInventory(root: "/r", devicePrefix: "docker-8:1-99", devices: ["abc": DockerDevice(deviceID: 5, size: 1)])
-        func pool(_ name: String, volume: String, id: UInt32) -> PoolSnapshot {
-            var p = PoolSnapshot(
+        func pool(_ name: String, volume: String, id: UInt32) -> ThinPool {
+            var p = ThinPool(
                 name: name, uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
                 table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"),
                 status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
@@ -119,12 +119,12 @@ import ThinPoolCore
             ))
         let report = try Self.reader(Repo.fixture("demo"), sources).read()
         let pool = try #require(report.pools.first { $0.name == "docker-thinpool-tpool" })
-        #expect(pool.snapshot?.owner?.kind == .docker)
-        #expect(pool.snapshot?.owner?.lvm == LVMName(vg: "docker", lv: "thinpool"))
+        #expect(pool.pool?.owner?.kind == .docker)
+        #expect(pool.pool?.owner?.lvm == LVMName(vg: "docker", lv: "thinpool"))
         #expect(pool.minFreeSpacePercent == 20)
-        #expect(pool.snapshot?.thinVolumes.first?.owner == VolumeOwner(kind: .lvm, lvm: LVMName(vg: "docker", lv: "vol1")))
+        #expect(pool.pool?.thinVolumes.first?.owner == VolumeOwner(kind: .lvm, lvm: LVMName(vg: "docker", lv: "vol1")))
         // docker's loop pool of the same fixture is not this docker's: its pool is the LVM one.
-        #expect(report.pools.first { $0.name == "docker-8:1-1048577-pool" }?.snapshot?.owner == nil)
+        #expect(report.pools.first { $0.name == "docker-8:1-1048577-pool" }?.pool?.owner == nil)
     }
 
     /// docker info's Data file / Data loop file: only when the file behind the pool's loop
@@ -133,7 +133,7 @@ import ThinPoolCore
     @Test func dockersLoopFilesAreTheOnesBehindThePool() {
         let data = FileID(device: 40, inode: 7)
         let meta = FileID(device: 40, inode: 8)
-        var p = PoolSnapshot(
+        var p = ThinPool(
             name: "docker-8:1-99-pool", uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
             table: try! ThinPoolTable(parsing: "7:1 7:0 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"),
             dataBacking: LoopBacking(path: "/mnt/real/data", filesystemFree: nil, device: "/dev/loop0", file: data),
@@ -161,7 +161,7 @@ import ThinPoolCore
         let docker = DockerInventory(
             root: "/r", devicePrefix: "docker-8:1-99",
             devices: ["abc": DockerDevice(deviceID: 5, size: 1 << 30, deleted: true)])
-        var p = PoolSnapshot(
+        var p = ThinPool(
             name: "docker-8:1-99-pool", uuid: nil, number: nil, eventNumber: nil, length: Sectors(1024),
             table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
         p.thinVolumes = [
@@ -175,7 +175,7 @@ import ThinPoolCore
     }
 
     @Test func lvmNamesWithDashes() {
-        var p = PoolSnapshot(
+        var p = ThinPool(
             name: "my--vg-thin--pool-tpool", uuid: "LVM-abc-tpool", number: nil, eventNumber: nil, length: Sectors(8),
             table: try! ThinPoolTable(parsing: "7:0 7:1 128 0 0"), status: try! ThinPoolStatus(parsing: "0 1/10 1/8 - rw"))
         WorkloadResolver.annotate(&p, WorkloadInventory())

@@ -57,7 +57,7 @@ final class ControlChannel: Sendable {
             let fd = cdm_control_open(path)
             guard fd >= 0 else {
                 // ENOENT from open may mean no device-mapper at all: ask the kernel as libdevmapper would.
-                let e = -fd == ENOENT ? LibDM.probeControl(path) : -fd
+                let e = -fd == ENOENT ? Libdevmapper.probeControl(path) : -fd
                 let errno = e == 0 ? -fd : e
                 throw DeviceMapperError(
                     DeviceMapperError.code(forErrno: errno), operation, device: device, errno: errno, detail: "\(path): open failed")
@@ -122,7 +122,7 @@ final class ControlChannel: Sendable {
 
     /// A device's status (no flush) for a pool's re-read: a single thin-pool line is parsed
     /// where the kernel wrote it (``ThinPoolStatus/fast(_:)``), nothing copied or allocated.
-    func readPool(_ name: String) throws(DeviceMapperError) -> PoolStatusRead {
+    func readPool(_ name: String) throws(DeviceMapperError) -> PoolStatusReading {
         let fd = try fd(.status, name)
         var device = cdm_device()
         var found = PoolSinkState()
@@ -130,7 +130,7 @@ final class ControlChannel: Sendable {
             withUnsafeMutablePointer(to: &found) { cdm_table_status(fd, name, 0, &buffer, &device, poolSink, $0) }
         }
         guard n >= 0 else { throw Self.failure(-n, .status, name) }
-        return PoolStatusRead(info: Self.info(name, device), pool: n == 1 ? found.line : nil)
+        return PoolStatusReading(info: Self.info(name, device), pool: n == 1 ? found.line : nil)
     }
 
     private static func info(_ name: String, _ device: cdm_device) -> DeviceInfo {
@@ -176,7 +176,7 @@ private let targetSink: cdm_target_sink = { context, start, length, type, params
 /// What ``poolSink`` found: the first target, when it is a thin-pool line the fast parser reads.
 private struct PoolSinkState {
     var targets = 0
-    var line: PoolStatusLine?
+    var line: PoolStatusTarget?
 }
 
 /// `type` is "thin-pool", compared in place (the sink runs on every alert-path read).
@@ -196,7 +196,7 @@ private let poolSink: cdm_target_sink = { context, start, length, type, params, 
     guard state.pointee.targets == 1, isThinPool(type), let params else { return }
     let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(params).assumingMemoryBound(to: UInt8.self), count: count)
     if let status = ThinPoolStatus.fast(bytes) {
-        state.pointee.line = PoolStatusLine(start: start, length: length, status: status)
+        state.pointee.line = PoolStatusTarget(start: start, length: length, status: status)
     }
 }
 

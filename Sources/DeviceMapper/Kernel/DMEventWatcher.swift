@@ -11,7 +11,7 @@ import ThinPoolCore
 ///
 /// Use: ``arm()``, then read what you need, then ``wait(timeout:)``: an event after the arm is
 /// never missed. ``wake()`` ends a wait from another thread (shutdown).
-public final class DMEventWatcher: DeviceEventWatcher, @unchecked Sendable {
+public final class KernelEventWatcher: DeviceEventWatcher, @unchecked Sendable {
     private let fd: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32

@@ -217,7 +217,7 @@ public final class PoolWatcher: Service, Sendable {
             for (name, error) in p.failures {
                 logger.warning("cannot re-read pool", metadata: ["pool": "\(name)", "error": "\(error)"])
             }
-            return p.readings.contains { $0.snapshot?.suspended == true }
+            return p.readings.contains { $0.pool?.suspended == true }
         }
     }
 

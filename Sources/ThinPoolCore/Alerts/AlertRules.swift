@@ -63,7 +63,7 @@ public enum AlertRules {
         let a = policy.alerts
         var out: [AlertName: Condition] = [:]
         let pool = r.name
-        guard let s = r.snapshot else {
+        guard let s = r.pool else {
             out[.unreadable] = Condition(
                 severity: .warning, summary: "pool \(pool) cannot be read: \(r.error.map { "\($0)" } ?? "unknown error")",
                 description: "thinpool-exporter could not read or parse this pool's table or status, so no other alert about it can fire.",

@@ -74,17 +74,3 @@ public struct PoolOverride: Sendable, Equatable {
 
     public func matches(_ pool: String) -> Bool { match.contains { glob($0, pool) } }
 }
-
-/// `space_scan`: how often, and with which tools, the agent reads a pool's metadata snapshot.
-public struct SpaceScanSettings: Sendable, Equatable {
-    public var enabled = true
-    /// Between scans of the same pool; each holds a metadata snapshot for the time thin_ls and
-    /// thin_dump take.
-    public var interval: Duration = .seconds(300)
-    /// A scan's tool that runs longer is ended and the snapshot released.
-    public var timeout: Duration = .seconds(120)
-    public var thinLs = "thin_ls"
-    public var thinDump = "thin_dump"
-
-    public init() {}
-}

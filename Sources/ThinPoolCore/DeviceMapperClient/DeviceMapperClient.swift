@@ -1,5 +1,5 @@
 /// The device-mapper operations thinpool-exporter needs, behind one protocol so the real
-/// kernel (``LibDeviceMapper``) and a directory of `dmsetup` output (``FixtureDeviceMapper``)
+/// kernel (``KernelDeviceMapper``) and a directory of `dmsetup` output (``FixtureDeviceMapper``)
 /// are interchangeable everywhere above it. The protocol is part of the pure core; the clients
 /// are edges (modules DeviceMapper and DeviceMapperFixtures).
 ///
@@ -23,7 +23,7 @@ public protocol DeviceMapperClient: Sendable {
     /// and, when the status is one `thin-pool` target whose line ``ThinPoolStatus/fast(_:)``
     /// reads, that target's extent and status, read where the kernel wrote it. A default reads
     /// ``status(_:)``; the kernel client reads the line in its ioctl buffer, with no copy.
-    func poolStatus(_ name: String) throws(DeviceMapperError) -> PoolStatusRead
+    func poolStatus(_ name: String) throws(DeviceMapperError) -> PoolStatusReading
 
     /// The devices this device's live table uses (DM_DEVICE_DEPS). Used where the table
     /// cannot say: a thin volume of a failed pool reports its table as `Fail`.
@@ -58,40 +58,13 @@ public protocol DeviceMapperClient: Sendable {
     func versions() -> DeviceMapperVersions
 }
 
-/// What ``DeviceMapperClient/poolStatus(_:)`` read.
-public struct PoolStatusRead: Sendable {
-    public var info: DeviceInfo
-    /// The one `thin-pool` target's start, length and status; nil when the device does not
-    /// have exactly one such target or its line is one only the field-by-field parser reads
-    /// (`Fail`, `Error`, anything malformed): ``DeviceMapperClient/status(_:)`` then tells.
-    public var pool: PoolStatusLine?
-
-    public init(info: DeviceInfo, pool: PoolStatusLine?) {
-        self.info = info
-        self.pool = pool
-    }
-}
-
-/// A thin-pool status target: its extent and its line, parsed.
-public struct PoolStatusLine: Sendable, Equatable {
-    public var start: UInt64
-    public var length: UInt64
-    public var status: ThinPoolStatus
-
-    public init(start: UInt64, length: UInt64, status: ThinPoolStatus) {
-        self.start = start
-        self.length = length
-        self.status = status
-    }
-}
-
 extension DeviceMapperClient {
-    public func poolStatus(_ name: String) throws(DeviceMapperError) -> PoolStatusRead {
+    public func poolStatus(_ name: String) throws(DeviceMapperError) -> PoolStatusReading {
         let read = try status(name)
         guard read.targets.count == 1, read.targets[0].type == "thin-pool",
             let status = read.targets[0].params.utf8.withContiguousStorageIfAvailable(ThinPoolStatus.fast) ?? nil
-        else { return PoolStatusRead(info: read.info, pool: nil) }
-        return PoolStatusRead(
-            info: read.info, pool: PoolStatusLine(start: read.targets[0].start, length: read.targets[0].length, status: status))
+        else { return PoolStatusReading(info: read.info, pool: nil) }
+        return PoolStatusReading(
+            info: read.info, pool: PoolStatusTarget(start: read.targets[0].start, length: read.targets[0].length, status: status))
     }
 }

@@ -101,3 +101,10 @@ public struct DeviceMapperError: Error, Hashable, Sendable, CustomStringConverti
         }
     }
 }
+
+extension DeviceMapperError {
+    /// Failures that concern device-mapper as a whole, not one device.
+    public var isGlobal: Bool {
+        code == .notAvailable || code == .permissionDenied || code == .badFixture
+    }
+}

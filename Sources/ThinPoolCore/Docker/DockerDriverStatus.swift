@@ -11,7 +11,7 @@ public enum DockerDriverStatus {
     /// The lines for `r` when docker uses the pool (its settings and files come from the
     /// pool's docker owner); nil for a pool docker does not use.
     public static func pairs(_ r: PoolReading, versions: DeviceMapperVersions) -> [(String, String)]? {
-        guard let docker = r.snapshot?.owner?.docker else { return nil }
+        guard let docker = r.pool?.owner?.docker else { return nil }
         let h = DockerUnits.humanSize as (UInt64) -> String
         let n = numbers(r, docker: docker)
         var lines: [(String, String)] = [
@@ -58,7 +58,7 @@ public enum DockerDriverStatus {
 
     static func numbers(_ r: PoolReading, docker: DockerPool) -> Numbers {
         var n = Numbers()
-        guard let s = r.snapshot, let w = s.status.working, w.totalData.rawValue > 0 else { return n }
+        guard let s = r.pool, let w = s.status.working, w.totalData.rawValue > 0 else { return n }
         // docker computes in uint64 and wraps; at sizes a kernel can hold that never happens,
         // but a fixture could say anything: wrap as docker would rather than trap.
         let blockSectors = s.length.rawValue / w.totalData.rawValue

@@ -20,7 +20,7 @@ public enum ExtendPlanner {
         now: Date, override: AutoextendPolicy.Step? = nil
     ) -> ExtendPlan? {
         let space = kind == .data ? policy.data : policy.metadata
-        guard let s = r.snapshot else { return override == nil ? .nothing : .refuse(reason: "the pool cannot be read") }
+        guard let s = r.pool else { return override == nil ? .nothing : .refuse(reason: "the pool cannot be read") }
         switch s.mode {
         case .fail?, .error?:
             return override == nil ? .nothing : .refuse(reason: "the pool is in \(s.mode!.rawValue) mode: it needs repair, not space")
@@ -61,7 +61,7 @@ public enum ExtendPlanner {
         override: AutoextendPolicy.Step? = nil
     ) -> ExtendPlan {
         let space = kind == .data ? policy.data : policy.metadata
-        guard let s = r.snapshot, let c = r.capacity else { return .nothing }
+        guard let s = r.pool, let c = r.capacity else { return .nothing }
         let sp = kind == .data ? c.data : c.metadata
         let full = kind == .data && s.mode == .outOfDataSpace
         let why = full ? "out of data space" : "\(kind.rawValue) \(percent(sp.usedRatio)) used (threshold \(percent(space.threshold)))"

@@ -1,42 +1,7 @@
-/// What was read for one device: its info, live table and (for pools and thin volumes) status.
-public struct DeviceReading: Hashable, Sendable {
-    public var info: DeviceInfo
-    public var table: [Target]
-    /// nil when the status was not read (the device is neither a pool nor a thin volume).
-    public var status: [Target]?
-    /// Set when reading the status failed.
-    public var statusError: DeviceMapperError?
-    /// The devices the table uses (DM_DEVICE_DEPS), read only for a thin volume whose table
-    /// the kernel printed as `Fail`.
-    public var dependencies: [DeviceNumber]?
-
-    public init(
-        info: DeviceInfo, table: [Target], status: [Target]?, statusError: DeviceMapperError? = nil,
-        dependencies: [DeviceNumber]? = nil
-    ) {
-        self.info = info
-        self.table = table
-        self.status = status
-        self.statusError = statusError
-        self.dependencies = dependencies
-    }
-
-    /// A thin volume of a failed pool: the kernel prints its table as `Fail`, so only
-    /// DM_DEVICE_DEPS can tell its pool.
-    public var isThinWithFailedTable: Bool {
-        table.count == 1 && table[0].type == "thin" && table[0].params == "Fail"
-    }
-
-    /// Whether a device with this table must have its status read to report pools.
-    public static func needsStatus(_ table: [Target]) -> Bool {
-        table.contains { $0.type == "thin-pool" || $0.type == "thin" }
-    }
-}
-
 /// The pools found among a set of device readings.
 public struct PoolAssembly: Sendable {
     /// One entry per device whose table holds a thin-pool target, sorted by name.
-    public var pools: [(name: String, result: Result<PoolSnapshot, PoolError>)]
+    public var pools: [(name: String, result: Result<ThinPool, PoolError>)]
     /// Thin volumes whose pool is not among the devices (or cannot be told: a fixture without
     /// device numbers), by name.
     public var unattributedThinVolumes: [String]
@@ -80,7 +45,7 @@ public enum PoolAssembler {
             volumesByPool[key, default: []].append(volume(d, table: table))
         }
 
-        var pools: [(name: String, result: Result<PoolSnapshot, PoolError>)] = []
+        var pools: [(name: String, result: Result<ThinPool, PoolError>)] = []
         for d in devices where d.table.contains(where: { $0.type == "thin-pool" }) {
             // Taken out of the dictionary and sorted in place: no second copy of 10,000 volumes.
             var volumes = volumesByPool.removeValue(forKey: poolKey(name: d.info.name, number: d.info.number)) ?? []
@@ -88,7 +53,7 @@ public enum PoolAssembler {
             pools.append(
                 (
                     d.info.name,
-                    Result { () throws(PoolError) -> PoolSnapshot in
+                    Result { () throws(PoolError) -> ThinPool in
                         try pool(d, volumes: volumes)
                     }
                 ))
@@ -126,13 +91,13 @@ public enum PoolAssembler {
     /// One pool device on its own, without its thin volumes (the one-pool re-read), checked as
     /// ``assemble(_:)`` checks it; `parsedTable`: its table as parsed before (the same text),
     /// not parsed again. nil when the device has no thin-pool target.
-    public static func pool(alone d: DeviceReading, parsedTable: ThinPoolTable? = nil) -> Result<PoolSnapshot, PoolError>? {
+    public static func pool(alone d: DeviceReading, parsedTable: ThinPoolTable? = nil) -> Result<ThinPool, PoolError>? {
         guard d.table.contains(where: { $0.type == "thin-pool" }) else { return nil }
-        return Result { () throws(PoolError) -> PoolSnapshot in try pool(d, volumes: [], parsedTable: parsedTable) }
+        return Result { () throws(PoolError) -> ThinPool in try pool(d, volumes: [], parsedTable: parsedTable) }
     }
 
     private static func pool(_ d: DeviceReading, volumes: [ThinVolume], parsedTable: ThinPoolTable? = nil) throws(PoolError)
-        -> PoolSnapshot
+        -> ThinPool
     {
         let name = d.info.name
         guard d.table.count == 1 else { throw .notTheOnlyTarget(device: name, targets: d.table.count) }
@@ -149,7 +114,7 @@ public enum PoolAssembler {
         }
         let status: ThinPoolStatus
         do { status = try ThinPoolStatus(parsing: lines[0].params) } catch { throw .parse(error.at(lines[0].origin)) }
-        var snapshot = PoolSnapshot(
+        var snapshot = ThinPool(
             name: name, uuid: d.info.uuid, number: d.info.number,
             eventNumber: d.info.eventNumber, length: Sectors(t.length),
             table: table, status: status, thinVolumes: volumes, suspended: d.info.suspended)

@@ -118,7 +118,7 @@ public struct PoolCapacity: Hashable, Sendable {
     }
 }
 
-extension PoolSnapshot {
+extension ThinPool {
     /// This snapshot's capacity (``PoolCapacity/compute(table:length:status:minFreeSpacePercent:dataBackingFree:metadataBackingFree:)``)
     /// into `capacity`, or why it has none into `error` (nil for both: a status without
     /// counters, Fail or Error). The only way a snapshot's capacity is computed. `mutating`

@@ -1,11 +1,11 @@
 /// The JSON form of pools shared by `status --json` and the HTTP API: `{"pools": [...]}`.
 public enum PoolJSON {
-    public static func report(_ report: PoolReport) -> JSONValue {
+    public static func report(_ report: HostReading) -> JSONValue {
         .object(["pools": .array(report.pools.map { pool($0, versions: report.versions) })])
     }
 
     public static func pool(_ r: PoolReading, versions: DeviceMapperVersions = DeviceMapperVersions()) -> JSONValue {
-        let s = r.snapshot
+        let s = r.pool
         let c = r.capacity
         let w = s?.status.working
         var members: [JSONMember] = [
@@ -176,7 +176,7 @@ public enum PoolJSON {
 
     /// What `lvs` shows for an LVM thin pool, as LVM computes it (``LVMReport``).
     static func lvm(_ r: PoolReading) -> JSONValue {
-        let s = r.snapshot!
+        let s = r.pool!
         let w = s.status.working
         let a = s.owner?.lvmAutoextend
         return .object([

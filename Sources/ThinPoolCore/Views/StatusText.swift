@@ -3,7 +3,7 @@
 /// same labels, order and value strings as docker 20.10), then ours. For other pools: the same
 /// numbers in docker's words and units, then ours.
 public enum StatusText {
-    public static func render(_ report: PoolReport) -> String {
+    public static func render(_ report: HostReading) -> String {
         if report.pools.isEmpty {
             return "No thin pools found (\(report.deviceCount) device-mapper device\(report.deviceCount == 1 ? "" : "s")).\n"
         }
@@ -14,7 +14,7 @@ public enum StatusText {
     public static let topUsers = 5
 
     public static func pool(_ r: PoolReading, versions: DeviceMapperVersions = DeviceMapperVersions()) -> String {
-        let s = r.snapshot
+        let s = r.pool
         let docker = s?.owner?.docker
         let h: (Bytes) -> String = DockerUnits.humanSize
         var lines: [(String, String)]

@@ -1,4 +1,5 @@
 import Foundation
+import ThinPoolCore
 
 /// What this tool needs from dockerd's configuration file (/etc/docker/daemon.json): where
 /// docker keeps its data and the devicemapper options that change what `docker info` shows.
@@ -119,25 +120,5 @@ extension DockerDaemonConfig {
         case "0", "f", "F", "FALSE", "false", "False": return false
         default: return nil
         }
-    }
-}
-
-/// docker's go-units size parsing where this tool needs it.
-enum DockerUnits {
-    /// go-units RAMInBytes: a number with an optional binary unit (k, m, g, t, p, with or without
-    /// a trailing b/ib, case-insensitive): "10G" = 10 GiB.
-    static func parseRAMInBytes(_ text: String) -> UInt64? {
-        var t = Substring(text.lowercased())
-        for suffix in ["ib", "b"] where t.hasSuffix(suffix) && t.count > suffix.count {
-            t = t.dropLast(suffix.count)
-            break
-        }
-        var factor: UInt64 = 1
-        if let last = t.last, let i = "kmgtp".firstIndex(of: last) {
-            factor = 1 << (10 * UInt64("kmgtp".distance(from: "kmgtp".startIndex, to: i) + 1))
-            t = t.dropLast()
-        }
-        guard let n = Double(t), n >= 0, n * Double(factor) < 1.8e19 else { return nil }
-        return UInt64(n * Double(factor))
     }
 }

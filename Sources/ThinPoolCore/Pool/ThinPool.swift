@@ -1,6 +1,6 @@
 /// One thin pool at one moment: its device identity, table, status and the thin volumes that
 /// use it. Built by ``PoolAssembler`` from what the kernel (or a fixture) returned.
-public struct PoolSnapshot: Hashable, Sendable {
+public struct ThinPool: Hashable, Sendable {
     public var name: String
     public var uuid: String?
     /// nil only for a fixture without an `info` file.
@@ -92,88 +92,4 @@ public struct PoolSnapshot: Hashable, Sendable {
 
     /// The pool's metadata needs `thin_check` before it can be written again.
     public var needsCheck: Bool? { status.working?.needsCheck }
-}
-
-/// The pool's mode as one value.
-public enum PoolMode: String, Hashable, Sendable, CaseIterable {
-    case readWrite = "rw"
-    case readOnly = "ro"
-    case outOfDataSpace = "out_of_data_space"
-    case fail
-    case error
-}
-
-/// A thin volume provisioned from a pool.
-public struct ThinVolume: Hashable, Sendable {
-    public var name: String
-    public var uuid: String?
-    public var number: DeviceNumber?
-    /// Virtual size (the thin target's length).
-    public var size: Sectors
-    /// nil when the kernel printed the table as `Fail` (its pool failed).
-    public var table: ThinTable?
-    /// nil when its status could not be read; `statusError` says why.
-    public var status: ThinStatus?
-    public var statusError: String?
-    /// What uses the volume, when it can be told.
-    public var owner: VolumeOwner? {
-        get { ownerBox?.value }
-        set { ownerBox = newValue.map(Indirect.init) }
-    }
-    /// What the last space scan found (exclusive, shared and reclaimable bytes).
-    public var space: VolumeSpace? {
-        get { spaceBox?.value }
-        set { spaceBox = newValue.map(Indirect.init) }
-    }
-    // Out of line: together 232 of a volume's 384 bytes, and an array of 10,000 volumes is
-    // copied whole by a sort, an append's growth or a write to a shared one.
-    private var ownerBox: Indirect<VolumeOwner>?
-    private var spaceBox: Indirect<VolumeSpace>?
-    /// The device's own state: suspended, an inactive table loaded, its removal deferred.
-    public var suspended = false
-    public var inactiveTable = false
-    public var deferredRemove = false
-
-    public init(
-        name: String, uuid: String?, number: DeviceNumber?, size: Sectors, table: ThinTable?,
-        status: ThinStatus?, statusError: String? = nil
-    ) {
-        self.name = name
-        self.uuid = uuid
-        self.number = number
-        self.size = size
-        self.table = table
-        self.status = status
-        self.statusError = statusError
-    }
-}
-
-/// A loop device's backing file and the free space of the filesystem holding it.
-public struct LoopBacking: Hashable, Sendable {
-    public var path: String
-    /// statfs f_bfree * f_bsize of the file's filesystem, as docker computes it; nil when
-    /// statfs failed or the file is not a regular file.
-    public var filesystemFree: Bytes?
-    /// The loop device's node, "/dev/loop0"; nil when unknown.
-    public var device: String?
-    /// The file's identity (st_dev, st_ino): tells whether another path names the same file.
-    public var file: FileID?
-
-    public init(path: String, filesystemFree: Bytes?, device: String? = nil, file: FileID? = nil) {
-        self.path = path
-        self.filesystemFree = filesystemFree
-        self.device = device
-        self.file = file
-    }
-}
-
-/// A file's identity: its filesystem's device number and its inode.
-public struct FileID: Hashable, Sendable {
-    public var device: UInt64
-    public var inode: UInt64
-
-    public init(device: UInt64, inode: UInt64) {
-        self.device = device
-        self.inode = inode
-    }
 }

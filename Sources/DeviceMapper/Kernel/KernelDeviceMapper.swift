@@ -14,7 +14,7 @@ import ThinPoolCore
 /// reads (LIST, STATUS, TABLE) and the event waits do not go through it: they are raw ioctls
 /// on control fds of our own (``ControlChannel``, ``waitEvent(_:after:)``), which readers on
 /// several threads issue at once.
-public struct LibDeviceMapper: DeviceMapperClient {
+public struct KernelDeviceMapper: DeviceMapperClient {
     public let logger: Logger
     /// Path of the control device (tests point it elsewhere).
     public let controlPath: String
@@ -37,8 +37,8 @@ public struct LibDeviceMapper: DeviceMapperClient {
     /// Runs one locked libdevmapper call and routes what it logged to the logger.
     private func call<T>(_ body: () throws(DeviceMapperError) -> T) throws(DeviceMapperError) -> T {
         let result: Result<T, DeviceMapperError>
-        let messages: [LibDMMessage]
-        (result, messages) = LibDM.locked { () -> Result<T, DeviceMapperError> in
+        let messages: [LibdevmapperMessage]
+        (result, messages) = Libdevmapper.locked { () -> Result<T, DeviceMapperError> in
             do throws(DeviceMapperError) { return .success(try body()) } catch { return .failure(error) }
         }
         for m in messages {
@@ -55,7 +55,7 @@ public struct LibDeviceMapper: DeviceMapperClient {
     public func versions() -> DeviceMapperVersions {
         if let v = cachedVersions.withLock({ $0 }) { return v }
         let driver = try? driverVersion()
-        let v: DeviceMapperVersions = LibDM.locked {
+        let v: DeviceMapperVersions = Libdevmapper.locked {
             var buffer = [CChar](repeating: 0, count: 128)
             let library =
                 dm_get_library_version(&buffer, buffer.count) != 0
@@ -83,7 +83,7 @@ public struct LibDeviceMapper: DeviceMapperClient {
     /// cdm_list_devices for why not libdevmapper's LIST), with event numbers and uuids where
     /// the kernel gives them.
     public func listDevices() throws(DeviceMapperError) -> [DeviceListEntry] {
-        try LibDM.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
+        try Libdevmapper.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
         return try channel.list()
     }
 
@@ -97,20 +97,20 @@ public struct LibDeviceMapper: DeviceMapperClient {
 
     /// The live table: one raw DM_TABLE_STATUS on a reused buffer (``ControlChannel``).
     public func table(_ name: String) throws(DeviceMapperError) -> DeviceTargets {
-        try LibDM.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
+        try Libdevmapper.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
         return try channel.read(name, table: true)
     }
 
     /// The status, without flushing (else the kernel commits a pool's metadata on every read):
     /// one raw DM_TABLE_STATUS on a reused buffer (``ControlChannel``).
     public func status(_ name: String) throws(DeviceMapperError) -> DeviceTargets {
-        try LibDM.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
+        try Libdevmapper.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
         return try channel.read(name, table: false)
     }
 
     /// One raw DM_TABLE_STATUS, the thin-pool line read in the ioctl buffer (``ControlChannel``).
-    public func poolStatus(_ name: String) throws(DeviceMapperError) -> PoolStatusRead {
-        try LibDM.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
+    public func poolStatus(_ name: String) throws(DeviceMapperError) -> PoolStatusReading {
+        try Libdevmapper.ensureControl { () throws(DeviceMapperError) in _ = try driverVersion() }
         return try channel.readPool(name)
     }
 
@@ -196,46 +196,5 @@ public struct LibDeviceMapper: DeviceMapperClient {
                 return s.isEmpty ? nil : s
             }
         }
-    }
-}
-
-/// The generation behind ``LibDeviceMapper/tableGeneration()``: one armed control fd, shared by
-/// copies of the client.
-private final class TableGenerationTracker: Sendable {
-    private struct State {
-        /// -1: ARM_POLL unsupported (or the control device cannot be opened).
-        var fd: Int32
-        var generation: UInt64
-    }
-
-    private let state = Locked<State?>(nil)
-
-    func next(controlPath: String) -> UInt64? {
-        state.withLock { s in
-            guard var current = s else {
-                let fd = cdm_control_open(controlPath)
-                guard fd >= 0 else { return nil }  // tried again next time (e.g. a module loaded later)
-                guard cdm_arm_poll(fd) == 0 else {
-                    close(fd)
-                    s = State(fd: -1, generation: 0)
-                    return nil
-                }
-                s = State(fd: fd, generation: 1)
-                return 1
-            }
-            if current.fd < 0 { return nil }
-            // Readable: an event since the arm. Re-arm first, then count: a table read after
-            // this call reflects every change up to the re-arm, and a later one moves it again.
-            if cdm_poll_event(current.fd) != 0 {
-                _ = cdm_arm_poll(current.fd)
-                current.generation += 1
-                s = current
-            }
-            return current.generation
-        }
-    }
-
-    deinit {
-        if let fd = state.withLock({ $0?.fd }), fd >= 0 { close(fd) }
     }
 }

@@ -36,7 +36,7 @@ public struct StuckDevice: Hashable, Sendable {
     }
 }
 
-extension PoolSnapshot {
+extension ThinPool {
     /// The pool's and its thin volumes' states as this reading found them, pool first.
     public var stuckStates: [(device: String, state: StuckDevice.State)] {
         var out: [(String, StuckDevice.State)] = []
@@ -85,17 +85,4 @@ extension PoolSnapshot {
             ratio: Double(promised) / Double(data), largestVolume: largest?.0, largestVolumeBytes: largest?.1 ?? 0,
             volumesAbleToFill: ableToFill)
     }
-}
-
-/// Virtual size promised against the pool's physical data space.
-public struct Overcommit: Hashable, Sendable {
-    public var activeVirtualBytes: UInt64
-    public var inactiveVirtualBytes: UInt64
-    public var dataBytes: UInt64
-    /// (active + inactive virtual) / data size: above 1, the pool promised more than it has.
-    public var ratio: Double
-    public var largestVolume: String?
-    public var largestVolumeBytes: UInt64
-    /// Thin volumes whose unmapped size alone is at least the free data space.
-    public var volumesAbleToFill: Int
 }

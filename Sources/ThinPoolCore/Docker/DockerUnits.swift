@@ -28,15 +28,21 @@ public enum DockerUnits {
         _ = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.4g", $0) }
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
-}
 
-/// A time span as the alert texts and the landing page say it: "45s", "12m", "3h20m", "4d".
-public enum DurationText {
-    public static func short(_ seconds: Double) -> String {
-        let s = Int(max(0, seconds).rounded())
-        if s < 120 { return "\(s)s" }
-        if s < 7200 { return "\(s / 60)m" }
-        if s < 172_800 { return "\(s / 3600)h\(s % 3600 / 60 > 0 ? "\(s % 3600 / 60)m" : "")" }
-        return "\(s / 86400)d"
+    /// go-units RAMInBytes: a number with an optional binary unit (k, m, g, t, p, with or without
+    /// a trailing b/ib, case-insensitive): "10G" = 10 GiB.
+    public static func parseRAMInBytes(_ text: String) -> UInt64? {
+        var t = Substring(text.lowercased())
+        for suffix in ["ib", "b"] where t.hasSuffix(suffix) && t.count > suffix.count {
+            t = t.dropLast(suffix.count)
+            break
+        }
+        var factor: UInt64 = 1
+        if let last = t.last, let i = "kmgtp".firstIndex(of: last) {
+            factor = 1 << (10 * UInt64("kmgtp".distance(from: "kmgtp".startIndex, to: i) + 1))
+            t = t.dropLast()
+        }
+        guard let n = Double(t), n >= 0, n * Double(factor) < 1.8e19 else { return nil }
+        return UInt64(n * Double(factor))
     }
 }
