@@ -173,6 +173,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
+            name: "SpaceScanTests",
+            dependencies: [
+                "SpaceScan", "ThinPoolCore", "Reader", "SystemIO", "TestSupport", "ReaderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
             name: "CollectorsTests",
             dependencies: [
                 "Collectors", "ThinPoolCore", "Reader", "DeviceMapper", "Workloads", "SystemIO", "TestSupport", "ReaderTestSupport",

@@ -29,6 +29,13 @@ public final class ScriptedDeviceMapper: DeviceMapperClient {
         /// counts the LISTs blocked so.
         public var holdLists = false
         public var listsHeld = 0
+        /// Target messages sent, as "DEVICE MESSAGE", in order.
+        public var messages: [String] = []
+        /// What a message does: the device's new status line (e.g. a held metadata root after
+        /// reserve_metadata_snap), by message.
+        public var statusAfterMessage: [String: String] = [:]
+        /// Messages that fail, by message.
+        public var messageErrors: [String: DeviceMapperError] = [:]
     }
 
     public let state = Locked(State())
@@ -144,7 +151,18 @@ public final class ScriptedDeviceMapper: DeviceMapperClient {
     public func reload(_ name: String, targets: [Target]) throws(DeviceMapperError) {}
     public func suspend(_ name: String, noFlush: Bool) throws(DeviceMapperError) {}
     public func resume(_ name: String) throws(DeviceMapperError) {}
-    public func message(_ name: String, sector: UInt64, _ message: String) throws(DeviceMapperError) -> String? { nil }
+    public func message(_ name: String, sector: UInt64, _ message: String) throws(DeviceMapperError) -> String? {
+        try state.withLock { s throws(DeviceMapperError) in
+            s.messages.append("\(name) \(message)")
+            if let e = s.messageErrors[message] { throw e }
+            guard var d = s.devices[name] else { throw DeviceMapperError(.noSuchDevice, .message, device: name) }
+            if let line = s.statusAfterMessage[message], let first = d.status.first {
+                d.status = [Target(start: first.start, length: first.length, type: first.type, params: line)]
+                s.devices[name] = d
+            }
+            return nil
+        }
+    }
 }
 
 /// A scripted ARM_POLL watcher: the test raises events and sees the arms.
