@@ -18,9 +18,7 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
     private struct State {
         var config: AgentConfig
         var engine = AlertEngine()
-        var outbox: [AlertNotification] = []
-        var nextSequence: UInt64 = 1
-        var lastResend: [String: Date] = [:]
+        var outbox = Outbox()
         var trends: [String: (data: UsageTrend, metadata: UsageTrend)] = [:]
         var forecasts: [String: AlertRules.Forecasts] = [:]
         /// Each pool's capacity at its latest reading (for command receivers' environment).
@@ -44,9 +42,9 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
         func persisted() -> PersistedState {
             var s = PersistedState()
             s.alerts = engine.active.values.sorted { $0.key < $1.key }
-            s.outbox = outbox
-            s.nextSequence = nextSequence
-            s.lastResend = lastResend
+            s.outbox = outbox.notifications
+            s.nextSequence = outbox.nextSequence
+            s.lastResend = outbox.lastResend
             s.trends = trends.mapValues { PoolTrends(data: $0.data, metadata: $0.metadata) }
             return s
         }
@@ -90,9 +88,7 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
         let hasReceivers = state.update { s in
             if let saved {
                 s.engine = AlertEngine(active: Dictionary(saved.alerts.map { ($0.key, $0) }, uniquingKeysWith: { $1 }))
-                s.outbox = saved.outbox.sorted { $0.sequence < $1.sequence }
-                s.nextSequence = max(saved.nextSequence, (s.outbox.map(\.sequence).max() ?? 0) + 1)
-                s.lastResend = saved.lastResend
+                s.outbox = Outbox(saved: saved.outbox, nextSequence: saved.nextSequence, lastResend: saved.lastResend)
                 s.trends = (saved.trends ?? [:]).mapValues { ($0.data, $0.metadata) }
             }
             dropUnknownReceivers(&s)
@@ -212,40 +208,17 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
         return s.engine.evaluate(r, policy: policy, forecasts: s.forecasts[r.name] ?? .init(), now: t)
     }
 
-    /// Queues the events for their receivers; true when there is something to save (and
-    /// then to send). An announcement is not an alert the engine keeps (no resend to
-    /// Alertmanager).
+    /// Logs the events and queues them for their receivers (``Outbox/route(_:to:firing:now:announcement:)``);
+    /// true when there is something to save (and then to send).
     private func commit(_ events: [AlertEvent], at t: Date, _ s: inout State, announcement: Bool = false) -> Bool {
-        var changed = !events.isEmpty
-        for e in events {
-            log(e)
-            let notified = e.notified
-            for r in s.config.receivers {
-                guard notified.contains(where: { r.routes(severity: $0.severity.rawValue, pool: $0.pool) }) else { continue }
-                if e.kind == .resolved, !r.sendResolved { continue }
-                // Alertmanager repeats by itself; it gets the periodic resend instead.
-                if e.kind == .repeated, r.kind == .alertmanager { continue }
-                enqueue(receiver: r.name, alerts: notified, at: t, &s)
-            }
-        }
-        for r in s.config.receivers where r.kind == .alertmanager && !announcement {
-            let firing = s.engine.active.values.filter { r.routes(severity: $0.severity.rawValue, pool: $0.key.pool) }
-                .sorted { $0.key < $1.key }
-            guard !firing.isEmpty, t.timeIntervalSince(s.lastResend[r.name] ?? .distantPast) >= r.resendInterval.seconds else { continue }
-            s.lastResend[r.name] = t
-            s.outbox.removeAll { $0.receiver == r.name && $0.isResend && $0.attempts == 0 }
-            enqueue(receiver: r.name, alerts: firing.map { NotifiedAlert($0, status: .firing) }, at: t, &s, resend: true)
-            changed = true
-        }
+        for e in events { log(e) }
+        let firing = Array(s.engine.active.values)
+        let queued = s.outbox.route(events, to: s.config.receivers, firing: firing, now: t, announcement: announcement)
+        // Each is sent once the revision it was queued at is saved.
+        for n in queued { s.queuedAt[n.id] = s.revision + 1 }
+        let changed = !events.isEmpty || !queued.isEmpty
         if changed { s.revision += 1 }
         return changed
-    }
-
-    private func enqueue(receiver: String, alerts: [NotifiedAlert], at t: Date, _ s: inout State, resend: Bool = false) {
-        let n = AlertNotification(sequence: s.nextSequence, receiver: receiver, alerts: alerts, createdAt: t, isResend: resend)
-        s.outbox.append(n)
-        s.queuedAt[n.id] = s.revision + 1
-        s.nextSequence += 1
     }
 
     private func log(_ e: AlertEvent) {
@@ -297,14 +270,13 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
     }
 
     private func dropUnknownReceivers(_ s: inout State) {
-        let names = Set(s.config.receivers.map(\.name))
-        for n in s.outbox where !names.contains(n.receiver) {
+        for n in s.outbox.drop(receiversOtherThan: Set(s.config.receivers.map(\.name))) {
             s.results[n.receiver, default: [:]]["dropped", default: 0] += 1
+            s.queuedAt[n.id] = nil
             logger.warning(
                 "dropping a notification for a receiver that is no longer configured",
                 metadata: ["receiver": "\(n.receiver)", "id": "\(n.id)"])
         }
-        s.outbox.removeAll { !names.contains($0.receiver) }
     }
 
     // MARK: - Delivery
@@ -333,14 +305,13 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
         while true {
             // A head that is not yet due sets how long to wait at most (a change wakes sooner).
             let deadline = state.withLock { s -> timespec? in
-                guard let head = s.outbox.first(where: { $0.receiver == name }) else { return nil }
-                return Locked<State>.deadline(after: min(max(0, head.nextAttemptAt.timeIntervalSince(now())), 1))
+                guard let due = s.outbox.due(for: name) else { return nil }
+                return Locked<State>.deadline(after: min(max(0, due.timeIntervalSince(now())), 1))
             }
             let next = state.wait(until: deadline) { s -> Next? in
                 guard s.running, let receiver = s.config.receivers.first(where: { $0.name == name }) else { return .stop }
-                guard let head = s.outbox.first(where: { $0.receiver == name }),
-                    (s.queuedAt[head.id] ?? 0) <= s.savedRevision,  // on disk before it is sent
-                    head.nextAttemptAt <= now()
+                guard let head = s.outbox.next(for: name, at: now()),
+                    (s.queuedAt[head.id] ?? 0) <= s.savedRevision  // on disk before it is sent
                 else { return nil }
                 return .send(head, receiver)
             }
@@ -368,19 +339,18 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
 
     /// Records an attempt's outcome; true when the state changed (it always does: saved).
     private func settle(_ head: AlertNotification, outcome: PostOutcome, receiver: ReceiverConfig, _ s: inout State) -> Bool {
-        guard let i = s.outbox.firstIndex(where: { $0.id == head.id }) else { return false }
+        guard s.outbox.contains(head.id) else { return false }
         let t = now()
-        var n = s.outbox[i]
-        n.attempts += 1
-        let age = Duration.milliseconds(Int64(max(0, t.timeIntervalSince(n.createdAt)) * 1000))
+        let age = Duration.milliseconds(Int64(max(0, t.timeIntervalSince(head.createdAt)) * 1000))
+        let decision = DeliveryPolicy.decide(outcome, attempts: head.attempts + 1, age: age, receiver: receiver, random: random())
+        guard let n = s.outbox.settle(head.id, decision, now: t) else { return false }
         let meta: Logger.Metadata = [
             "receiver": "\(receiver.name)", "id": "\(n.id)", "attempts": "\(n.attempts)",
             "alerts": "\(n.alerts.map { "\($0.pool)/\($0.name.rawValue)/\($0.status.rawValue)" }.joined(separator: ","))",
         ]
         func count(_ result: String) { s.results[receiver.name, default: [:]][result, default: 0] += 1 }
-        switch DeliveryPolicy.decide(outcome, attempts: n.attempts, age: age, receiver: receiver, random: random()) {
+        switch decision {
         case .delivered:
-            s.outbox.remove(at: i)
             count("delivered")
             s.latency[receiver.name, default: LatencyHistogram()].observe(t.timeIntervalSince(n.createdAt))
             logger.info(
@@ -390,16 +360,12 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
                     "latency_ms": "\(Int(t.timeIntervalSince(n.createdAt) * 1000))",
                 ]) { $1 })
         case .retry(let after, let reason):
-            n.nextAttemptAt = t.addingTimeInterval(after.seconds)
-            n.lastError = reason
-            s.outbox[i] = n
             count("retried")
             logger.warning(
                 "notification not delivered; will retry",
                 metadata: meta.merging(
                     ["error": "\(reason)", "retry_in": "\(Int(after.seconds * 1000))ms"]) { $1 })
         case .rejected(let reason):
-            s.outbox.remove(at: i)
             if receiver.kind == .command {
                 count("failed")
                 logger.error("command receiver's program failed; not run again", metadata: meta.merging(["error": "\(reason)"]) { $1 })
@@ -408,11 +374,10 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
                 logger.error("notification rejected by the receiver; dropped", metadata: meta.merging(["error": "\(reason)"]) { $1 })
             }
         case .expired(let reason):
-            s.outbox.remove(at: i)
             count("expired")
             logger.error("notification expired; dropped", metadata: meta.merging(["error": "\(reason)"]) { $1 })
         }
-        if !s.outbox.contains(where: { $0.id == n.id }) { s.queuedAt[n.id] = nil }
+        if !s.outbox.contains(n.id) { s.queuedAt[n.id] = nil }
         s.revision += 1
         return true
     }
@@ -425,14 +390,14 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
     }
 
     /// Notifications not yet delivered, in order.
-    public var pending: [AlertNotification] { state.withLock { $0.outbox } }
+    public var pending: [AlertNotification] { state.withLock { $0.outbox.notifications } }
 
     /// Delivery results by receiver and result.
     public var deliveryResults: [String: [String: UInt64]] { state.withLock { $0.results } }
 
     /// Waits until nothing is pending (or `timeout` passes); true when nothing is.
     public func waitUntilDelivered(timeout: Double) -> Bool {
-        state.wait(until: Locked<State>.deadline(after: timeout)) { s in s.outbox.isEmpty ? true : nil } ?? false
+        state.wait(until: Locked<State>.deadline(after: timeout)) { s in s.outbox.notifications.isEmpty ? true : nil } ?? false
     }
 
     /// What the alerting has done, for the exporter's metrics.
@@ -443,7 +408,7 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
             for r in s.config.receivers.map(\.name).sorted() {
                 stats.receivers.append(
                     AlertingStats.Receiver(
-                        name: r, results: s.results[r] ?? [:], pending: s.outbox.filter { $0.receiver == r }.count,
+                        name: r, results: s.results[r] ?? [:], pending: s.outbox.notifications.filter { $0.receiver == r }.count,
                         latency: s.latency[r] ?? LatencyHistogram()))
             }
             stats.forecasts = s.forecasts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
