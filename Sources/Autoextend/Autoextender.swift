@@ -171,81 +171,51 @@ public final class Autoextender: PoolObserver, Sendable {
     }
 
     /// Plans and (unless dry-run or refused) extends one pool's data or metadata now: what the
-    /// agent does on its own and what `thinpool-exporter extend` runs.
+    /// agent does on its own and what `thinpool-exporter extend` runs. The steps: read the pool
+    /// afresh; the planner's cheap checks (``ExtendPlanner/gate(_:reading:policy:history:now:override:)``);
+    /// trim first where the policy says so (``TrimPlan``); measure the backing store; size the
+    /// step (``ExtendPlanner/size(_:reading:policy:room:override:)``); then carry the plan out --
+    /// every result logged once, counted and, where receivers care, told.
     @discardableResult
     public func run(
         pool name: String, kind: SpaceKind, override: AutoextendPolicy.Step?, dryRun: Bool?,
         automatic: Bool = false
     ) -> Outcome {
         let policy = state.withLock { $0.policyFor(name) }
-        let dry = dryRun ?? policy.dryRun
-        let key = "\(name)/\(kind.rawValue)"
-        func done(_ result: Outcome.Result, _ message: String) -> Outcome {
-            state.withLock { $0.counts[Self.countKey(name, kind, result), default: 0] += 1 }
-            return Outcome(pool: name, kind: kind, result: result, message: message)
-        }
+        let job = Run(pool: name, kind: kind, policy: policy, dry: dryRun ?? policy.dryRun, automatic: automatic, at: now())
         let reading: PoolReading
         do { reading = try reader.read(pool: name, freshTable: true) } catch {
-            return done(.failed, "cannot read pool \(name): \(error)")
+            return done(job, .failed, "cannot read pool \(name): \(error)")
         }
-        guard let snapshot = reading.pool else {
-            return done(.refused, "pool \(name) cannot be read: \(reading.error.map { "\($0)" } ?? "")")
+        guard let pool = reading.pool else {
+            return done(job, .refused, "pool \(name) cannot be read: \(reading.error.map { "\($0)" } ?? "")")
         }
-        let hist = state.withLock { $0.history[key] ?? ExtendHistory() }
-        let t = now()
-        let executor = chooseExecutor(policy.executor, kind: kind, pool: snapshot, dm: dm, sysfs: sysfs)
-        // Measure the backing store (statfs, `lvm vgs`) only when the cheap checks let it act.
+        let history = state.withLock { $0.history[job.key] ?? ExtendHistory() }
+        let executor = chooseExecutor(policy.executor, kind: kind, pool: pool, dm: dm, sysfs: sysfs)
         let gate =
             cannotAct.map { ExtendPlan.refuse(reason: $0) }
-            ?? ExtendPlanner.gate(kind, reading: reading, policy: policy, history: hist, now: t, override: override)
-        // Trim first (trim_first): before the backing store is measured, so a pool whose
-        // growth the backing could not afford is still brought under its threshold by a trim.
-        var sizing = reading
-        var sizingOverride = override
-        var trimNote = ""
-        if gate == nil, kind == .data, override == nil, policy.trimFirst, let trimmer,
-            let blockSize = snapshot.table.blockSize.bytes?.rawValue, let reclaimable = trimmer.reclaimable(pool: name),
-            reclaimable >= blockSize
-        {
-            let h: (UInt64) -> String = DockerUnits.humanSize
-            if dry {
-                trimNote = " after trimming its volumes (\(h(reclaimable)) reclaimable)"
-            } else {
-                let trim = trimmer.trim(pool: name, minimum: blockSize, interval: policy.trimInterval.seconds)
-                if !trim.trimmed.isEmpty, let after = try? reader.read(pool: name, freshTable: true), let before = reading.capacity,
-                    let c = after.capacity
-                {
-                    let freed = before.data.used.rawValue > c.data.used.rawValue ? before.data.used.rawValue - c.data.used.rawValue : 0
-                    let what = "trimmed \(trim.trimmed.joined(separator: ", ")): \(h(freed)) freed in the pool"
-                    if c.data.usedRatio < policy.data.threshold, after.pool?.mode != .outOfDataSpace {
-                        let message =
-                            "pool \(name): \(what), now \(ExtendPlanner.percent(c.data.usedRatio)) used (threshold \(ExtendPlanner.percent(policy.data.threshold))): not grown"
-                        logger.notice("autoextend: trimmed instead of growing", metadata: ["pool": "\(name)", "freed": "\(freed)"])
-                        state.withLock { s in s.history[key, default: ExtendHistory()].lastAction = t }
-                        alerts?.announce(
-                            pool: name, name: .autoextended,
-                            Condition(severity: .warning, summary: message, description: "Freed by trimming, not by growing the pool."))
-                        alerts?.set(pool: name, name: .autoextendFailed, nil)
-                        if automatic { clearFailure(name, key) }
-                        return done(.trimmed, message)
-                    }
-                    // Still over: grow by what is missing, not by a whole step.
-                    sizing = after
-                    sizingOverride = .bytes(max(ExtendPlanner.missing(.data, reading: after, policy: policy), 1))
-                    trimNote = " after a trim (\(what)), by what was still missing"
-                }
+            ?? ExtendPlanner.gate(kind, reading: reading, policy: policy, history: history, now: job.at, override: override)
+        // Trim before the backing store is measured: a pool whose growth the backing could not
+        // afford may still be brought under its threshold by a trim.
+        var sizing = (reading: reading, override: override, note: "")
+        if gate == nil, kind == .data, override == nil, policy.trimFirst {
+            switch trimFirst(job, pool: pool, reading: reading) {
+            case .done(let outcome): return outcome
+            case .grow(let after, let missing, let note): sizing = (after, .bytes(missing), note)
+            case .note(let note): sizing.note = note
+            case .none: break
             }
         }
         var room: BackingRoom?
         if gate == nil {
-            do { room = try executor?.room(kind, pool: snapshot) } catch {
+            do { room = try executor?.room(kind, pool: pool) } catch {
                 logger.warning("autoextend cannot measure the backing store", metadata: ["pool": "\(name)", "error": "\(error)"])
             }
         }
-        let plan = gate ?? ExtendPlanner.size(kind, reading: sizing, policy: policy, room: room, override: sizingOverride)
+        let plan = gate ?? ExtendPlanner.size(kind, reading: sizing.reading, policy: policy, room: room, override: sizing.override)
         switch plan {
         case .nothing:
-            if automatic { clearFailure(name, key) }
+            if automatic { clearFailure(name, job.key) }
             // Not counted: a re-check that finds the pool already grown is no refusal.
             return Outcome(pool: name, kind: kind, result: .refused, message: "nothing to do: \(kind.rawValue) is below its threshold")
         case .wait(let until, let reason):
@@ -257,85 +227,152 @@ public final class Autoextender: PoolObserver, Sendable {
             }
             return Outcome(pool: name, kind: kind, result: .refused, message: "\(reason): next attempt after \(until)")
         case .leave(let reason):
-            // Said (logged, counted) once while it stands, not at every reading.
-            let told = state.withLock { s -> Bool in
-                defer { s.told[key] = reason }
-                return s.told[key] == reason
-            }
-            if told { return Outcome(pool: name, kind: kind, result: .leftToLVM, message: reason) }
-            logger.notice(
-                "autoextend leaves the pool to LVM", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "reason": "\(reason)"])
-            alerts?.set(pool: name, name: .autoextendFailed, nil)
-            return done(.leftToLVM, reason)
+            return leave(job, reason)
         case .refuse(let reason):
-            let message = "autoextend refused for pool \(name): \(reason)"
-            let told = state.withLock { s -> Bool in
-                var h = s.history[key] ?? ExtendHistory()
-                h.failures += 1
-                h.lastFailure = t
-                s.history[key] = h
-                defer { s.told[key] = reason }
-                return s.told[key] == reason
-            }
-            if !told {
-                logger.error("autoextend refused", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "reason": "\(reason)"])
-                alerts?.set(
-                    pool: name, name: .autoextendFailed,
-                    Condition(
-                        severity: .critical, summary: message,
-                        description: "The pool needs more \(kind.rawValue) space and autoextend cannot give it; extend it by hand."))
-            }
-            return done(.refused, message)
+            return refuse(job, reason)
         case .extend(let from, let to, let reason):
-            let h: (UInt64) -> String = DockerUnits.humanSize
-            guard let executor else { return done(.refused, "no executor") }
-            let what = "grow pool \(name) \(kind.rawValue) from \(h(from)) to \(h(to)) with \(executor.name) (\(reason))\(trimNote)"
-            if dry {
-                logger.notice("autoextend dry run: would \(what)", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)"])
-                state.withLock { s in s.history[key, default: ExtendHistory()].lastAction = t }
-                return done(.dryRun, "dry run: would \(what)")
+            guard let executor else { return done(job, .refused, "no executor") }
+            return extend(job, pool: pool, executor: executor, from: from, to: to, reason: reason, note: sizing.note)
+        }
+    }
+
+    /// One run of ``run(pool:kind:override:dryRun:automatic:)``: what it is about.
+    private struct Run {
+        var pool: String
+        var kind: SpaceKind
+        var policy: AutoextendPolicy
+        var dry: Bool
+        var automatic: Bool
+        var at: Date
+        var key: String { "\(pool)/\(kind.rawValue)" }
+    }
+
+    /// Counts a result and returns it.
+    private func done(_ job: Run, _ result: Outcome.Result, _ message: String) -> Outcome {
+        state.withLock { $0.counts[Self.countKey(job.pool, job.kind, result), default: 0] += 1 }
+        return Outcome(pool: job.pool, kind: job.kind, result: result, message: message)
+    }
+
+    /// What trimming first came to.
+    private enum TrimStep {
+        /// The trim was enough: not grown.
+        case done(Outcome)
+        /// Grow by what is still missing, from the reading after the trim.
+        case grow(PoolReading, UInt64, String)
+        /// A dry run: grow as planned, saying a trim would come first.
+        case note(String)
+    }
+
+    /// Trims the pool's mounted volumes when that can free at least a block, and decides with
+    /// ``TrimPlan``; nil when there is nothing to trim (or no trimmer).
+    private func trimFirst(_ job: Run, pool: ThinPool, reading: PoolReading) -> TrimStep? {
+        guard let trimmer, let blockSize = pool.table.blockSize.bytes?.rawValue,
+            let reclaimable = trimmer.reclaimable(pool: job.pool), reclaimable >= blockSize
+        else { return nil }
+        if job.dry { return .note(" after trimming its volumes (\(DockerUnits.humanSize(reclaimable)) reclaimable)") }
+        let trim = trimmer.trim(pool: job.pool, minimum: blockSize, interval: job.policy.trimInterval.seconds)
+        guard !trim.trimmed.isEmpty, let after = try? reader.read(pool: job.pool, freshTable: true),
+            let plan = TrimPlan.after(trimmed: trim.trimmed, before: reading, after: after, policy: job.policy)
+        else { return nil }
+        switch plan {
+        case .enough(let freed, let message):
+            logger.notice("autoextend: trimmed instead of growing", metadata: ["pool": "\(job.pool)", "freed": "\(freed)"])
+            state.withLock { s in s.history[job.key, default: ExtendHistory()].lastAction = job.at }
+            alerts?.announce(
+                pool: job.pool, name: .autoextended,
+                Condition(severity: .warning, summary: message, description: "Freed by trimming, not by growing the pool."))
+            alerts?.set(pool: job.pool, name: .autoextendFailed, nil)
+            if job.automatic { clearFailure(job.pool, job.key) }
+            return .done(done(job, .trimmed, message))
+        case .grow(let missing, let note):
+            return .grow(after, missing, note)
+        }
+    }
+
+    /// LVM's own autoextend grows the pool: said (logged, counted) once while it stands.
+    private func leave(_ job: Run, _ reason: String) -> Outcome {
+        let told = state.withLock { s -> Bool in
+            defer { s.told[job.key] = reason }
+            return s.told[job.key] == reason
+        }
+        if told { return Outcome(pool: job.pool, kind: job.kind, result: .leftToLVM, message: reason) }
+        logger.notice(
+            "autoextend leaves the pool to LVM", metadata: ["pool": "\(job.pool)", "kind": "\(job.kind.rawValue)", "reason": "\(reason)"])
+        alerts?.set(pool: job.pool, name: .autoextendFailed, nil)
+        return done(job, .leftToLVM, reason)
+    }
+
+    /// A refusal: counted as a failure for the backoff; logged and alerted once while it stands.
+    private func refuse(_ job: Run, _ reason: String) -> Outcome {
+        let message = "autoextend refused for pool \(job.pool): \(reason)"
+        let told = state.withLock { s -> Bool in
+            var h = s.history[job.key] ?? ExtendHistory()
+            h.failures += 1
+            h.lastFailure = job.at
+            s.history[job.key] = h
+            defer { s.told[job.key] = reason }
+            return s.told[job.key] == reason
+        }
+        if !told {
+            logger.error("autoextend refused", metadata: ["pool": "\(job.pool)", "kind": "\(job.kind.rawValue)", "reason": "\(reason)"])
+            alerts?.set(
+                pool: job.pool, name: .autoextendFailed,
+                Condition(
+                    severity: .critical, summary: message,
+                    description: "The pool needs more \(job.kind.rawValue) space and autoextend cannot give it; extend it by hand."))
+        }
+        return done(job, .refused, message)
+    }
+
+    /// Grows the pool with `executor` (or, in a dry run, says it would), verifies the new size
+    /// by re-reading, and records the result.
+    private func extend(
+        _ job: Run, pool: ThinPool, executor: any PoolExecutor, from: UInt64, to: UInt64, reason: String, note: String
+    ) -> Outcome {
+        let h: (UInt64) -> String = DockerUnits.humanSize
+        let (name, kind) = (job.pool, job.kind)
+        let what = "grow pool \(name) \(kind.rawValue) from \(h(from)) to \(h(to)) with \(executor.name) (\(reason))\(note)"
+        if job.dry {
+            logger.notice("autoextend dry run: would \(what)", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)"])
+            state.withLock { s in s.history[job.key, default: ExtendHistory()].lastAction = job.at }
+            return done(job, .dryRun, "dry run: would \(what)")
+        }
+        logger.notice("autoextend: \(what)", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)"])
+        do {
+            let did = try executor.extend(kind, pool: pool, to: to)
+            let after = try verify(name, kind: kind, from: from, to: to)
+            let finished = now()
+            state.withLock { s in
+                var hh = s.history[job.key] ?? ExtendHistory()
+                hh.lastAction = finished
+                hh.failures = 0
+                hh.lastFailure = nil
+                s.history[job.key] = hh
+                s.told[job.key] = nil
             }
-            logger.notice("autoextend: \(what)", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)"])
-            do {
-                let did = try executor.extend(kind, pool: snapshot, to: to)
-                let after = try verify(name, kind: kind, from: from, to: to)
-                let finished = now()
-                state.withLock { s in
-                    var hh = s.history[key] ?? ExtendHistory()
-                    hh.lastAction = finished
-                    hh.failures = 0
-                    hh.lastFailure = nil
-                    s.history[key] = hh
-                    s.told[key] = nil
-                }
-                let message = "pool \(name) \(kind.rawValue) grown from \(h(from)) to \(h(after)) by \(executor.name) (\(reason))"
-                logger.notice(
-                    "autoextend done",
-                    metadata: [
-                        "pool": "\(name)", "kind": "\(kind.rawValue)", "did": "\(did)",
-                        "from": "\(from)", "to": "\(after)",
-                    ])
-                alerts?.announce(pool: name, name: .autoextended, Condition(severity: .warning, summary: message, description: did))
-                alerts?.set(pool: name, name: .autoextendFailed, nil)
-                return done(.extended, message)
-            } catch {
-                let failed = now()
-                state.withLock { s in
-                    var hh = s.history[key] ?? ExtendHistory()
-                    hh.failures += 1
-                    hh.lastFailure = failed
-                    s.history[key] = hh
-                }
-                let message = "autoextend failed for pool \(name): \(what): \(error)"
-                logger.error("autoextend failed", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "error": "\(error)"])
-                alerts?.set(
-                    pool: name, name: .autoextendFailed,
-                    Condition(
-                        severity: .critical, summary: message,
-                        description: "The pool needs more \(kind.rawValue) space and the extension failed; it will be retried with backoff."
-                    ))
-                return done(.failed, message)
+            let message = "pool \(name) \(kind.rawValue) grown from \(h(from)) to \(h(after)) by \(executor.name) (\(reason))"
+            logger.notice(
+                "autoextend done",
+                metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "did": "\(did)", "from": "\(from)", "to": "\(after)"])
+            alerts?.announce(pool: name, name: .autoextended, Condition(severity: .warning, summary: message, description: did))
+            alerts?.set(pool: name, name: .autoextendFailed, nil)
+            return done(job, .extended, message)
+        } catch {
+            let failed = now()
+            state.withLock { s in
+                var hh = s.history[job.key] ?? ExtendHistory()
+                hh.failures += 1
+                hh.lastFailure = failed
+                s.history[job.key] = hh
             }
+            let message = "autoextend failed for pool \(name): \(what): \(error)"
+            logger.error("autoextend failed", metadata: ["pool": "\(name)", "kind": "\(kind.rawValue)", "error": "\(error)"])
+            alerts?.set(
+                pool: name, name: .autoextendFailed,
+                Condition(
+                    severity: .critical, summary: message,
+                    description: "The pool needs more \(kind.rawValue) space and the extension failed; it will be retried with backoff."))
+            return done(job, .failed, message)
         }
     }
 

@@ -12,8 +12,8 @@ public func sampleReading(
         : try! ThinPoolStatus(
             parsing:
                 "0 \(metaUsed)/1000 \(used)/1000 - \(mode) discard_passdown queue_if_no_space \(needsCheck ? "needs_check" : "-") 100")
-    let snapshot = ThinPool(
+    let thinPool = ThinPool(
         name: pool, uuid: uuid, number: DeviceNumber(major: 254, minor: 0), eventNumber: 1,
         length: Sectors(128_000), table: try! ThinPoolTable(parsing: "7:0 7:1 128 \(lwm) 0"), status: status)
-    return PoolReading(pool: snapshot, minFreeSpacePercent: 10)
+    return PoolReading(pool: thinPool, minFreeSpacePercent: 10)
 }
