@@ -137,9 +137,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["BuildStamp"]
         ),
         .executableTarget(name: "thinpool-exporter", dependencies: ["CLI"]),
+        // Stamps the CLI with the version, git revision, branch, build date and Swift version.
+        .plugin(name: "BuildStamp", capability: .buildTool()),
 
         // MARK: Tests: one target per module, the CLI's end to end.
 

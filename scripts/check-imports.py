@@ -46,7 +46,7 @@ def main():
     # An executable a test target declares is there to be built before the tests run it.
     executables = {t["name"] for t in manifest["targets"] if t["type"] == "executable"}
     for t in manifest["targets"]:
-        if t["type"] in ("system",):
+        if t["type"] in ("system", "plugin"):
             continue
         name = t["name"]
         path = t.get("path") or os.path.join("Tests" if t["type"] == "test" else "Sources", name)

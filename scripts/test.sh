@@ -12,10 +12,10 @@ TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/thinpool-tests.XXXXXX")
 export TMPDIR
 trap 'rc=$?; if [ $rc = 0 ]; then rm -rf "$TMPDIR"; else echo "test.sh: the tests'"'"' temporary files are in $TMPDIR" >&2; fi' EXIT
 # Habits first (seconds): the code as swift-format writes it (.swift-format; fix with
-# `swift format format -i -r Sources Tests Fuzz/Sources Package.swift`), and every target's
+# `swift format format -i -r Sources Tests Plugins Fuzz/Sources Package.swift`), and every target's
 # imports equal to the dependencies Package.swift declares, the core's limited to the core.
 echo "== swift format lint, imports against Package.swift" >&2
-swift format lint --strict -r Sources Tests Fuzz/Sources Package.swift Fuzz/Package.swift
+swift format lint --strict -r Sources Tests Plugins Fuzz/Sources Package.swift Fuzz/Package.swift
 scripts/check-imports.py
 echo "== swift test" >&2
 swift test

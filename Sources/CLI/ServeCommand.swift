@@ -191,14 +191,12 @@ struct ServeCommand: AsyncParsableCommand {
             makeEventWatcher: makeEventWatcher, logger: logger)
 
         let scraper = Scraper(
-            collectors: [
-                PoolCollector(maxThinSeries: try maxThinSeries(), read: { try reader.read() }),
-                ReaderCollector { reader.stats },
-                AlertingCollector { alerting.stats },
-                WatcherCollector { watcher.stats },
-                AutoextendCollector { autoextender.stats },
-                SpaceScanCollector { scanner.stats },
-            ], version: BuildInfo.version)
+            collectors: CollectorRegistry.collectors(
+                reader: reader, maxThinSeries: try maxThinSeries(), alerting: alerting, watcher: watcher, autoextender: autoextender,
+                scanner: scanner),
+            build: Scraper.Build(
+                version: BuildInfo.version, revision: BuildInfo.revision, branch: BuildInfo.branch, buildDate: BuildInfo.buildDate,
+                swiftVersion: BuildInfo.swiftVersion))
         let scrapes = SharedScrapes(scraper: scraper)
         var router = Router(
             telemetryPath: telemetryPath, metrics: { scrapes.body($0) }, pools: { try reader.read() },

@@ -5,7 +5,7 @@ public struct ThinpoolExporterCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "thinpool-exporter",
         abstract: "Watch device-mapper thin pools: docker info's capacity numbers for Prometheus, alerts by webhook.",
-        version: BuildInfo.version,
+        version: BuildInfo.text,
         subcommands: [ServeCommand.self, StatusCommand.self, ExtendCommand.self, ConfigCommand.self, BenchCommand.self],
         defaultSubcommand: ServeCommand.self
     )

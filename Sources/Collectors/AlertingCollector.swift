@@ -12,7 +12,7 @@ public struct AlertingCollector: MetricsCollector {
         "thinpool_alerts_firing", .gauge, help: "Alerts firing now, by pool, alert name and severity.",
         labels: ["pool", "alertname", "severity"])
     static let notifications = MetricDescriptor(
-        "thinpool_notifications", .counter,
+        "thinpool_notifications_total", .counter,
         help:
             "Notification attempts by receiver and result: delivered, retried (an attempt failed; it will be retried), rejected (a 4xx), expired (undelivered past max_age), dropped (receiver removed).",
         labels: ["receiver", "result"])
@@ -47,6 +47,8 @@ public struct AlertingCollector: MetricsCollector {
         help: "1 if the state directory could be written at the last save, 0 if the agent is going on in memory.")
 
     static let results = ["delivered", "retried", "rejected", "expired", "dropped"]
+
+    public static let descriptors = [firing, notifications, pending, delivery, dataFull, metaFull, metaFullByData, refusal, writable]
 
     public func collect() -> (families: [MetricFamily], success: Bool) {
         let s = stats()

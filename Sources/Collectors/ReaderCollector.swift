@@ -10,12 +10,14 @@ public struct ReaderCollector: MetricsCollector {
     public init(stats: @escaping @Sendable () -> ReaderStats) { self.stats = stats }
 
     static let reads = MetricDescriptor(
-        "thinpool_reader_full_reads", .counter, help: "Full reads of device-mapper (LIST, and STATUS of every pool and thin volume).")
+        "thinpool_reader_full_reads_total", .counter, help: "Full reads of device-mapper (LIST, and STATUS of every pool and thin volume).")
     static let shared = MetricDescriptor(
-        "thinpool_reader_shared_reads", .counter,
+        "thinpool_reader_shared_reads_total", .counter,
         help:
             "Callers (scrapes, /api/v1/pools, the watcher) served by a full read another caller started after they arrived: concurrent scrapes share one reading of the kernel."
     )
+
+    public static let descriptors = [reads, shared]
 
     public func collect() -> (families: [MetricFamily], success: Bool) {
         let s = stats()

@@ -13,13 +13,15 @@ public struct WatcherCollector: MetricsCollector {
         help:
             "How the agent learns that a pool changed: arm-poll (DM_DEV_ARM_POLL), wait-event (DM_DEV_WAIT per pool) or poll; 1 for the one in use.",
         labels: ["source"])
-    static let events = MetricDescriptor("thinpool_watch_dm_events", .counter, help: "dm events the watcher woke up for.")
+    static let events = MetricDescriptor("thinpool_watch_dm_events_total", .counter, help: "dm events the watcher woke up for.")
     static let reads = MetricDescriptor(
-        "thinpool_watch_reads", .counter,
+        "thinpool_watch_reads_total", .counter,
         help:
             "Readings made for the alerting: kind=event (one pool, its event number moved), kind=poll (every pool, at the poll interval).",
         labels: ["kind"])
-    static let errors = MetricDescriptor("thinpool_watch_read_errors", .counter, help: "Readings for the alerting that failed.")
+    static let errors = MetricDescriptor("thinpool_watch_read_errors_total", .counter, help: "Readings for the alerting that failed.")
+
+    public static let descriptors = [source, events, reads, errors]
 
     public func collect() -> (families: [MetricFamily], success: Bool) {
         let s = stats()

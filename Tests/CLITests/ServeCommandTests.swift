@@ -146,7 +146,12 @@ import Testing
         #expect(query("thinpool_mode{pool=\"broken\",mode=\"fail\"}")?.first?.value == "1")
         #expect(query("thinpool_docker_refuses_new_devices{pool=\"full\",space=\"data\"}")?.first?.value == "1")
         #expect(query("thinpool_dm_events_total{pool=\"full\"}")?.first?.value == "2")
-        #expect(query("thinpool_exporter_build_info")?.first?.labels["version"] != nil)
+        let build = try #require(query("thinpool_exporter_build_info")?.first?.labels)
+        #expect(
+            build["version"] == (try String(contentsOfFile: Repo.root.path + "/VERSION", encoding: .utf8)).trimmingCharacters(in: .newlines)
+        )
+        #expect(build["revision"] == (try gitHead()), "the commit the binary was built from")
+        #expect(build["swiftversion"]?.first?.isNumber == true, "\(build)")
         // Prometheus asked for OpenMetrics and parsed it: no scrape error on the target.
         let targets = httpGet("http://127.0.0.1:\(promPort)/api/v1/targets") ?? ""
         #expect(targets.contains("\"lastError\":\"\""), "\(targets)")

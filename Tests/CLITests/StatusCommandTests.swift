@@ -166,6 +166,20 @@ import ThinPoolCore
         #expect(n.stderr.contains("device-mapper ioctls need root or CAP_SYS_ADMIN"))
     }
 
+    /// --version says what prometheus/common's version.Print says: the version (VERSION), the
+    /// branch and the commit the binary was built from, the build date, the Swift version.
+    @Test func versionNamesTheCommit() throws {
+        let r = try run(["--version"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let version = try String(contentsOfFile: Repo.root.path + "/VERSION", encoding: .utf8).trimmingCharacters(in: .newlines)
+        let branch = try git(["rev-parse", "--abbrev-ref", "HEAD"])
+        #expect(lines.first == "thinpool-exporter, version \(version) (branch: \(branch), revision: \(try gitHead()))")
+        #expect(lines.dropFirst().first?.hasPrefix("  build date:       2") == true, "\(lines)")
+        #expect(lines.dropFirst(2).first?.hasPrefix("  swift version:    6.") == true, "\(lines)")
+        #expect(lines.count == 4)
+    }
+
     @Test func helpIsGolden() throws {
         let r = try run(["status", "--help"])
         #expect(r.status == 0)

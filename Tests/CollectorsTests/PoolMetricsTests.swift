@@ -78,11 +78,14 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
 
     @Test func deviceMapperUnavailableIsUpZeroNotAFailedScrape() {
         struct Down: Error {}
-        let scraper = Scraper(collectors: [PoolCollector(read: { throw Down() })], version: "test")
+        let scraper = Scraper(collectors: [PoolCollector(read: { throw Down() })], build: Scraper.Build(version: "test"))
         let text = ExpositionFormat.text.render(scraper.scrape())
         #expect(text.contains("thinpool_up 0\n"))
         #expect(text.contains("thinpool_scrape_collector_success{collector=\"pools\"} 0\n"))
-        #expect(text.contains("thinpool_exporter_build_info{version=\"test\"} 1\n"))
+        #expect(
+            text.contains(
+                "thinpool_exporter_build_info{version=\"test\",revision=\"unknown\",branch=\"unknown\",build_date=\"unknown\",swiftversion=\"unknown\"} 1\n"
+            ))
         #expect(text.contains("thinpool_scrape_collector_duration_seconds{collector=\"pools\"} "))
     }
 }

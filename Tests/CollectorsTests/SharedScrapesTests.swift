@@ -16,6 +16,8 @@ import ThinPoolCore
         let name = "counting"
         let collections = Locked(0)
         let gate = Locked(false)
+        static let collectionsSoFar = MetricDescriptor("test_collections", .gauge, help: "Collections so far.")
+        static let descriptors = [collectionsSoFar]
 
         func collect() -> (families: [MetricFamily], success: Bool) {
             let n = collections.update { c -> Int in
@@ -23,7 +25,7 @@ import ThinPoolCore
                 return c
             }
             if n == 1 { _ = gate.wait { open in open ? true : nil } }
-            var f = MetricDescriptor("test_collections", .gauge, help: "Collections so far.").family()
+            var f = Self.collectionsSoFar.family()
             f.add(values: [], .integer(UInt64(n)))
             return ([f], true)
         }
@@ -33,7 +35,7 @@ import ThinPoolCore
 
     @Test func requestsDuringAScrapeShareTheNext() {
         let collector = Counting()
-        let scrapes = SharedScrapes(scraper: Scraper(collectors: [collector], version: "test"))
+        let scrapes = SharedScrapes(scraper: Scraper(collectors: [collector], build: Scraper.Build(version: "test")))
         let bodies = Locked<[String: [UInt8]]>([:])
         func request(_ who: String, _ format: ExpositionFormat) {
             startThread(named: who) {
@@ -63,7 +65,7 @@ import ThinPoolCore
     @Test func aLoneRequestIsAlwaysFresh() {
         let collector = Counting()
         collector.gate.update { $0 = true }
-        let scrapes = SharedScrapes(scraper: Scraper(collectors: [collector], version: "test"))
+        let scrapes = SharedScrapes(scraper: Scraper(collectors: [collector], build: Scraper.Build(version: "test")))
         #expect(text(scrapes.body(.text)).contains("test_collections 1\n"))
         #expect(text(scrapes.body(.text)).contains("test_collections 2\n"))
     }

@@ -22,6 +22,16 @@ public enum Repo {
     }()
 }
 
+/// `git ARGS` in the repository: its output's first line.
+public func git(_ arguments: [String]) throws -> String {
+    let r = try runProgram("/usr/bin/git", ["-C", Repo.root.path] + arguments)
+    guard r.status == 0 else { throw TestFailure("git \(arguments.joined(separator: " ")): \(r.stderr)") }
+    return String(r.stdout.prefix { $0 != "\n" })
+}
+
+/// The commit checked out.
+public func gitHead() throws -> String { try git(["rev-parse", "HEAD"]) }
+
 public struct TestFailure: Error, CustomStringConvertible {
     public var description: String
     public init(_ d: String) { description = d }

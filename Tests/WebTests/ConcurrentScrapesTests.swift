@@ -28,7 +28,7 @@ import Web
         }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let scrapes = SharedScrapes(scraper: Scraper(collectors: [PoolCollector(read: read)], version: "test"))
+        let scrapes = SharedScrapes(scraper: Scraper(collectors: [PoolCollector(read: read)], build: Scraper.Build(version: "test")))
         let router = Router(
             telemetryPath: "/metrics", metrics: { scrapes.body($0) }, pools: read, auth: BasicAuth(users: [:]),
             version: "test", logger: logger)

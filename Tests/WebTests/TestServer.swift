@@ -53,7 +53,7 @@ func testRouter(
     let read: @Sendable () throws -> HostReading = pools ?? { try reader.read() }
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    let scrapes = SharedScrapes(scraper: Scraper(collectors: [PoolCollector(read: read)], version: "test"))
+    let scrapes = SharedScrapes(scraper: Scraper(collectors: [PoolCollector(read: read)], build: Scraper.Build(version: "test")))
     return Router(
         telemetryPath: "/metrics", metrics: { scrapes.body($0) },
         pools: read, auth: auth, version: "test", logger: logger)
