@@ -76,7 +76,8 @@ import Testing
         let dir = try tempDir()
         let rxPort = try freePort()
         let cfg = try config(dir, receiverURL: "http://127.0.0.1:\(rxPort)/hook")
-        let args = ["--dm.fixtures", Repo.fixture("demo"), "--config.file", cfg, "--web.listen-address", "127.0.0.1:0"]
+        let port = try freePort()
+        let args = ["--dm.fixtures", Repo.fixture("demo"), "--config.file", cfg, "--web.listen-address", "127.0.0.1:\(port)"]
         // No receiver yet: notifications pile up in the state file.
         let first = try Daemon(Repo.binary, args)
         let state = dir + "/state/state.json"
@@ -88,18 +89,25 @@ import Testing
             else { return nil }  // in order: the head is tried first
             return outbox.count
         }
-        #expect(pending != nil, "\(first.log.suffix(2000))")
-        #expect(first.stop(SIGKILL) == nil || true)
+        let queued = try #require(pending, "\(first.log.suffix(2000))")
+        #expect(first.kill9(), "the agent ended by SIGKILL, its notifications undelivered")
         let rx = try Receiver(port: rxPort)
         let second = try Daemon(Repo.binary, args)
         defer { _ = second.stop() }
-        let delivered = waitFor(15) { rx.acceptedBodies.count >= (pending ?? 1) ? rx.acceptedBodies.count : nil }
-        #expect(delivered != nil)
-        usleep(1_500_000)  // several polls of the restarted agent: it must not announce them again
+        let delivered = waitFor(15) { rx.acceptedBodies.count >= queued ? rx.acceptedBodies.count : nil }
+        #expect(delivered != nil, "\(rx.acceptedBodies.count) of \(queued) delivered after the restart: \(second.log.suffix(2000))")
+        // Ten polls of the restarted agent (200 ms apart): none may announce a saved alert again.
+        func polls() -> Int? {
+            httpGet("http://127.0.0.1:\(port)/metrics")?.split(separator: "\n")
+                .first { $0.hasPrefix("thinpool_watch_reads_total{kind=\"poll\"} ") }.flatMap { Int($0.split(separator: " ")[1]) }
+        }
+        let start = try #require(waitFor(10) { polls() })
+        #expect(waitFor(15) { (polls() ?? 0) >= start + 10 ? true : nil } != nil, "the restarted agent stopped polling")
         let firing = rx.acceptedBodies.flatMap { body in
             ((body as? [String: Any])?["alerts"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "firing" }
                 .map { ($0["labels"] as? [String: String] ?? [:]).description }
         }
+        #expect(firing.count >= queued, "every pending notification delivered: \(firing)")
         #expect(firing.count == Set(firing).count, "an alert was announced twice: \(firing)")
         #expect(second.log.contains("state restored"))
     }

@@ -143,7 +143,8 @@ import Testing
             waitFor(60) { query("thinpool_data_full_seconds").series > 0 ? true : nil } != nil,
             "the agent never forecast the filling pool: \(exporters[1].0.log.suffix(1500))")
         #expect(waitFor(30) { query("thinpool_notifications_total{result=\"delivered\"} > 0").series > 0 ? true : nil } != nil)
-        sleep(3)
+        // Rates and increases over the panels' windows need a few samples of every target.
+        #expect(waitFor(30) { query("min(count_over_time(up[1m])) >= 4").series == 1 ? true : nil } != nil, "fewer than 4 scrapes a target")
 
         func substitute(_ expr: String) -> String {
             expr.replacingOccurrences(of: "$instance", with: ".+").replacingOccurrences(of: "$pool", with: ".+")

@@ -1,4 +1,5 @@
 import SystemIO
+import TestSupport
 import Testing
 import ThinPoolCore
 
@@ -48,7 +49,7 @@ import ThinPoolCore
         request("a", .text)
         request("b", .openMetrics)
         request("c", .text)
-        for _ in 0..<2000 where scrapes.waiting < 3 { usleep(5000) }
+        #expect(waitFor(10) { scrapes.waiting >= 3 ? true : nil } != nil, "3 callers waiting")
         collector.gate.update { $0 = true }
         let all = bodies.wait(until: Locked<[String: [UInt8]]>.deadline(after: 10)) { $0.count == 4 ? $0 : nil } ?? [:]
         #expect(text(all["first"] ?? []).contains("test_collections 1\n"))

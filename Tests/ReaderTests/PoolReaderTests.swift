@@ -370,7 +370,7 @@ import ThinPoolCore
         _ = dm.state.wait(until: Locked<ScriptedDeviceMapper.State>.deadline(after: 10)) { $0.listsHeld == 1 ? true : nil }
         for who in ["scrape-1", "scrape-2", "scrape-3"] { read(who) }
         // The three are waiting once nothing else can start (one read in flight, none queued).
-        for _ in 0..<2000 where reader.waitingForFullRead < 3 { usleep(5000) }
+        #expect(waitFor(10) { reader.waitingForFullRead >= 3 ? true : nil } != nil, "3 callers waiting")
         #expect(reader.waitingForFullRead == 3)
         // A pool created after they arrived, while the first read (its LIST already taken) runs.
         dm.add(

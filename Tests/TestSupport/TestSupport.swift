@@ -171,6 +171,14 @@ public final class Daemon: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Sends SIGKILL and waits for the process to end; true when that signal ended it.
+    public func kill9() -> Bool {
+        guard process.isRunning else { return false }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+    }
+
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
 

@@ -45,7 +45,7 @@ import Web
         _ = calls.wait(until: Locked<Int>.deadline(after: 10)) { $0 == 1 ? true : nil }
         for i in 0..<12 { scrape("scrape \(i)") }
         // Up to 10 s for the twelve to arrive (none can finish before the gate opens).
-        for _ in 0..<2000 where scrapes.waiting < 12 { usleep(5000) }
+        #expect(waitFor(10) { scrapes.waiting >= 12 ? true : nil } != nil, "12 callers waiting")
         #expect(scrapes.waiting == 12, "only \(scrapes.waiting) of 12 scrapes got a thread to wait on")
         gate.update { $0 = true }
         let all = answers.wait(until: Locked<[String]>.deadline(after: 20)) { $0.count == 13 ? $0 : nil } ?? []

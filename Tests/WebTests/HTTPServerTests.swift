@@ -1,6 +1,7 @@
 import Foundation
 import Reader
 import ReaderTestSupport
+import SystemIO
 import TestSupport
 import Testing
 import ThinPoolCore
@@ -146,14 +147,17 @@ import Web
 
     @Test func gracefulShutdownFinishesAnswersInFlight() async throws {
         let reader = fixtureReader(Repo.fixture("demo"))
+        let answering = Locked(false)
         let slowRouter = testRouter(pools: {
+            answering.update { $0 = true }
             Thread.sleep(forTimeInterval: 0.8)
             return try reader.read()
         })
         let s = try await TestServer.start(router: slowRouter)
         let c = try RawClient(port: s.port)
         c.send("GET /api/v1/pools HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(200))
+        // The stop comes while the answer is being made.
+        #expect(answering.wait(until: Locked<Bool>.deadline(after: 10)) { $0 ? true : nil } == true)
         let stopping = Task { try await s.stop() }
         let response = c.readAll()
         #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"), "in-flight answer: \(response.prefix(80))")
