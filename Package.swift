@@ -158,7 +158,8 @@ let package = Package(
             name: "SystemIOTests",
             dependencies: ["SystemIO", "ThinPoolCore", "TestSupport", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "DeviceMapperTests", dependencies: ["DeviceMapper", "ThinPoolCore"]),
-        .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "ThinPoolCore", "TestSupport"]),
+        .testTarget(
+            name: "ConfigFilesTests", dependencies: ["ConfigFiles", "ThinPoolCore", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "ReaderTests",
             dependencies: [

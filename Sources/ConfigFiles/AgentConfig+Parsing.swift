@@ -11,11 +11,7 @@ extension AgentConfig {
     public static func parse(_ text: String, file: String, problems: inout ConfigProblems) -> AgentConfig? {
         guard let root = ConfigNode.parse(text, problems: &problems) else { return nil }
         var c = AgentConfig()
-        let m = root.mapping(
-            allowed: [
-                "poll_interval", "state_dir", "host", "repeat_interval", "pools", "min_free_space",
-                "alerts", "autoextend", "overrides", "receivers", "space_scan",
-            ], &problems)
+        let m = root.mapping(allowed: AgentConfigKeys.top, &problems)
         if let n = m["poll_interval"], let d = n.duration(&problems, atLeast: .milliseconds(100)) { c.pollInterval = d }
         if let n = m["state_dir"], let s = n.string(&problems) {
             if s.isEmpty {
@@ -27,14 +23,14 @@ extension AgentConfig {
         if let n = m["host"], let s = n.string(&problems) { c.host = s }
         if let n = m["repeat_interval"], let d = n.duration(&problems, atLeast: .seconds(60)) { c.repeatInterval = d }
         if let n = m["pools"] {
-            let p = n.mapping(allowed: ["include", "exclude"], &problems)
+            let p = n.mapping(allowed: AgentConfigKeys.pools, &problems)
             if let i = p["include"] { c.pools.include = i.strings(&problems) }
             if let e = p["exclude"] { c.pools.exclude = e.strings(&problems) }
         }
         c.defaults = parsePolicy(m, base: PoolPolicy(), problems: &problems)
         if let n = m["overrides"] {
             for o in n.sequence(&problems) {
-                let om = o.mapping(allowed: ["match", "min_free_space", "alerts", "autoextend"], &problems)
+                let om = o.mapping(allowed: AgentConfigKeys.override, &problems)
                 guard let matchNode = om["match"] else {
                     problems.add(o.path + ".match", line: o.line, "required: the pool name globs this override applies to")
                     continue
@@ -45,7 +41,7 @@ extension AgentConfig {
             }
         }
         if let n = m["space_scan"] {
-            let sm = n.mapping(allowed: ["enabled", "interval", "timeout", "thin_ls", "thin_dump"], &problems)
+            let sm = n.mapping(allowed: AgentConfigKeys.spaceScan, &problems)
             if let v = sm["enabled"], let b = v.bool(&problems) { c.spaceScan.enabled = b }
             if let v = sm["interval"], let d = v.duration(&problems, atLeast: .seconds(10)) { c.spaceScan.interval = d }
             if let v = sm["timeout"], let d = v.duration(&problems, atLeast: .seconds(1)) { c.spaceScan.timeout = d }
@@ -73,11 +69,7 @@ extension AgentConfig {
         }
         if let n = m["autoextend"] { p.autoextend = parseAutoextend(n, base: p.autoextend, problems: &problems) }
         guard let a = m["alerts"] else { return p }
-        let am = a.mapping(
-            allowed: [
-                "data_used", "metadata_used", "min_free_space_margin", "time_to_full", "low_water",
-                "out_of_data_space", "read_only", "fail", "needs_check", "stuck_after",
-            ], &problems)
+        let am = a.mapping(allowed: AgentConfigKeys.alerts, &problems)
         if let n = am["data_used"] { p.alerts.dataUsed = parseRatio(n, base: p.alerts.dataUsed, problems: &problems) }
         if let n = am["metadata_used"] { p.alerts.metadataUsed = parseRatio(n, base: p.alerts.metadataUsed, problems: &problems) }
         if let n = am["min_free_space_margin"] {
@@ -88,7 +80,7 @@ extension AgentConfig {
             }
         }
         if let n = am["time_to_full"] {
-            let tm = n.mapping(allowed: ["warning", "critical", "window", "min_samples"], &problems)
+            let tm = n.mapping(allowed: AgentConfigKeys.timeToFull, &problems)
             var rule = p.alerts.timeToFull
             if let w = tm["warning"] { rule.warning = w.isOff ? nil : w.duration(&problems, atLeast: .seconds(1)) ?? rule.warning }
             if let w = tm["critical"] { rule.critical = w.isOff ? nil : w.duration(&problems, atLeast: .seconds(1)) ?? rule.critical }
@@ -115,11 +107,7 @@ extension AgentConfig {
 
     static func parseAutoextend(_ n: ConfigNode, base: AutoextendPolicy, problems: inout ConfigProblems) -> AutoextendPolicy {
         var a = base
-        let m = n.mapping(
-            allowed: [
-                "enabled", "dry_run", "executor", "data", "metadata", "cooldown", "backoff_max", "leave_to_dmeventd", "trim_first",
-                "trim_interval",
-            ], &problems)
+        let m = n.mapping(allowed: AgentConfigKeys.autoextend, &problems)
         if let e = m["enabled"], let b = e.bool(&problems) { a.enabled = b }
         if let e = m["leave_to_dmeventd"], let b = e.bool(&problems) { a.leaveToDmeventd = b }
         if let e = m["dry_run"], let b = e.bool(&problems) { a.dryRun = b }
@@ -137,7 +125,7 @@ extension AgentConfig {
         func space(_ key: String, _ base: AutoextendPolicy.Space) -> AutoextendPolicy.Space {
             guard let node = m[key] else { return base }
             var s = base
-            let sm = node.mapping(allowed: ["threshold", "step", "max_size", "min_headroom"], &problems)
+            let sm = node.mapping(allowed: AgentConfigKeys.space, &problems)
             if let t = sm["threshold"], let f = t.fraction(&problems, in: 0.05...0.99) { s.threshold = f }
             if let st = sm["step"], let text = st.string(&problems) {
                 if text == "auto" {
@@ -162,7 +150,7 @@ extension AgentConfig {
     }
 
     static func parseRatio(_ n: ConfigNode, base: RatioRule, problems: inout ConfigProblems) -> RatioRule {
-        let m = n.mapping(allowed: ["warning", "critical", "hysteresis"], &problems)
+        let m = n.mapping(allowed: AgentConfigKeys.ratio, &problems)
         var r = base
         if let w = m["warning"] { r.warning = w.isOff ? nil : w.fraction(&problems, in: 0.01...1) ?? r.warning }
         if let c = m["critical"] { r.critical = c.isOff ? nil : c.fraction(&problems, in: 0.01...1) ?? r.critical }
@@ -177,11 +165,7 @@ extension AgentConfig {
     }
 
     static func parseReceiver(_ r: ConfigNode, file: String, problems: inout ConfigProblems) -> ReceiverConfig? {
-        let m = r.mapping(
-            allowed: [
-                "name", "type", "url", "url_file", "hmac_secret_file", "routing_key", "routing_key_file",
-                "timeout", "retry", "send_resolved", "match", "ca_file", "resend_interval", "command",
-            ], &problems)
+        let m = r.mapping(allowed: AgentConfigKeys.receiver, &problems)
         let name = m["name"].flatMap { $0.string(&problems) }
         if m["name"] == nil { problems.add(r.path + ".name", line: r.line, "required") }
         var kind: ReceiverConfig.Kind?
@@ -274,14 +258,14 @@ extension AgentConfig {
         if let n = m["send_resolved"], let b = n.bool(&problems) { rc.sendResolved = b }
         if m["ca_file"] != nil { rc.caFile = readableFile("ca_file") }
         if let n = m["retry"] {
-            let rm = n.mapping(allowed: ["initial", "max", "max_age"], &problems)
+            let rm = n.mapping(allowed: AgentConfigKeys.retry, &problems)
             if let d = rm["initial"]?.duration(&problems, atLeast: .milliseconds(10)) { rc.retryInitial = d }
             if let d = rm["max"]?.duration(&problems, atLeast: .milliseconds(10)) { rc.retryMax = d }
             if let d = rm["max_age"]?.duration(&problems, atLeast: .seconds(1)) { rc.maxAge = d }
             if rc.retryMax < rc.retryInitial { problems.add(n.path + ".max", line: n.line, "must not be below initial") }
         }
         if let n = m["match"] {
-            let mm = n.mapping(allowed: ["severity", "pools"], &problems)
+            let mm = n.mapping(allowed: AgentConfigKeys.match, &problems)
             if let s = mm["severity"] {
                 let values = s.strings(&problems)
                 for v in values where v != "warning" && v != "critical" {

@@ -4,9 +4,10 @@ import Foundation
     import Glibc
 #endif
 
-/// `space_scan`: how often, and with which tools, the agent reads a pool's metadata snapshot.
+/// `space_scan`: whether, how often and with which tools the agent reads a pool's metadata
+/// snapshot. Off unless enabled: each scan reserves the pool's metadata snapshot.
 public struct SpaceScanSettings: Sendable, Equatable {
-    public var enabled = true
+    public var enabled = false
     /// Between scans of the same pool; each holds a metadata snapshot for the time thin_ls and
     /// thin_dump take.
     public var interval: Duration = .seconds(300)
