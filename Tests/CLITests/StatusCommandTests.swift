@@ -143,6 +143,19 @@ import ThinPoolCore
         #expect(g.stderr.hasSuffix("\n") && g.stderr.filter { $0 == "\n" }.count == 1)
     }
 
+    /// fixtures/issue23-target-type-differs: a pool whose table says "thin-po\0ol" and whose
+    /// status says thin-pool used to vanish from the report with exit 0 ("No thin pools found").
+    @Test func savedOutputWhoseTableAndStatusDisagreeIsMalformed() throws {
+        let dir = Repo.fixture("issue23-target-type-differs")
+        let r = try run(["status", "--dm.fixtures", dir])
+        #expect(r.status == 65, "\(r.output)")
+        #expect(r.stdout.isEmpty)
+        #expect(
+            r.stderr
+                == "thinpool-exporter: \(dir)/status:1: device docker-253:0-1234-pool: its table (\(dir)/table:1) has target \"thin-po\\0ol\" at 0+2097152, its status \"thin-pool\" at 0+2097152\n"
+        )
+    }
+
     @Test func badArguments() throws {
         let r = try run(["status", "--min-free-space", "100%", "--dm.fixtures", Repo.fixture("demo")])
         #expect(r.status == 64)

@@ -65,4 +65,30 @@ import ThinPoolCore
             #expect(e.code == .unsupported)
         }
     }
+
+    /// Saved output whose table and status disagree on a device's target type (here a NUL
+    /// inside the type in the table file) is a malformed fixture naming the device and both
+    /// types -- not a device silently left out of the report.
+    @Test func aTargetTypeTheStatusDoesNotShareIsAnError() throws {
+        let dir = URL(fileURLWithPath: Self.demo).deletingLastPathComponent().appendingPathComponent("issue23-target-type-differs").path
+        do {
+            _ = try FixtureDeviceMapper(directory: dir).listDevices()
+            Issue.record("the fixture was read")
+        } catch {
+            #expect(error.code == .badFixture)
+            #expect(
+                error.description
+                    == "\(dir)/status:1: device docker-253:0-1234-pool: its table (\(dir)/table:1) has target \"thin-po\\0ol\" at 0+2097152, its status \"thin-pool\" at 0+2097152"
+            )
+        }
+    }
+
+    @Test func aStatusWithAnotherNumberOfTargetsIsAnError() throws {
+        let dir = try tempDir(["table": "p: 0 100 linear 7:0 0\np: 100 100 linear 7:1 0\n", "status": "p: 0 100 linear \n"])
+        #expect(throws: DeviceMapperError.self) { try FixtureDeviceMapper(directory: dir).listDevices() }
+        let fine = try tempDir(["table": "p: 0 100 linear 7:0 0\n", "status": ""])
+        #expect(
+            try FixtureDeviceMapper(directory: fine).listDevices().map(\.name) == ["p"],
+            "a device without status lines was captured at another moment")
+    }
 }

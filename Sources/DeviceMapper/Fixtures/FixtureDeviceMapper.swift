@@ -77,7 +77,43 @@ public final class FixtureDeviceMapper: DeviceMapperClient {
         for line in statusLines {
             if let t = line.target, devices[line.name] != nil { devices[line.name]!.status.append(t) }
         }
+        for name in names { try Self.checkTargets(devices[name]!, name: name) }
         return FixtureSet(names: names, devices: devices)
+    }
+
+    /// A device's status lines name the same targets as its table lines, in order (the kernel
+    /// prints both from one table). A device whose status lines are missing was captured at
+    /// another moment and passes; one whose lines disagree -- a target type changed in the
+    /// saved output, a line lost -- is a malformed fixture, never a device left out unnoticed.
+    static func checkTargets(_ d: Device, name: String) throws(DeviceMapperError) {
+        guard !d.status.isEmpty else { return }
+        guard d.status.count == d.table.count else {
+            throw DeviceMapperError(
+                .badFixture, .readFixture,
+                detail:
+                    "\(d.status[0].origin ?? "status"): device \(name) has \(d.table.count) table line(s) but \(d.status.count) status line(s)"
+            )
+        }
+        for (t, st) in zip(d.table, d.status) where t.type != st.type || t.start != st.start || t.length != st.length {
+            throw DeviceMapperError(
+                .badFixture, .readFixture,
+                detail:
+                    "\(st.origin ?? "status"): device \(name): its table (\(t.origin ?? "table")) has target \(visible(t.type)) at \(t.start)+\(t.length), its status \(visible(st.type)) at \(st.start)+\(st.length)"
+            )
+        }
+    }
+
+    /// A target type as written, quoted, with control characters (a NUL in saved output) shown.
+    static func visible(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0: out += "\\0"
+            case 1..<0x20, 0x7f: out += "\\x" + String(u.value, radix: 16, uppercase: true).leftPad(2)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
     }
 
     private func readFixtureFile(_ name: String, what: String, optional: Bool = false) throws(DeviceMapperError) -> String? {
@@ -163,4 +199,8 @@ public final class FixtureDeviceMapper: DeviceMapperClient {
             .unsupported, op, device: name,
             detail: "the fixture source (\(directory)) is read-only")
     }
+}
+
+extension String {
+    fileprivate func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }
