@@ -204,17 +204,7 @@ struct ServeCommand: AsyncParsableCommand {
             version: BuildInfo.version, logger: logger)
         router.agentView = {
             let stats = alerting.stats
-            var views: [String: LandingPage.AgentView] = [:]
-            for a in stats.firing {
-                views[a.key.pool, default: LandingPage.AgentView()].firing.append(
-                    LandingPage.AgentView.Firing(name: a.key.name.rawValue, severity: a.severity.rawValue, summary: a.summary))
-            }
-            for (pool, f) in stats.forecasts {
-                views[pool, default: LandingPage.AgentView()].dataSecondsToFull = f.dataSecondsToFull
-                views[pool, default: LandingPage.AgentView()].metadataSecondsToFull = f.metadataSoonest
-                views[pool, default: LandingPage.AgentView()].dockerRefusesSeconds = f.dockerRefusesSeconds
-            }
-            return views
+            return PoolAgentView.byPool(firing: stats.firing, forecasts: stats.forecasts)
         }
         var limits = HTTPLimits()
         limits.maxConnections = maxConnections

@@ -4,35 +4,9 @@ import ThinPoolCore
 /// show used space against docker's minimum free space and the kernel's low water mark.
 public enum LandingPage {
     /// What the agent adds to a pool's card: what is firing and when space runs out.
-    public struct AgentView: Sendable, Equatable {
-        public struct Firing: Sendable, Equatable {
-            public var name: String
-            public var severity: String
-            public var summary: String
-            public init(name: String, severity: String, summary: String) {
-                self.name = name
-                self.severity = severity
-                self.summary = summary
-            }
-        }
-        public var firing: [Firing]
-        public var dataSecondsToFull: Double?
-        public var metadataSecondsToFull: Double?
-        public var dockerRefusesSeconds: Double?
-
-        public init(
-            firing: [Firing] = [], dataSecondsToFull: Double? = nil, metadataSecondsToFull: Double? = nil,
-            dockerRefusesSeconds: Double? = nil
-        ) {
-            self.firing = firing
-            self.dataSecondsToFull = dataSecondsToFull
-            self.metadataSecondsToFull = metadataSecondsToFull
-            self.dockerRefusesSeconds = dockerRefusesSeconds
-        }
-    }
 
     public static func render(
-        _ report: Result<HostReading, any Error>, telemetryPath: String, version: String, agent: [String: AgentView] = [:]
+        _ report: Result<HostReading, any Error>, telemetryPath: String, version: String, agent: [String: PoolAgentView] = [:]
     ) -> String {
         var body = ""
         switch report {
@@ -73,7 +47,7 @@ public enum LandingPage {
             """
     }
 
-    static func card(_ r: PoolReading, agent: AgentView? = nil) -> String {
+    static func card(_ r: PoolReading, agent: PoolAgentView? = nil) -> String {
         let modeText = r.pool?.mode?.rawValue ?? "unknown"
         var html =
             "<div class=\"pool\" id=\"pool-\(escape(r.name))\"><h2>\(escape(r.name)) <span class=\"mode \(escape(modeText))\">\(escape(modeText))</span></h2>\n"

@@ -17,7 +17,7 @@ public struct Router: Sendable {
     public var logger: Logger
     /// What the agent knows beyond a reading, per pool, for the landing page: its firing
     /// alerts and forecasts (empty without an agent).
-    public var agentView: @Sendable () -> [String: LandingPage.AgentView] = { [:] }
+    public var agentView: @Sendable () -> [String: PoolAgentView] = { [:] }
 
     public init(
         telemetryPath: String, metrics: @escaping @Sendable (ExpositionFormat) -> [UInt8],

@@ -20,7 +20,7 @@ import ThinPoolCore
             since: 1000, timeoutSeconds: 60, writers: [QueuedWriter(device: "t", owner: db, writes: 0, processes: ["dd[9]"])])
         let name = r.name
         r.pool?.stuck = [StuckDevice(device: name, state: .suspended, since: 990)]
-        let view = LandingPage.AgentView(
+        let view = PoolAgentView(
             firing: [
                 .init(name: "ThinPoolDataFullSoon", severity: "warning", summary: "runs out in 3h"),
                 .init(name: "ThinPoolOutOfDataSpace", severity: "critical", summary: "writes to container db fail in 20s"),
