@@ -6,6 +6,9 @@
 # runs Tests/VM/bench/perf-guest.sh with one pool and NTHIN (default 1000), then BIGTHIN
 # (default 10000) thin volumes, and prints each figure and the ratios. QUICK=1 leaves out the
 # slow libdevmapper collection floors and dmsetup (they take minutes at 10,000 volumes).
+# BASELINE=BINARY (an earlier release build of thinpool-exporter) measures it too, in the same
+# rounds of the same boot, and prints every row of ours beside its (new / baseline): a change's
+# before and after from one run, as the machines are too noisy to compare across runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,14 +19,21 @@ strip -o .build/bench/thinpool-exporter "$(swift build -c release --static-swift
 gcc -O2 -Wall -o .build/bench/floor Tests/VM/bench/floor.c -ldevmapper
 gcc -O2 -Wall -o .build/bench/mkthins Tests/VM/bench/mkthins.c -ldevmapper
 gcc -O2 -Wall -D_GNU_SOURCE -pthread -o .build/bench/scrapeload Tests/VM/bench/scrapeload.c
+baseline=()
+if [ -n "${BASELINE:-}" ]; then
+  strip -o .build/bench/thinpool-exporter-baseline "$BASELINE"
+  baseline=(-x .build/bench/thinpool-exporter-baseline -e BASELINE=1)
+fi
 # hostside.py: a forwarded port and a control endpoint, so scrapers on the host load the
 # exporter in the VM too (@@LOAD); the transcript is the guest's output with theirs.
 SCRAPELOAD=$PWD/.build/bench/scrapeload python3 Tests/VM/hostside.py .build/bench/transcript -m 2048M -t 3000 \
-  -x .build/bench/thinpool-exporter -x .build/bench/floor -x .build/bench/mkthins -x .build/bench/scrapeload \
+  -x .build/bench/thinpool-exporter -x .build/bench/floor -x .build/bench/mkthins -x .build/bench/scrapeload "${baseline[@]}" \
   -e "NTHIN=${1:-1000}" -e "BIGTHIN=${2:-10000}" -e "QUICK=${QUICK:-}" -e "ONLY_POOL=${ONLY_POOL:-}" \
   -e "POOL_ROUNDS=${POOL_ROUNDS:-3}" -e "POOL_ITERATIONS=${POOL_ITERATIONS:-2000}" Tests/VM/bench/perf-guest.sh
-out=$(cat .build/bench/transcript)
-echo "$out"
+full=$(cat .build/bench/transcript)
+echo "$full"
+# The summary of ours against the floors; the baseline's lines, if any, compared after it.
+out=$(echo "$full" | grep -v '^baseline ' || true)
 echo "$out" | awk '
   function us(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "us") return w[i]; return 0 }
   function persec(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "per" && w[i + 2] == "second") return w[i]; return 0 }
@@ -92,5 +102,41 @@ echo "$out" | awk '
       if (tls[s] > 0) printf "  space scan: ours %d us; thin_ls alone %d us (%.2fx)\n", scan[s], tls[s], scan[s] / tls[s]
       printf "  collections per run (1/4/16 clients): in the VM %d/%d/%d, on the host %d/%d/%d\n", col[s, "vm", 1], col[s, "vm", 4],
         col[s, "vm", 16], col[s, "host", 1], col[s, "host", 4], col[s, "host", 16]
+    }
+  }'
+[ -n "${BASELINE:-}" ] || exit 0
+echo "$full" | awk '
+  function us(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "us") return w[i]; return 0 }
+  function persec(line,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i + 1] == "per" && w[i + 2] == "second") return w[i]; return 0 }
+  function kb(line, field,   i, n, w) { n = split(line, w, " "); for (i = 1; i < n; i++) if (w[i] == field) return w[i + 1] + 0; return 0 }
+  function keep(key, v) { n_[key]++; v_[key, n_[key]] = v + 0; if (!(key in seenk)) { seenk[key] = 1; keys[++nk] = key } }
+  function median(key,   i, j, n, a, t) {
+    n = n_[key]; for (i = 1; i <= n; i++) a[i] = v_[key, i]
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  /^== / { size = $2; next }
+  { who = "new"; line = $0 }
+  /^baseline / { who = "old"; sub(/^baseline /, "", line) }
+  function row(name, v) { keep(size SUBSEP name SUBSEP who, v); rows[size SUBSEP name] = 1; if (!(size SUBSEP name in ord)) { ord[size SUBSEP name] = ++no; oname[no] = name; osize[no] = size } }
+  line ~ /^in-process one pool status \(no loop probe\)/ { row("one pool, no statfs (us)", us(line)); next }
+  line ~ /^in-process client STATUS alone/ { row("client STATUS alone (us)", us(line)); next }
+  line ~ /^in-process one pool status/ { row("one pool (us)", us(line)); next }
+  line ~ /^in-process full collection \(no table cache\)/ { row("first read (us)", us(line)); next }
+  line ~ /^in-process full collection/ { row("collection (us)", us(line)); next }
+  line ~ /^scrapes with/ { split(line, w, " "); row("/metrics " w[3] " clients in the VM (per s)", persec(line)); next }
+  line ~ /^host scrapes with/ { split(line, w, " "); row("/metrics " w[4] " clients from the host (per s)", persec(line)); next }
+  line ~ /^serving RSS/ { split(line, w, " "); row("RSS after the scrapes (kB)", w[3]); row("RSS peak (kB)", w[9]); next }
+  line ~ /^landing page/ { row("landing page (us)", us(line)); next }
+  line ~ /^status: / { row("status (us)", us(line)); next }
+  line ~ /^space scan \(ours\)/ { row("space scan (us)", us(line)); next }
+  END {
+    print ""
+    print "== before (BASELINE) and after, in one boot: medians where there are rounds; new / old"
+    for (i = 1; i <= no; i++) {
+      k = osize[i] SUBSEP oname[i]
+      if (!((k SUBSEP "new") in n_) || !((k SUBSEP "old") in n_)) continue
+      a = median(k SUBSEP "new"); b = median(k SUBSEP "old")
+      printf "  %6s volumes  %-44s new %10.2f  old %10.2f  %6.3fx\n", osize[i], oname[i], a, b, b > 0 ? a / b : 0
     }
   }'

@@ -5,8 +5,8 @@
 //   number and uuid the kernel stores after each name need pointer arithmetic on it.
 // - DM_LIST_DEVICES runs here too: through libdevmapper, a list too big for its buffer makes it
 //   double its buffer size for every later call of the process, so each STATUS afterwards
-//   copies a much larger buffer in and out of the kernel (measured: +90 us per read under
-//   TCG with 1000 devices). Our own call also asks for uuids (DM_UUID_FLAG).
+//   would copy a much larger buffer in and out of the kernel. Our own call also asks for
+//   uuids (DM_UUID_FLAG).
 // - ioctl(2) is variadic. LOOP_SET_CAPACITY (growing a loop device after its file) too. The event ioctls (DM_DEV_ARM_POLL, DM_DEV_WAIT) run on a control fd of
 //   our own: ARM_POLL arms the fd it is issued on, and libdevmapper does not expose its fd; a
 //   wait on our own fd also needs none of libdevmapper's process-global, unlocked state, so a

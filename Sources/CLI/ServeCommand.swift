@@ -106,9 +106,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // Two malloc arenas, not one per answering thread: with 16 threads answering scrapes of
-        // a 10,000-volume host, glibc's per-thread arenas held on to memory freed between
-        // collections (RSS 91 MB, 124 MB at its peak, in the VM benchmark).
+        // Two malloc arenas, not one per answering thread: glibc's per-thread arenas hold on to
+        // the memory a large collection frees, once per thread that answered a scrape.
         Heap.limitArenas(2)
         let logger = log.logger("thinpool")
         var webConfig = WebConfig()

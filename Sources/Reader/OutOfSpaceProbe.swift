@@ -16,8 +16,8 @@ public protocol OutOfSpaceProbe: Sendable {
 
 /// The kernel's: /sys/module/dm_thin_pool/parameters/no_space_timeout,
 /// /sys/dev/block/MAJ:MIN/inflight, and the processes in state D in /proc with their open
-/// files (Linux 6.1 does not count the writes a pool out of data space holds in `inflight`:
-/// measured in the countdown VM scenario, 0 while dd waited).
+/// files (Linux 6.1 does not count the writes a pool out of data space holds in `inflight`; the
+/// countdown VM scenario shows it).
 public struct SysfsOutOfSpaceProbe: OutOfSpaceProbe {
     public let sysfs: Sysfs
 

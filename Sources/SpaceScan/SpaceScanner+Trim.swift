@@ -8,9 +8,9 @@ extension SpaceScanner: PoolTrimmer {
         if let recent = state.withLock({ s in s.lastScan[pool].flatMap { t - $0 < 5 ? s.pools[pool] : nil } }) {
             return recent.reclaimableBytes
         }
-        guard let report = try? reader.read(), let snapshot = report.pools.first(where: { $0.name == pool })?.pool else { return nil }
+        guard let report = try? reader.read(), let found = report.pools.first(where: { $0.name == pool })?.pool else { return nil }
         let mounts = (try? currentMounts()).map { MountEntry.mountPoints($0) } ?? [:]
-        return scan(snapshot, mounts: mounts).reclaimableBytes
+        return scan(found, mounts: mounts).reclaimableBytes
     }
 
     public func trim(pool: String, minimum: UInt64, interval: Double) -> TrimResult {

@@ -121,7 +121,9 @@ def main():
                 state.write("@@FAIL @@LOAD needs SCRAPELOAD (the host's scrapeload binary)\n")
             else:
                 r = subprocess.run([load, str(fwd), clients, seconds], capture_output=True, text=True)
-                state.write(f"host {r.stdout}{r.stderr}")
+                # A load named b... is the baseline binary's (bench-vm.sh BASELINE=...).
+                prefix = "baseline " if name.startswith("b") else ""
+                state.write(f"{prefix}host {r.stdout}{r.stderr}")
             with state.lock:
                 state.done.add(name)
     proc.wait()

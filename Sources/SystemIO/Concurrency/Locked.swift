@@ -19,8 +19,8 @@ public final class Locked<State>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     /// Out of line rather than a stored `var`: the mutex already keeps accesses apart, and a
-    /// class's `var` passed `inout` costs a dynamic exclusivity check (swift_beginAccess, ~90
-    /// instructions) on every lock -- a measurable part of the alert path's read.
+    /// class's `var` passed `inout` would cost a dynamic exclusivity check (swift_beginAccess)
+    /// on every lock, the alert path's included.
     private let state: UnsafeMutablePointer<State>
 
     public init(_ state: State) {

@@ -4,8 +4,8 @@
 
 /// The words of a line read in place, for the parsers' fast paths (no allocation): a word is
 /// a range of the buffer; separators and numbers as ``Fields`` has them (decimal digits only,
-/// at most 64 bits). On a raw pointer, every step inlined: it runs on every status read (about
-/// 30 instructions a byte through a buffer's subscripts and closures, a few here).
+/// at most 64 bits). On a raw pointer, every step inlined: it runs on every status read, where a
+/// buffer's subscripts and closures would cost several times as much per byte.
 struct ByteScanner {
     let base: UnsafePointer<UInt8>
     let count: Int

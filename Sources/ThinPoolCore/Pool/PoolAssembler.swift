@@ -114,12 +114,12 @@ public enum PoolAssembler {
         }
         let status: ThinPoolStatus
         do { status = try ThinPoolStatus(parsing: lines[0].params) } catch { throw .parse(error.at(lines[0].origin)) }
-        var snapshot = ThinPool(
+        var pool = ThinPool(
             name: name, uuid: d.info.uuid, number: d.info.number,
             eventNumber: d.info.eventNumber, length: Sectors(t.length),
             table: table, status: status, thinVolumes: volumes, suspended: d.info.suspended)
-        snapshot.inactiveTable = d.info.inactiveTable
-        snapshot.deferredRemove = d.info.deferredRemove
-        return snapshot
+        pool.inactiveTable = d.info.inactiveTable
+        pool.deferredRemove = d.info.deferredRemove
+        return pool
     }
 }

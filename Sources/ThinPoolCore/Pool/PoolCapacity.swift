@@ -119,12 +119,12 @@ public struct PoolCapacity: Hashable, Sendable {
 }
 
 extension ThinPool {
-    /// This snapshot's capacity (``PoolCapacity/compute(table:length:status:minFreeSpacePercent:dataBackingFree:metadataBackingFree:)``)
+    /// This pool's capacity (``PoolCapacity/compute(table:length:status:minFreeSpacePercent:dataBackingFree:metadataBackingFree:)``)
     /// into `capacity`, or why it has none into `error` (nil for both: a status without
-    /// counters, Fail or Error). The only way a snapshot's capacity is computed. `mutating`
-    /// though it changes nothing: a mutating method gets the snapshot's address, so a reading
-    /// computes its capacity where its snapshot lies (``PoolReading``); through a plain
-    /// method, `!` or `if let` Swift first copied the snapshot's 456 bytes.
+    /// counters, Fail or Error). The only way a pool's capacity is computed. `mutating` though
+    /// it changes nothing: a mutating method gets the pool's address, so a reading computes its
+    /// capacity where its pool lies (``PoolReading``); called any other way -- a plain method,
+    /// through `!` or `if let` -- Swift copies the pool first.
     mutating func writeCapacity(minFreeSpacePercent: UInt64, into capacity: inout PoolCapacity?, _ error: inout PoolError?) {
         guard case .working(let w) = status else {
             capacity = nil
@@ -137,7 +137,7 @@ extension ThinPool {
                 dataBackingFree: dataBacking?.filesystemFree, metadataBackingFree: metadataBacking?.filesystemFree)
             error = nil
         } catch let e {
-            // Keep the snapshot: mode and table are still worth reporting.
+            // Keep the pool: mode and table are still worth reporting.
             capacity = nil
             error = .capacity(e)
         }

@@ -54,8 +54,8 @@ extension ThinPool {
     }
 
     /// Whether ``stuckStates`` lists anything, found without building the list (the one-pool
-    /// re-read asks on every read; inlinable: called across modules on a snapshot passed
-    /// inout, Swift copied the whole snapshot to call the getter).
+    /// re-read asks on every read). Inlinable: a getter called across modules on a pool passed
+    /// inout copies the whole pool first.
     @inlinable @inline(__always) public var hasStuckStates: Bool {
         suspended || inactiveTable || deferredRemove
             || thinVolumes.contains { $0.suspended || $0.inactiveTable || $0.deferredRemove || $0.status == .fail }

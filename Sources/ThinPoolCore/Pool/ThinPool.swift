@@ -25,10 +25,11 @@ public struct ThinPool: Hashable, Sendable {
         get { ownerBox?.value }
         set { ownerBox = newValue.map(Indirect.init) }
     }
-    // Out of line: 321 of the snapshot's 776 bytes, copied with it on every one-pool re-read.
+    // Out of line: the owner is a large part of a pool's bytes, and a pool is copied with
+    // every copy of its reading that is written.
     @usableFromInline var ownerBox: Indirect<PoolOwner>?
-    /// The owner as shared storage: handing one snapshot's owner to another is a retain, not a
-    /// copy of its ~320 bytes and a new box (the annotator does it on every one-pool read).
+    /// The owner as shared storage: handing one pool's owner to another is a retain, not a
+    /// copy and a new box (the annotator does it on every one-pool read).
     public var sharedOwner: Indirect<PoolOwner>? {
         get { ownerBox }
         set { ownerBox = newValue }

@@ -20,8 +20,9 @@ public struct ThinVolume: Hashable, Sendable {
         get { spaceBox?.value }
         set { spaceBox = newValue.map(Indirect.init) }
     }
-    // Out of line: together 232 of a volume's 384 bytes, and an array of 10,000 volumes is
-    // copied whole by a sort, an append's growth or a write to a shared one.
+    // Out of line: owner and findings are most of a volume's bytes and nil for most volumes,
+    // and an array of thousands of volumes is copied whole by a sort, an append's growth or a
+    // write to a shared one.
     private var ownerBox: Indirect<VolumeOwner>?
     private var spaceBox: Indirect<VolumeSpace>?
     /// The device's own state: suspended, an inactive table loaded, its removal deferred.
