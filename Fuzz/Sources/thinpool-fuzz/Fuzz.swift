@@ -144,7 +144,8 @@ let router: Router = {
     let reader = PoolReader(client: FixtureDeviceMapper(directory: dir), backing: NoLoopBacking())
     // user "u", password "p" at bcrypt cost 4: a wrong password stays cheap.
     let auth = BasicAuth(users: ["u": "$2b$04$m81vFbtMG8/Q4M/KZCJ3/OosmwIv/uBim9Jp/zy0LrGGRsKrfC5DW"])
-    let scrapes = SharedScrapes(scraper: Scraper(collectors: [PoolCollector(read: { try reader.read() })], build: Scraper.Build(version: "fuzz")))
+    let scrapes = SharedScrapes(
+        scraper: Scraper(collectors: [PoolCollector(read: { try reader.read() })], build: Scraper.Build(version: "fuzz")))
     return Router(
         telemetryPath: "/metrics", metrics: { scrapes.body($0) },
         pools: { try reader.read() }, auth: auth, version: "fuzz", logger: Logger(label: "fuzz"))
