@@ -9,6 +9,7 @@
 # BASELINE=BINARY (an earlier release build of thinpool-exporter) measures it too, in the same
 # rounds of the same boot, and prints every row of ours beside its (new / baseline): a change's
 # before and after from one run, as the machines are too noisy to compare across runs.
+# SERVE_ROUNDS (default 1) repeats the serving figures, ours and the baseline's alternating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -29,7 +30,7 @@ fi
 SCRAPELOAD=$PWD/.build/bench/scrapeload python3 Tests/VM/hostside.py .build/bench/transcript -m 2048M -t 3000 \
   -x .build/bench/thinpool-exporter -x .build/bench/floor -x .build/bench/mkthins -x .build/bench/scrapeload "${baseline[@]}" \
   -e "NTHIN=${1:-1000}" -e "BIGTHIN=${2:-10000}" -e "QUICK=${QUICK:-}" -e "ONLY_POOL=${ONLY_POOL:-}" \
-  -e "POOL_ROUNDS=${POOL_ROUNDS:-3}" -e "POOL_ITERATIONS=${POOL_ITERATIONS:-2000}" Tests/VM/bench/perf-guest.sh
+  -e "POOL_ROUNDS=${POOL_ROUNDS:-3}" -e "SERVE_ROUNDS=${SERVE_ROUNDS:-1}" -e "POOL_ITERATIONS=${POOL_ITERATIONS:-2000}" Tests/VM/bench/perf-guest.sh
 full=$(cat .build/bench/transcript)
 echo "$full"
 # The summary of ours against the floors; the baseline's lines, if any, compared after it.
@@ -137,6 +138,6 @@ echo "$full" | awk '
       k = osize[i] SUBSEP oname[i]
       if (!((k SUBSEP "new") in n_) || !((k SUBSEP "old") in n_)) continue
       a = median(k SUBSEP "new"); b = median(k SUBSEP "old")
-      printf "  %6s volumes  %-44s new %10.2f  old %10.2f  %6.3fx\n", osize[i], oname[i], a, b, b > 0 ? a / b : 0
+      printf "  %6s volumes  %-44s new %10.2f  old %10.2f  %6.3fx\n", osize[i], oname[i], a, b, (b > 0 ? a / b : 0)
     }
   }'

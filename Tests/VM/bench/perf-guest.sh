@@ -50,11 +50,15 @@ serving() {  # serving BINARY PREFIX: /metrics throughput, memory, the page and 
     fi
   done
   echo "${p}serving RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status) after the scrapes (VmHWM $(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status))"
-  s=$(now); wget -q -O /tmp/page http://127.0.0.1:10234/; e=$(now)
-  echo "${p}landing page: $(us $s $e 1) us ($(wc -c < /tmp/page) bytes)"
+  for k in 1 2 3; do
+    s=$(now); wget -q -O /tmp/page http://127.0.0.1:10234/; e=$(now)
+    echo "${p}landing page: $(us $s $e 1) us ($(wc -c < /tmp/page) bytes)"
+  done
   kill $pid; wait $pid
-  s=$(now); $bin status > /tmp/status; e=$(now)
-  echo "${p}status: $(us $s $e 1) us ($(wc -l < /tmp/status) lines)"
+  for k in 1 2 3; do
+    s=$(now); $bin status > /tmp/status; e=$(now)
+    echo "${p}status: $(us $s $e 1) us ($(wc -l < /tmp/status) lines)"
+  done
 }
 
 scan() {  # scan BINARY PREFIX: the agent's first space scan of the pool, timed by itself
@@ -100,8 +104,12 @@ measure() {  # measure LABEL ONE_POOL_ITERATIONS COLLECTION_ITERATIONS
     echo "subprocess: $(us $s $e $3) us per collection (dmsetup status + dmsetup table, $3 iterations)"
   fi
   echo "-- (c) serving"
-  N_=$1 serving "$TPE" ""
-  [ -z "${BASELINE:-}" ] || N_=$1 serving thinpool-exporter-baseline "baseline "
+  # SERVE_ROUNDS rounds (default 1), ours and the baseline's alternating: single measurements
+  # of a page or a 15-second load move by tens of percent between runs under emulation.
+  for r in $(seq ${SERVE_ROUNDS:-1}); do
+    N_=$1.$r serving "$TPE" ""
+    [ -z "${BASELINE:-}" ] || N_=$1.$r serving thinpool-exporter-baseline "baseline "
+  done
   echo "-- (d) exclusive/shared space from a metadata snapshot"
   s=$(now); dmsetup message pool 0 reserve_metadata_snap
   thin_ls --no-headers -m -o DEV,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES $M > /tmp/thin_ls.out
