@@ -165,7 +165,11 @@ let package = Package(
             dependencies: [
                 "Reader", "ThinPoolCore", "SystemIO", "TestSupport", "ReaderTestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "ThinPoolCore", "Reader", "DeviceMapper", "TestSupport"]),
+        .testTarget(
+            name: "WorkloadsTests",
+            dependencies: [
+                "Workloads", "ThinPoolCore", "Reader", "DeviceMapper", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "AlertingTests",
             dependencies: ["Alerting", "ThinPoolCore", "SystemIO", "TestSupport", .product(name: "Logging", package: "swift-log")],

@@ -136,7 +136,10 @@ struct ServeCommand: AsyncParsableCommand {
         // through this reader) exists.
         let spaceSlot = AnnotatorSlot()
         let reader = try source.reader(
-            logger: logger, annotator: Annotators([workloads.sources(fixtures: source.fixtures, logger: logger), spaceSlot]),
+            logger: logger,
+            annotator: Annotators([
+                workloads.sources(fixtures: source.fixtures, logger: logger, configuredVersion: agentConfig.dockerVersion), spaceSlot,
+            ]),
             percent: { pool, own in
                 flag ?? current.withLock { $0.policy(for: pool).minFreeSpacePercent } ?? PoolReader.dockerMinFreeSpace(pool, own)
             }, longLived: true)

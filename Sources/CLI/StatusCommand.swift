@@ -33,7 +33,9 @@ struct StatusCommand: ParsableCommand {
         let logger = log.logger("thinpool.status")
         let report: HostReading
         do {
-            report = try source.reader(logger: logger, annotator: workloads.sources(fixtures: source.fixtures, logger: logger)).read()
+            report = try source.reader(
+                logger: logger, annotator: workloads.sources(fixtures: source.fixtures, logger: logger, synchronously: true)
+            ).read()
         } catch {
             throw exitStatus(reporting: error)
         }

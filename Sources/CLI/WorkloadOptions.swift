@@ -31,9 +31,26 @@ struct WorkloadOptions: ParsableArguments {
             valueName: "FILE"))
     var containerdConfig: String?
 
+    @Option(
+        name: .customLong("docker.version"),
+        help: ArgumentHelp(
+            "The docker version whose words docker's storage-driver lines are in (e.g. 17.03.2-ce: \"65.54 kB\" and "
+                + "docker's first line order before 17.11). Default: the configuration file's docker_version, else asked of "
+                + "docker's API socket, else docker 17.11 and later's.", valueName: "VERSION"))
+    var dockerVersion: String?
+
+    func validate() throws {
+        if let v = dockerVersion, DockerVersion(v) == nil {
+            throw ValidationError("--docker.version: '\(v)' is not a docker version (MAJOR.MINOR[.PATCH], e.g. 17.03.2-ce)")
+        }
+    }
+
     /// The sources these options name. With fixtures, only what is named explicitly is read
     /// (and VG sizes come from the fixture's `vgs` file), so a fixture never mixes with the host.
-    func sources(fixtures: String?, logger: Logger) -> WorkloadSources {
+    /// docker's version: --docker.version, else `configuredVersion` (the configuration file's),
+    /// else asked of docker's API -- `synchronously` for a one-off command -- but never for
+    /// pools read from fixtures (the host's docker is not theirs).
+    func sources(fixtures: String?, logger: Logger, configuredVersion: String? = nil, synchronously: Bool = false) -> WorkloadSources {
         func path(_ value: String?, default d: String?) -> String? {
             guard let value else { return fixtures == nil ? d : nil }
             return value == "none" || value.isEmpty ? nil : value
@@ -50,6 +67,16 @@ struct WorkloadOptions: ParsableArguments {
             dockerConfig: path(dockerConfig, default: "/etc/docker/daemon.json"),
             containerdConfig: path(containerdConfig, default: "/etc/containerd/config.toml"),
             volumeGroups: fixtures.map { FileVolumeGroups(path: $0 + "/vgs") } ?? LVMVolumeGroups())
-        return WorkloadSources(options: options, logger: logger)
+        var withVersion = options
+        if let v = dockerVersion.flatMap(DockerVersion.init) {
+            withVersion.dockerVersion = .fixed(v, .flag)
+        } else if let v = configuredVersion.flatMap(DockerVersion.init) {
+            withVersion.dockerVersion = .fixed(v, .config)
+        } else if fixtures != nil {
+            withVersion.dockerVersion = .none("pools read from --dm.fixtures: this host's docker is not asked; --docker.version says")
+        } else {
+            withVersion.dockerVersion = .ask(synchronously: synchronously)
+        }
+        return WorkloadSources(options: withVersion, logger: logger)
     }
 }

@@ -21,6 +21,13 @@ extension AgentConfig {
             }
         }
         if let n = m["host"], let s = n.string(&problems) { c.host = s }
+        if let n = m["docker_version"], let s = n.string(&problems) {
+            if DockerVersion(s) == nil {
+                problems.add(n.path, line: n.line, "\"\(s)\" is not a docker version (MAJOR.MINOR[.PATCH], e.g. 17.03.2-ce)")
+            } else {
+                c.dockerVersion = s
+            }
+        }
         if let n = m["repeat_interval"], let d = n.duration(&problems, atLeast: .seconds(60)) { c.repeatInterval = d }
         if let n = m["pools"] {
             let p = n.mapping(allowed: AgentConfigKeys.pools, &problems)

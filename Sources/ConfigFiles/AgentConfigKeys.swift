@@ -5,7 +5,7 @@
 public enum AgentConfigKeys {
     public static let top: Set<String> = [
         "poll_interval", "state_dir", "host", "repeat_interval", "pools", "min_free_space", "alerts", "autoextend", "overrides",
-        "receivers", "space_scan",
+        "receivers", "space_scan", "docker_version",
     ]
     public static let pools: Set<String> = ["include", "exclude"]
     public static let override: Set<String> = ["match", "min_free_space", "alerts", "autoextend"]

@@ -26,3 +26,11 @@ public func makeDirectories(_ path: String, permissions: mode_t = 0o755) throws(
     if !parent.isEmpty { try makeDirectories(parent, permissions: permissions) }
     guard mkdir(path, permissions) == 0 || errno == EEXIST else { throw .current(.mkdir, path) }
 }
+
+/// `path` with every symbolic link resolved and made absolute (realpath(3)), as dockerd
+/// resolves its data root (Go's filepath.EvalSymlinks).
+public func resolvedPath(_ path: String) throws(FileError) -> String {
+    guard let p = realpath(path, nil) else { throw FileError.current(.realpath, path) }
+    defer { free(p) }
+    return String(cString: p)
+}

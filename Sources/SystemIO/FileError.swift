@@ -5,7 +5,8 @@ import SystemPackage
 /// `Errno.description` here only: nothing above turns an errno into text by itself.
 public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Operation: String, Hashable, Sendable {
-        case open, read, stat, statfs, readdir, readlink, write, fsync, rename, truncate, mkdir, spawn, wait
+        case open, read, stat, statfs, readdir, readlink, write, fsync, rename, truncate, mkdir, spawn, wait, realpath
+        case connect, send, receive
         case getfsmap = "FS_IOC_GETFSMAP"
         case fitrim = "FITRIM"
     }
@@ -17,6 +18,8 @@ public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
         case tooLarge(limit: Int)
         /// Asked for as text, and not valid UTF-8.
         case notUTF8
+        /// No answer within the caller's time.
+        case timedOut(seconds: Double)
     }
 
     public var operation: Operation
@@ -49,6 +52,7 @@ public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
         case .errno(let e): return e.description
         case .tooLarge(let limit): return "larger than \(limit) bytes"
         case .notUTF8: return "not valid UTF-8 text"
+        case .timedOut(let s): return "no answer within \(s) s"
         }
     }
 

@@ -153,6 +153,7 @@ public enum WorkloadResolver {
             baseDeviceSize: docker.devices["base"]?.size, baseFilesystem: docker.baseFilesystem,
             devices: tallies, skippedFiles: docker.skipped.count, thinPoolDevice: settings.thinPoolDevice,
             deferredRemoval: settings.deferredRemoval, deferredDeletion: settings.deferredDeletion)
+        result.dialect = docker.dialect
         // docker info's Data file and Data loop file, as docker finds them: dm.datadev as given;
         // else, without dm.thinpooldev, the loop device behind the pool when its file is
         // docker's own <root>/devicemapper/devicemapper/data (loadThinPoolLoopBackInfo).

@@ -21,6 +21,21 @@ public final class WorkloadSources: PoolAnnotator {
         public var containerdConfig: String?
         /// VG sizes; nil: none.
         public var volumeGroups: (any VolumeGroupSource)?
+        /// How docker's version (the dialect of its `docker info` lines) is known.
+        public var dockerVersion: DockerVersionSource = .ask(synchronously: false)
+
+        /// Where docker's version comes from.
+        public enum DockerVersionSource: Sendable {
+            /// Asked of docker's API socket (daemon.json's `hosts`, else /var/run/docker.sock),
+            /// again whenever the socket is made anew (docker restarted); a long-lived reader asks
+            /// on a thread of its own and keeps the last answer meanwhile, a one-off one (status)
+            /// waits for the answer (at most a second).
+            case ask(synchronously: Bool)
+            /// Given (--docker.version, or the configuration file).
+            case fixed(DockerVersion, DockerDialect.Source)
+            /// Not asked, with why (pools read from saved output).
+            case none(String)
+        }
 
         public init(
             dockerRoot: String? = nil, detectDocker: Bool = true, dockerConfig: String? = "/etc/docker/daemon.json",
@@ -56,6 +71,10 @@ public final class WorkloadSources: PoolAnnotator {
         /// The LVM pools and their lengths at the last read: when one changes, LVM has acted
         /// (an lvextend, dmeventd's or anyone's) and its cached VG and settings are stale.
         var lvmPools: [String: UInt64] = [:]
+        /// docker's dialect, as its API socket answered when it had this stamp.
+        var dialect: (socket: String, stamp: FileStamp?, dialect: DockerDialect)?
+        /// An ask of docker's API is on its way.
+        var askingDocker = false
     }
 
     private let state = Locked(State())
@@ -96,7 +115,12 @@ public final class WorkloadSources: PoolAnnotator {
             let daemon = refreshDaemon(&s, &messages)
             let containerd = refreshContainerd(&s, &messages)
             let snapshots = refreshContainerdMetadata(&s, containerd, &messages)
-            let root = options.dockerRoot ?? daemon.dataRoot ?? (options.detectDocker ? Self.defaultDockerRoot : nil)
+            // dockerd resolves its root's symbolic links before it uses it (ReadSymlinkedDirectory):
+            // the paths docker info prints, and the device its pool is named after, are the
+            // resolved root's. A relative --docker.root (saved output beside a fixture) is kept
+            // as given.
+            let root = (options.dockerRoot ?? daemon.dataRoot ?? (options.detectDocker ? Self.defaultDockerRoot : nil))
+                .map { $0.hasPrefix("/") ? (try? resolvedPath($0)) ?? $0 : $0 }
             if let root, s.docker?.root != root { s.docker = DockerRootReader(root: root) }
             if root == nil { s.docker = nil }
             return (daemon, containerd, snapshots, s.docker)
@@ -106,6 +130,7 @@ public final class WorkloadSources: PoolAnnotator {
             if DockerRootReader.isDevicemapperRoot(reader.root) {
                 var docker = reader.read()
                 docker.settings = daemon
+                docker.dialect = dockerDialect(daemon)
                 for f in docker.skipped { messages.append("skipping a docker metadata file: \(f)") }
                 inventory.docker = docker
             } else if options.dockerRoot != nil {
@@ -125,6 +150,47 @@ public final class WorkloadSources: PoolAnnotator {
         }
         warnOnce(messages)
         return inventory
+    }
+
+    /// The dialect of the docker whose pool this is (``Options/dockerVersion``).
+    private func dockerDialect(_ daemon: DockerDaemonConfig) -> DockerDialect {
+        switch options.dockerVersion {
+        case .fixed(let v, let source): return DockerDialect(version: v, source: source)
+        case .none(let why): return .unknown(why)
+        case .ask(let synchronously):
+            guard let socket = daemon.apiSocket else {
+                return .unknown("daemon.json's hosts names no unix:// socket of docker's API")
+            }
+            let stamp = FileStamp(socket)
+            let (known, ask) = state.withLock { s -> (DockerDialect?, Bool) in
+                if let d = s.dialect, d.socket == socket, d.stamp == stamp { return (d.dialect, false) }
+                guard !s.askingDocker else { return (s.dialect?.dialect, false) }
+                s.askingDocker = true
+                return (s.dialect?.socket == socket ? s.dialect?.dialect : nil, true)
+            }
+            guard ask else { return known ?? .unknown("asking docker's API at \(socket)") }
+            if synchronously { return askDocker(socket, stamp) }
+            startThread(named: "docker-version") { [self] in _ = askDocker(socket, stamp) }
+            return known ?? .unknown("asking docker's API at \(socket)")
+        }
+    }
+
+    /// Asks docker's API its version and keeps the answer for the socket as it was (`stamp`).
+    private func askDocker(_ socket: String, _ stamp: FileStamp?) -> DockerDialect {
+        let dialect: DockerDialect
+        switch DockerAPI.version(socket: socket) {
+        case .success(let v): dialect = DockerDialect(version: v, source: .socket(socket))
+        case .failure(let e): dialect = .unknown(e.description)
+        }
+        let changed = state.withLock { s -> Bool in
+            defer {
+                s.dialect = (socket, stamp, dialect)
+                s.askingDocker = false
+            }
+            return s.dialect?.dialect != dialect
+        }
+        if changed { logger.info("docker info's lines: \(dialect)") }
+        return dialect
     }
 
     private func refreshDaemon(_ s: inout State, _ messages: inout [String]) -> DockerDaemonConfig {

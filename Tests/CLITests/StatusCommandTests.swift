@@ -143,6 +143,43 @@ import ThinPoolCore
         #expect(g.stderr.hasSuffix("\n") && g.stderr.filter { $0 == "\n" }.count == 1)
     }
 
+    /// `--docker.version 17.03.2-ce`: docker's lines as docker 17.03 prints them -- sizes with
+    /// a space, the first order (Data file and Metadata file after Backing Filesystem, Udev Sync
+    /// Supported after the minimum free space) -- and status says so; our own lines keep theirs.
+    @Test func anOldDockersDialect() throws {
+        let args = [
+            "status", "docker-0:2-403-pool", "--dm.fixtures", "fixtures/workloads", "--docker.root", "fixtures/workloads/docker",
+            "--docker.config", "fixtures/workloads/etc/docker/daemon.json", "--containerd.config", "none",
+            "--docker.version", "17.03.2-ce",
+        ]
+        let r = try run(args, currentDirectory: Repo.root.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        try golden.expect(r.stdout, "status-workloads-docker-17.03.txt")
+        #expect(
+            r.stdout.contains(
+                "\nPool Blocksize: 65.54 kB\nBase Device Size: 10.74 GB\nBacking Filesystem: xfs\nData file: \nMetadata file: \n"))
+        #expect(
+            r.stdout.contains(
+                "Docker Dialect: docker 17.03.2-ce (--docker.version): lines as docker before 17.04 prints them (\"65.54 kB\", first order)\n"
+            ))
+        let json = try run(args + ["--json"], currentDirectory: Repo.root.path)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let pool = try #require((doc["pools"] as? [[String: Any]])?.first)
+        let docker = try #require((pool["owner"] as? [String: Any])?["docker"] as? [String: Any])
+        let pairs = try #require(docker["driver_status"] as? [[String]])
+        #expect(
+            pairs.prefix(6).map { $0.joined(separator: ": ") } == [
+                "Pool Name: docker-0:2-403-pool", "Pool Blocksize: 65.54 kB", "Base Device Size: 10.74 GB", "Backing Filesystem: xfs",
+                "Data file: ", "Metadata file: ",
+            ], "docker info --format '{{json .DriverStatus}}' as docker 17.03 prints it")
+        #expect((docker["dialect"] as? [String: Any])?["version"] as? String == "17.03.2-ce")
+        let bad = try run(["status", "--docker.version", "latest", "--dm.fixtures", "fixtures/demo"], currentDirectory: Repo.root.path)
+        #expect(bad.status == 64)
+        #expect(
+            bad.stderr.contains("--docker.version: 'latest' is not a docker version (MAJOR.MINOR[.PATCH], e.g. 17.03.2-ce)"),
+            "\(bad.stderr)")
+    }
+
     /// fixtures/issue23-target-type-differs: a pool whose table says "thin-po\0ol" and whose
     /// status says thin-pool used to vanish from the report with exit 0 ("No thin pools found").
     @Test func savedOutputWhoseTableAndStatusDisagreeIsMalformed() throws {

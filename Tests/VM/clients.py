@@ -79,6 +79,13 @@ def docker_info(c, name, files, doc, metrics):
         differ(c, where, f"DriverStatus ({source}): pairs", len(status), len(got))
         for i, pair in enumerate(status):
             differ(c, where, f"DriverStatus ({source}) pair {i + 1}", pair, got[i] if i < len(got) else None)
+    # The dialect: the version docker's own info says, asked of its socket by status (at once)
+    # and by the serving agent (on a thread of its own, kept until docker restarts).
+    server = next((l.split(": ", 1)[1] for l in files["dockerinfo"].splitlines() if l.startswith(" Server Version: ")), None)
+    for source, d in (("JSON", p), ("/api/v1/pools", api)):
+        dialect = (((d.get("owner") or {}).get("docker")) or {}).get("dialect") or {}
+        differ(c, where, f"Server Version, as our {source}'s dialect", server, dialect.get("version"))
+        differ(c, where, f"where our {source} learnt docker's version", "socket", dialect.get("source"))
     # The numbers behind docker's strings, from our metrics.
     if not metrics:
         c.failures.append(f"{where}: no host scrape")

@@ -6,7 +6,9 @@
 # scenario fails. Output of each run: .build/vm/<scenario>.out
 # VM_JOBS (default: the number of CPUs) VMs run at once, each its own qemu with one emulated
 # CPU (two for the scenarios that ask for it), its own ports and files; the longest start first
-# so the lanes end together.
+# so the lanes end together. A scenario that judges the kernel's own behaviour says so in a
+# line "# kernels: 5.10 6.12": it runs on those kernels too (Debian 11's and 13's), as
+# NAME@5.10 and NAME@6.12; SCENARIO@GEN on the command line runs one on one generation.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -33,18 +35,23 @@ if [ ${#scenarios[@]} = 0 ]; then
   for s in "$HERE"/scenarios/*.sh; do
     case " ${scenarios[*]} " in *" $s "*) ;; *) scenarios+=("$s") ;; esac
   done
+  # The other kernels' runs, after the long scenarios and beside the rest.
+  for s in "$HERE"/scenarios/*.sh; do
+    for g in $(sed -n 's/^# kernels: *//p' "$s" | head -1); do scenarios+=("$s@$g"); done
+  done
 fi
 JOBS=${VM_JOBS:-$(nproc)}
 # One scenario: its VM, then its check; the verdict goes to $OUT/NAME.verdict (first word PASS
 # or FAIL) and, in one write, to the output.
 run_one() {
-  local s=$1 name ts extra rc crc secs verdict
-  name=$(basename "$s" .sh)
+  local s=${1%@*} gen= name ts extra rc crc secs verdict
+  case $1 in *@*) gen=${1##*@} ;; esac
+  name=$(basename "$s" .sh)${gen:+@$gen}
   ts=$(date +%s.%N)
   # A scenario may ask for VM options in a line "# vm-args: ...".
   extra=$(sed -n 's/^# vm-args: *//p' "$s" | head -1)
   set +e   # this lane's verdict is written below, whatever happens
-  python3 "$HERE/hostside.py" "$OUT/$name.out" -m 512M -t 300 -x "$TPE_BIN" -f "$HERE/guest-lib.sh" $extra ${VM_ARGS:-} "$s"
+  VM_KERNEL=${gen:-6.1} python3 "$HERE/hostside.py" "$OUT/$name.out" -m 512M -t 300 -x "$TPE_BIN" -f "$HERE/guest-lib.sh" $extra ${VM_ARGS:-} "$s"
   rc=$?
   python3 "$HERE/check.py" "$OUT/$name.out" > "$OUT/$name.check" 2>&1
   crc=$?
@@ -60,14 +67,15 @@ $(grep -E '^FAIL|@@FAIL' "$OUT/$name.check" "$OUT/$name.out" | awk 'NR <= 20 { p
   printf '%s\n' "$verdict"
 }
 t0=$(date +%s)
+verdict_name() { local s=${1%@*}; case $1 in *@*) echo "$(basename "$s" .sh)@${1##*@}" ;; *) basename "$s" .sh ;; esac; }
 for s in "${scenarios[@]}"; do
-  rm -f "$OUT/$(basename "$s" .sh).verdict"
+  rm -f "$OUT/$(verdict_name "$s").verdict"
 done
 . "$ROOT/scripts/lanes.sh"
 run_lanes "$JOBS" run_one "${scenarios[@]}"
 failed=()
 for s in "${scenarios[@]}"; do
-  name=$(basename "$s" .sh)
+  name=$(verdict_name "$s")
   # No verdict at all (the lane itself died) is a failure too.
   [ "$(cut -d' ' -f1 "$OUT/$name.verdict" 2>/dev/null | head -1)" = PASS ] || failed+=("$name")
 done

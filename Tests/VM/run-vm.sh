@@ -22,8 +22,9 @@
 #   -s N        vCPUs (default 1)
 #   -w DIR      keep work files (initrd, console.log, guest.out) in DIR
 #   -B          rebuild the cached base initramfs
-# Environment: VMCACHE (default <repo>/.vmcache), KVER (default: newest unpacked kernel),
-#   VM_APPEND (extra kernel command line).
+# Environment: VMCACHE (default <repo>/.vmcache), VM_KERNEL (the generation: 6.1, Debian 12's,
+#   the default; 5.10, Debian 11's; 6.12, Debian 13's), KVER (default: newest unpacked kernel
+#   of that generation), VM_APPEND (extra kernel command line).
 # Exit status: the guest script's (0..255); 124 timeout; 125 the VM died without reporting;
 #   2 usage or missing setup (run Tests/VM/setup.sh).
 #
@@ -34,11 +35,17 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 VMCACHE=${VMCACHE:-$(cd "$HERE/../.." && pwd)/.vmcache}
-KROOT=$VMCACHE/kernel
-[ -d "$KROOT/lib/modules" ] || { echo "run-vm: no kernel in $KROOT; run Tests/VM/setup.sh" >&2; exit 2; }
-KVER=${KVER:-$(ls "$KROOT/lib/modules" | sort -V | tail -1)}
+case ${VM_KERNEL:-6.1} in
+  6.1) KROOT=$VMCACHE/kernel ;;
+  5.10|6.12) KROOT=$VMCACHE/kernel-$VM_KERNEL ;;
+  *) echo "run-vm: VM_KERNEL=$VM_KERNEL: one of 5.10, 6.1, 6.12" >&2; exit 2 ;;
+esac
+# Debian 13 keeps modules under /usr/lib.
+MODROOT=$KROOT/lib/modules; [ -d "$MODROOT" ] || MODROOT=$KROOT/usr/lib/modules
+[ -d "$MODROOT" ] || { echo "run-vm: no kernel in $KROOT; run Tests/VM/setup.sh" >&2; exit 2; }
+KVER=${KVER:-$(ls "$MODROOT" | sort -V | tail -1)}
 KERNEL=$KROOT/boot/vmlinuz-$KVER
-MODSRC=$KROOT/lib/modules/$KVER
+MODSRC=$MODROOT/$KVER
 CACHE=$VMCACHE/cache
 BASE=$CACHE/base-$KVER.cpio   # uncompressed: gunzip in the guest under TCG costs more than copying
 

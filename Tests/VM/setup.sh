@@ -43,5 +43,30 @@ cd "$VMCACHE"
 [ -d tpt/usr ] || dpkg -x debs/thin-provisioning-tools_*.deb tpt
 [ -d lvm/sbin ] || dpkg -x debs/lvm2_*.deb lvm
 ls kernel/boot/vmlinuz-* >/dev/null || { say "kernel unpack failed"; exit 1; }
+# The kernels of the other generations -- Debian 11's (5.10) and 13's (6.12) -- from an apt
+# configuration of the harness's own ($VMCACHE/apt/RELEASE: its sources, lists and cache; the
+# host's sources stay as they are), unpacked into kernel-5.10 and kernel-6.12.
+release_apt() { # release -> the apt options that use its configuration
+  local d=$VMCACHE/apt/$1
+  mkdir -p "$d/parts" "$d/lists/partial" "$d/cache/archives/partial"
+  printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$1" > "$d/parts/$1.sources"
+  echo "-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$d/parts -o Dir::State::Lists=$d/lists -o Dir::Cache=$d/cache"
+}
+for gen in bullseye:5.10 trixie:6.12; do
+  rel=${gen%%:*} v=${gen##*:}
+  [ -d "$VMCACHE/kernel-$v/boot" ] && continue
+  opts=$(release_apt "$rel")
+  # shellcheck disable=SC2086
+  apt-get -q $opts update >&2 || { say "FAILED: apt-get update for $rel"; exit 1; }
+  # shellcheck disable=SC2086
+  pkg=$(apt-cache $opts depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+  [ -n "$pkg" ] || { say "FAILED: no kernel behind $rel's linux-image-amd64"; exit 1; }
+  # shellcheck disable=SC2086
+  (cd "$VMCACHE/debs" && { ls "${pkg}"_*.deb >/dev/null 2>&1 || apt-get -q $opts download "$pkg"; }) \
+    || { say "FAILED to download $pkg ($rel)"; exit 1; }
+  dpkg -x "$VMCACHE/debs/${pkg}"_*.deb "$VMCACHE/kernel-$v.tmp" && mv "$VMCACHE/kernel-$v.tmp" "$VMCACHE/kernel-$v"
+  ls "$VMCACHE/kernel-$v"/boot/vmlinuz-* >/dev/null || { say "kernel $pkg unpack failed"; exit 1; }
+done
 "$HERE/clients-image.sh" "$VMCACHE"
-say "kernel $(ls kernel/boot/vmlinuz-*), cache $VMCACHE"
+say "kernels $(ls kernel/boot/vmlinuz-* kernel-*/boot/vmlinuz-* | tr '\n' ' '), cache $VMCACHE"

@@ -149,4 +149,27 @@ import ThinPoolCore
         #expect(stat(Self.fixtureRoot + "/devicemapper", &st) == 0)
         #expect(DockerRootReader.devicePrefix(of: Self.fixtureRoot + "/devicemapper")?.hasSuffix("-\(st.st_ino)") == true)
     }
+
+    /// A data root moved by a symbolic link (/var/lib/docker -> /big/docker, how docker is moved
+    /// to a larger disk): dockerd resolves it before use, so docker info's loop files and root
+    /// are the resolved paths, and so are ours.
+    @Test func aRootMovedByASymlinkIsReadAsDockerResolvesIt() throws {
+        let dir = try makeTempDir(prefix: "moved-root")
+        try FileManager.default.createDirectory(atPath: dir + "/big", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.fixtureRoot, toPath: dir + "/big/docker")
+        try FileManager.default.createDirectory(atPath: dir + "/var/lib", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/var/lib/docker", withDestinationPath: dir + "/big/docker")
+        let sources = WorkloadSources(
+            options: WorkloadSources.Options(
+                dockerRoot: dir + "/var/lib/docker", detectDocker: false, dockerConfig: nil, containerdConfig: nil, volumeGroups: nil))
+        let docker = try #require(sources.inventory().docker)
+        let resolved = try #require(
+            realpath(dir + "/big/docker", nil).map { p in
+                defer { free(p) }
+                return String(cString: p)
+            })
+        #expect(docker.root == resolved)
+        #expect(docker.dataLoopPath == resolved + "/devicemapper/devicemapper/data")
+        #expect(docker.devicePrefix == DockerRootReader.devicePrefix(of: resolved + "/devicemapper"))
+    }
 }

@@ -25,6 +25,9 @@ public struct AgentConfig: Sendable, Equatable {
     /// Where the space went: exclusive and shared bytes per thin volume from a metadata
     /// snapshot, and what a trim would win back.
     public var spaceScan = SpaceScanSettings()
+    /// The docker version whose words `docker info`'s lines are in; nil: asked of docker's API.
+    /// Read at start.
+    public var dockerVersion: String?
 
     public init() {}
 

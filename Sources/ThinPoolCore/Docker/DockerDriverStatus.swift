@@ -1,7 +1,9 @@
 /// What `docker info` prints under "Storage Driver: devicemapper" for a pool: the pairs of
-/// moby's devmapper `Driver.Status()` (docker 20.10), computed as `DeviceSet.Status()` computes
-/// them, in its order and words. Checked line for line against the real dockerd in the test VM
-/// (Tests/VM/scenarios/docker-info.sh).
+/// moby's devmapper `Driver.Status()`, computed as `DeviceSet.Status()` computes them, in the
+/// order and words of the pool's docker (``DockerDialect``: before 17.04 sizes have a space,
+/// before 17.11 the first order). Checked line for line against the real dockerd 20.10 in the
+/// test VM (Tests/VM/scenarios/docker-info.sh) and against published outputs of docker 1.12 to
+/// 18.09 (Tests/ThinPoolCoreTests/DockerDialectTests.swift).
 ///
 /// docker derives its numbers slightly differently from the kernel's truth that the metrics
 /// carry: its block size is the table length divided by the total data blocks (equal to the
@@ -12,20 +14,17 @@ public enum DockerDriverStatus {
     /// pool's docker owner); nil for a pool docker does not use.
     public static func pairs(_ r: PoolReading, versions: DeviceMapperVersions) -> [(String, String)]? {
         guard let docker = r.pool?.owner?.docker else { return nil }
-        let h = DockerUnits.humanSize as (UInt64) -> String
+        let dialect = docker.dialect
+        let h = dialect.size
         let n = numbers(r, docker: docker)
-        var lines: [(String, String)] = [
+        let head: [(String, String)] = [
             ("Pool Name", docker.thinPoolDevice ?? r.name),
             ("Pool Blocksize", h(n.sectorSize)),
             ("Base Device Size", h(docker.baseDeviceSize ?? 0)),
             ("Backing Filesystem", docker.baseFilesystem ?? ""),
-            ("Udev Sync Supported", versions.udevSync.map { "\($0)" } ?? "unknown"),
         ]
-        if let f = docker.dataFile, !f.isEmpty { lines.append(("Data file", f)) }
-        if let f = docker.metadataFile, !f.isEmpty { lines.append(("Metadata file", f)) }
-        if let f = docker.dataLoopFile { lines.append(("Data loop file", f)) }
-        if let f = docker.metadataLoopFile { lines.append(("Metadata loop file", f)) }
-        lines += [
+        let udev = ("Udev Sync Supported", versions.udevSync.map { "\($0)" } ?? "unknown")
+        let space: [(String, String)] = [
             ("Data Space Used", h(n.dataUsed)),
             ("Data Space Total", h(n.dataTotal)),
             ("Data Space Available", h(n.dataAvailable)),
@@ -38,11 +37,25 @@ public enum DockerDriverStatus {
         // its libdevmapper does (Debian's does); dm.use_deferred_* override.
         let byDefault = versions.driverSupportsDeferredRemoval
         func flag(_ setting: Bool?) -> String { (setting ?? byDefault).map { "\($0)" } ?? "unknown" }
-        lines += [
+        let deferred: [(String, String)] = [
             ("Deferred Removal Enabled", flag(docker.deferredRemoval)),
             ("Deferred Deletion Enabled", flag(docker.deferredDeletion)),
             ("Deferred Deleted Device Count", "\(docker.deferredDeleted)"),
         ]
+        var loops: [(String, String)] = []
+        if let f = docker.dataLoopFile { loops.append(("Data loop file", f)) }
+        if let f = docker.metadataLoopFile { loops.append(("Metadata loop file", f)) }
+        var lines = head
+        if dialect.firstOrder {
+            // Data file and Metadata file always, empty with dm.thinpooldev.
+            lines += [("Data file", docker.dataFile ?? ""), ("Metadata file", docker.metadataFile ?? "")]
+            lines += space + [udev] + deferred + loops
+        } else {
+            lines.append(udev)
+            if let f = docker.dataFile, !f.isEmpty { lines.append(("Data file", f)) }
+            if let f = docker.metadataFile, !f.isEmpty { lines.append(("Metadata file", f)) }
+            lines += loops + space + deferred
+        }
         if let v = versions.library { lines.append(("Library Version", v)) }
         return lines
     }

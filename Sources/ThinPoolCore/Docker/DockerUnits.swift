@@ -2,23 +2,26 @@
     import Glibc
 #endif
 
-/// Sizes as `docker info` prints them: decimal units, four significant digits, no space
-/// (go-units 0.4 HumanSize, what docker 20.10 links: `%.4g%s` of the size divided by 1000
-/// while it is >= 1000). Older docker documentation shows "214.7 GB" with a space; the docker
-/// users run prints "214.7GB".
+/// Sizes as `docker info` prints them: decimal units, four significant digits (go-units'
+/// HumanSize: `%.4g%s` of the size divided by 1000 while it is >= 1000). docker 17.04 and
+/// later print "214.7GB"; earlier releases (go-units before v0.3.2: `%.4g %s`) "214.7 GB"
+/// (``DockerDialect``).
 public enum DockerUnits {
     static let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
 
-    /// "214.7GB" for 214748364800 bytes.
-    public static func humanSize(_ bytes: UInt64) -> String {
+    /// "214.7GB" for 214748364800 bytes; "214.7 GB" `spaced`.
+    public static func humanSize(_ bytes: UInt64, spaced: Bool) -> String {
         var size = Double(bytes)
         var i = 0
         while size >= 1000, i < units.count - 1 {
             size /= 1000
             i += 1
         }
-        return "\(formatG4(size))\(units[i])"
+        return spaced ? "\(formatG4(size)) \(units[i])" : "\(formatG4(size))\(units[i])"
     }
+
+    /// "214.7GB" for 214748364800 bytes.
+    public static func humanSize(_ bytes: UInt64) -> String { humanSize(bytes, spaced: false) }
 
     public static func humanSize(_ bytes: Bytes) -> String { humanSize(bytes.rawValue) }
 

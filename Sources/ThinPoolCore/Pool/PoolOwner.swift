@@ -119,6 +119,8 @@ public struct DockerPool: Hashable, Sendable {
     public var devices: [DeviceTally]
     /// Metadata files that were skipped (half-written, malformed).
     public var skippedFiles: Int
+    /// How this docker words its `docker info` lines (by its version).
+    public var dialect = DockerDialect.unknown("not asked")
 
     public init(
         root: String, minFreeSpacePercent: UInt64? = nil, baseDeviceSize: UInt64? = nil, baseFilesystem: String? = nil,

@@ -153,10 +153,32 @@ public enum PoolJSON {
                     "metadata_file": .optional(d.metadataFile) { .string($0) },
                     "data_loop_file": .optional(d.dataLoopFile) { .string($0) },
                     "metadata_loop_file": .optional(d.metadataLoopFile) { .string($0) },
+                    "dialect": dialect(d.dialect),
                     // docker info --format '{{json .DriverStatus}}'
                     "driver_status": .optional(driverStatus) { .array($0.map { .array([.string($0.0), .string($0.1)]) }) },
                 ])
             },
+        ])
+    }
+
+    /// Which docker's words the driver status is in, and why.
+    static func dialect(_ d: DockerDialect) -> JSONValue {
+        let source: (String, String?) =
+            switch d.source {
+            case .flag: ("flag", nil)
+            case .config: ("config", nil)
+            case .socket(let s): ("socket", s)
+            case .unknown: ("unknown", nil)
+            }
+        var reason: String? = nil
+        if case .unknown(let why) = d.source { reason = why }
+        return .object([
+            "version": .optional(d.version) { .string($0.text) },
+            "source": .string(source.0),
+            "socket": .optional(source.1) { .string($0) },
+            "reason": .optional(reason) { .string($0) },
+            "spaced_units": .bool(d.spacedUnits),
+            "first_order": .bool(d.firstOrder),
         ])
     }
 

@@ -1,6 +1,7 @@
 /// The human view of `thinpool-exporter status`. For a pool docker uses: first exactly the
 /// lines `docker info` prints under "Storage Driver: devicemapper" (``DockerDriverStatus``:
-/// same labels, order and value strings as docker 20.10), then ours. For other pools: the same
+/// same labels, order and value strings as the pool's docker), then ours -- the first of them
+/// which docker's dialect this is, and why. For other pools: the same
 /// numbers in docker's words and units, then ours.
 public enum StatusText {
     public static func render(_ report: HostReading) -> String {
@@ -79,7 +80,10 @@ public enum StatusText {
                         ))
                 }
             }
-            if let docker { lines.append(("Docker Devices", devices(docker))) }
+            if let docker {
+                lines.append(("Docker Dialect", docker.dialect.description))
+                lines.append(("Docker Devices", devices(docker)))
+            }
             if let tallies = s.owner?.containerdSnapshots { lines.append(("Containerd Snapshots", snapshots(tallies))) }
             if s.owner?.lvm != nil {
                 // As lvs prints them (Data%, Meta%, Health, WhenFull).

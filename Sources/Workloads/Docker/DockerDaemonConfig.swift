@@ -20,8 +20,22 @@ public struct DockerDaemonConfig: Sendable, Equatable {
     /// dm.datadev and dm.metadatadev (deprecated: docker's pool on two block devices).
     public var dataDevice: String?
     public var metadataDevice: String?
+    /// "hosts": where dockerd listens (unix:///path, tcp://..., fd://); empty: the default.
+    public var hosts: [String] = []
     /// What in the file could not be used, each naming the key and the value.
     public var problems: [String] = []
+
+    /// The Unix socket of docker's API: the first unix:// of `hosts`, else dockerd's default
+    /// (also for fd://, systemd's socket activation of docker.socket); nil when `hosts` names
+    /// only other kinds (tcp://), which this tool does not ask.
+    public var apiSocket: String? {
+        guard !hosts.isEmpty else { return DockerAPI.defaultSocket }
+        for h in hosts {
+            if h.hasPrefix("unix://") { return h.dropFirst(7).isEmpty ? DockerAPI.defaultSocket : String(h.dropFirst(7)) }
+            if h.hasPrefix("fd://") { return DockerAPI.defaultSocket }
+        }
+        return nil
+    }
 
     public init(
         dataRoot: String? = nil, storageDriver: String? = nil, minFreeSpacePercent: UInt64? = nil,
@@ -52,6 +66,9 @@ public struct DockerDaemonConfig: Sendable, Equatable {
         }
         c.dataRoot = string("data-root") ?? string("graph")
         c.storageDriver = string("storage-driver")
+        if let h = root["hosts"] {
+            if let list = h as? [String] { c.hosts = list } else { c.problems.append("\"hosts\" is not a list of strings") }
+        }
         guard let opts = root["storage-opts"] else { return c }
         guard let list = opts as? [Any] else {
             c.problems.append("\"storage-opts\" is not a list of strings")

@@ -28,6 +28,8 @@ public struct DockerInventory: Sendable, Equatable {
     public var containerNames: [String: String]
     /// Files that were skipped, each with why (half-written, malformed).
     public var skipped: [SkippedFile]
+    /// How the docker that owns this root words `docker info` (its version).
+    public var dialect = DockerDialect.unknown("not asked")
 
     public init(
         root: String, devicePrefix: String? = nil, thinPoolDevice: String? = nil, minFreeSpacePercent: UInt64? = nil,
