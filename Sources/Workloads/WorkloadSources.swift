@@ -23,6 +23,11 @@ public final class WorkloadSources: PoolAnnotator {
         public var volumeGroups: (any VolumeGroupSource)?
         /// How docker's version (the dialect of its `docker info` lines) is known.
         public var dockerVersion: DockerVersionSource = .ask(synchronously: false)
+        /// How long an ask of docker's API may take (a one-off reader waits for it; the agent
+        /// asks on a thread of its own, so it can wait longer), and how long a failed ask stands
+        /// before it is made again while the socket is the same.
+        public var dockerTimeout = (oneOff: 2.0, agent: 5.0)
+        public var dockerRetryAfter = 5.0
 
         /// Where docker's version comes from.
         public enum DockerVersionSource: Sendable {
@@ -71,8 +76,9 @@ public final class WorkloadSources: PoolAnnotator {
         /// The LVM pools and their lengths at the last read: when one changes, LVM has acted
         /// (an lvextend, dmeventd's or anyone's) and its cached VG and settings are stale.
         var lvmPools: [String: UInt64] = [:]
-        /// docker's dialect, as its API socket answered when it had this stamp.
-        var dialect: (socket: String, stamp: FileStamp?, dialect: DockerDialect)?
+        /// docker's dialect, as its API socket answered when it had this stamp, and when
+        /// (monotonic seconds): an ask that failed is made again after ``retryDockerAfter``.
+        var dialect: (socket: String, stamp: FileStamp?, dialect: DockerDialect, at: Double)?
         /// An ask of docker's API is on its way.
         var askingDocker = false
     }
@@ -162,34 +168,41 @@ public final class WorkloadSources: PoolAnnotator {
                 return .unknown("daemon.json's hosts names no unix:// socket of docker's API")
             }
             let stamp = FileStamp(socket)
+            let now = monotonicNow()
             let (known, ask) = state.withLock { s -> (DockerDialect?, Bool) in
-                if let d = s.dialect, d.socket == socket, d.stamp == stamp { return (d.dialect, false) }
+                if let d = s.dialect, d.socket == socket, d.stamp == stamp,
+                    d.dialect.version != nil || now - d.at < options.dockerRetryAfter
+                {
+                    return (d.dialect, false)
+                }
                 guard !s.askingDocker else { return (s.dialect?.dialect, false) }
                 s.askingDocker = true
                 return (s.dialect?.socket == socket ? s.dialect?.dialect : nil, true)
             }
             guard ask else { return known ?? .unknown("asking docker's API at \(socket)") }
-            if synchronously { return askDocker(socket, stamp) }
-            startThread(named: "docker-version") { [self] in _ = askDocker(socket, stamp) }
+            if synchronously { return askDocker(socket, stamp, timeout: options.dockerTimeout.oneOff, log: false) }
+            let timeout = options.dockerTimeout.agent
+            startThread(named: "docker-version") { [self] in _ = askDocker(socket, stamp, timeout: timeout, log: true) }
             return known ?? .unknown("asking docker's API at \(socket)")
         }
     }
 
-    /// Asks docker's API its version and keeps the answer for the socket as it was (`stamp`).
-    private func askDocker(_ socket: String, _ stamp: FileStamp?) -> DockerDialect {
+    /// Asks docker's API its version and keeps the answer for the socket as it was (`stamp`);
+    /// a long-lived reader logs a change of dialect.
+    private func askDocker(_ socket: String, _ stamp: FileStamp?, timeout: Double, log: Bool) -> DockerDialect {
         let dialect: DockerDialect
-        switch DockerAPI.version(socket: socket) {
+        switch DockerAPI.version(socket: socket, timeout: timeout) {
         case .success(let v): dialect = DockerDialect(version: v, source: .socket(socket))
         case .failure(let e): dialect = .unknown(e.description)
         }
         let changed = state.withLock { s -> Bool in
             defer {
-                s.dialect = (socket, stamp, dialect)
+                s.dialect = (socket, stamp, dialect, monotonicNow())
                 s.askingDocker = false
             }
             return s.dialect?.dialect != dialect
         }
-        if changed { logger.info("docker info's lines: \(dialect)") }
+        if changed, log { logger.info("docker info's lines: \(dialect)") }
         return dialect
     }
 
@@ -275,4 +288,11 @@ public final class WorkloadSources: PoolAnnotator {
         }
         for m in new.sorted() { logger.warning("\(m)") }
     }
+}
+
+/// CLOCK_MONOTONIC in seconds.
+private func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -5,7 +5,8 @@
 
 MODE: version (HTTP 200, {"Version": VERSION, ...} as dockerd answers GET /version), chunked
 (the same body in chunked transfer coding), notfound (HTTP 404), garbage (not HTTP), hang
-(accepts and never answers), close (accepts and closes at once). Counts the requests it was
+(accepts and never answers), close (accepts and closes at once), hangfirst (never answers the
+first request, answers the rest as version). Counts the requests it was
 sent in SOCKET.count. Prints "listening" once the socket is bound.
 """
 import json
@@ -41,10 +42,10 @@ def serve(c):
         with lock:
             count[0] += 1
             open(path + ".count", "w").write(str(count[0]))
-        if mode == "hang":
+        if mode == "hang" or (mode == "hangfirst" and count[0] == 1):
             threading.Event().wait()
         body = json.dumps({"Version": version, "ApiVersion": "1.41", "MinAPIVersion": "1.12", "Os": "linux", "Arch": "amd64"}).encode()
-        if mode == "version":
+        if mode in ("version", "hangfirst"):
             c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nServer: Docker/x (linux)\r\n\r\n" + body)
         elif mode == "chunked":
             c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -160,6 +160,20 @@ docker_start() {
     i=$((i + 1)); [ $i -gt 600 ] && fail "dockerd did not answer in 60 s: $(tail -5 /tmp/dockerd.log)"
     sleep 0.1
   done
+  # A serving exporter asks the new dockerd's version on a thread of its own (its answer is
+  # checked in every docker snapshot): wait until it has one, at most 60 s.
+  [ -n "${SERVE_PID:-}" ] && await_docker_version
+  return 0
+}
+
+# await_docker_version: until the serving exporter's /api/v1/pools holds docker's version as
+# its API socket told it.
+await_docker_version() {
+  local i=0
+  until wget -q -O - http://127.0.0.1:10234/api/v1/pools 2>/dev/null | grep -q '"source": "socket"'; do
+    i=$((i + 1)); [ $i -gt 600 ] && fail "the exporter never learnt docker's version: $(wget -q -O - http://127.0.0.1:10234/api/v1/pools | grep -A6 dialect)"
+    sleep 0.1
+  done
 }
 
 # docker_stop: stops dockerd (and the containerd it started), as a service manager would.

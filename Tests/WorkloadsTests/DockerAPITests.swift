@@ -124,4 +124,26 @@ import ThinPoolCore
         let again = waitFor(10) { sources.inventory().docker?.dialect.version.flatMap { $0 == DockerVersion(18, 9, 0) ? $0 : nil } }
         #expect(again != nil)
     }
+
+    /// An ask that failed -- docker busy starting, its answer past the timeout -- is made again
+    /// after a while, though the socket stays the same.
+    @Test func aFailedAskIsMadeAgain() throws {
+        let fake = try FakeDocker("hangfirst", version: "1.13.1")
+        let dir = fake.dir
+        try FileManager.default.copyItem(atPath: Repo.fixture("workloads") + "/docker", toPath: dir + "/root")
+        try writeClosingOnExec(dir + "/daemon.json", #"{"hosts": ["unix://\#(fake.socket)"]}"#)
+        var options = WorkloadSources.Options(
+            dockerRoot: dir + "/root", detectDocker: false, dockerConfig: dir + "/daemon.json", containerdConfig: nil, volumeGroups: nil)
+        options.dockerVersion = .ask(synchronously: true)
+        options.dockerTimeout = (oneOff: 0.3, agent: 0.3)
+        options.dockerRetryAfter = 1
+        let sources = WorkloadSources(options: options, logger: Logger(label: "test"))
+        #expect(sources.inventory().docker?.dialect == .unknown("docker's API at \(fake.socket): no answer within 0.3 s"))
+        #expect(sources.inventory().docker?.dialect.version == nil, "not asked again at once")
+        #expect(fake.requests == 1)
+        // Past dockerRetryAfter the same socket is asked again, and answers this time.
+        let v = waitFor(10) { sources.inventory().docker?.dialect.version }
+        #expect(v == DockerVersion(1, 13, 1))
+        #expect(fake.requests == 2)
+    }
 }

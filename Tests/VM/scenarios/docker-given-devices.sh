@@ -18,6 +18,7 @@ mount -t tmpfs -o size=700M tmpfs /big/docker/devicemapper/devicemapper || fail 
 rm -rf /var/lib/docker; ln -s /big/docker /var/lib/docker
 docker_start "$(daemon_json)"
 serve
+await_docker_version
 P=$(docker_pool); [ -n "$P" ] || fail "docker names no pool"
 docker info 2>/dev/null | grep -q "Data loop file: /big/docker/devicemapper/devicemapper/data" \
   || fail "dockerd did not resolve its root: $(docker info 2>/dev/null | grep 'loop file')"

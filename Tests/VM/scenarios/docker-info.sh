@@ -25,6 +25,7 @@ say "loop-lvm, docker's defaults"
 loopfs 700M
 docker_start "$(daemon_json)"
 serve
+await_docker_version
 P=$(docker_pool); [ -n "$P" ] || fail "docker names no pool"
 docker_compare fresh
 docker import /opt/clients/images/rootfs.tar bb:test > /dev/null || fail "docker import"
