@@ -215,7 +215,7 @@ fi
 VMLINUX=$CACHE/vmlinux-$KVER
 if [ ! -s "$VMLINUX" ]; then
   (flock 9; [ -s "$VMLINUX" ] || {
-    off=$(LC_ALL=C grep -m1 -aboP '\xfd7zXZ\x00' "$KERNEL" | cut -d: -f1)
+    off=$(LC_ALL=C grep -m1 -aboP '\xfd7zXZ\x00' "$KERNEL" | cut -d: -f1 || true)   # none: Debian 13's is not XZ
     if [ -n "$off" ] && tail -c +$((off+1)) "$KERNEL" > "$VMLINUX.xz" \
        && { xz -dc --single-stream "$VMLINUX.xz" > "$VMLINUX.tmp" || true; } \
        && [ "$(readelf -n "$VMLINUX.tmp" 2>/dev/null | grep -c 'Unknown note type: (0x00000012)')" -gt 0 ]; then

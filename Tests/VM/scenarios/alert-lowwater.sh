@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernels: 5.10 6.12
 # A pool written past its low water mark, 20 times: the agent (poll interval 60 s, so only dm
 # events can be fast) posts ThinPoolLowWaterMark to a webhook receiver on the host (through the
 # guest's route to 10.0.2.2). Each time, the kernel's event is timed in the guest by a process

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernels: 5.10 6.12
 # A loop-backed pool (docker loop-lvm style) filling under a writer: the agent extends it on
 # the kernel's low-water events (poll interval 60 s), the writer never sees an error, the
 # backing file stays sparse, and the receiver is told each time.

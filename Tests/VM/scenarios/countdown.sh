@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernels: 5.10 6.12
 # The out-of-space countdown against the kernel's own timer: no_space_timeout set to 20 s, a
 # writer fills a queueing pool and its writes wait. The agent exports when the kernel will fail
 # them (thinpool_queued_writes_fail_timestamp_seconds) and names the writer in the alert it

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernels: 5.10 6.12
 # A pool in Fail (its metadata device replaced by the error target) beside a healthy pool:
 # both are reported, the exporter exits 0, the failed pool has no counters.
 . /extra/files/guest-lib.sh

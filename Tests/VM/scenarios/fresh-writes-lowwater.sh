@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernels: 5.10 6.12
 # A fresh pool; the same pool after writes; past its low water mark (the kernel's event).
 # Also: the exporter as an unprivileged user says "not permitted" (exit 77).
 . /extra/files/guest-lib.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernels: 5.10 6.12
 # The filesystem holding a pool's loop files fills: I/O under the pool fails and the pool goes
 # read-only with needs_check. Its Available space is capped by that filesystem's free space.
 . /extra/files/guest-lib.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernels: 5.10 6.12
 # out_of_data_space with queue_if_no_space (a writer queued); the pool grown, the writer
 # completes; error_if_no_space as a table feature; and a queueing pool after no_space_timeout
 # expires: the status says error_if_no_space while its table has no such feature.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# kernels: 6.12
 # Where the space went, against the real tools, in one boot:
 #  1. ext4 on a thin volume, 200 MiB written and deleted: the reclaimable bytes the agent
 #     exports equal what `fstrim` then frees *in the pool* (the drop of its used data blocks),
