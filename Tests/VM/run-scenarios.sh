@@ -13,11 +13,14 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 cd "$ROOT"
+t_setup=$(date +%s)
 "$HERE/setup.sh"
+echo "run-scenarios: setup $(( $(date +%s) - t_setup ))s" >&2
 if [ -z "${TPE_BIN:-}" ]; then
   echo "run-scenarios: building the release binary" >&2
   swift build -c release --static-swift-stdlib --product thinpool-exporter >&2
   TPE_BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/thinpool-exporter
+  echo "run-scenarios: setup and release build $(( $(date +%s) - t_setup ))s" >&2
 fi
 OUT=$ROOT/.build/vm; mkdir -p "$OUT"
 # The release binary carries ~100 MB of debug info: the initramfs gets a stripped copy.
