@@ -1,8 +1,13 @@
 #!/bin/bash
-# install-deps.sh [--test]: the Debian 12 packages thinpool-exporter needs to build and run;
-# with --test also what the test suite needs. Idempotent; needs root (apt-get).
+# install-deps.sh [--test|--package]: the Debian 12 packages thinpool-exporter needs to build
+# and run; with --test also what the test suite needs (which includes --package's); with
+# --package what scripts/package.sh needs. Idempotent; needs root (apt-get).
 set -euo pipefail
 pkgs=(libdevmapper-dev libcrypt-dev libcurl4-openssl-dev libssl-dev pkg-config)
+# scripts/package.sh: dpkg-deb and dpkg-shlibdeps, fakeroot, Debian's lintian; mmdebstrap makes
+# the clean Debian 12 root its test installs the package into.
+package_pkgs=(dpkg-dev fakeroot lintian mmdebstrap)
+case "${1:-}" in --package|--test) pkgs+=("${package_pkgs[@]}") ;; "") ;; *) echo "install-deps: unknown option $1 (--test or --package)" >&2; exit 2 ;; esac
 if [ "${1:-}" = "--test" ]; then
   # promtool and a real Prometheus; the OpenMetrics parser of prometheus_client; curl and
   # openssl for TLS tests; setpriv (util-linux) to test as an unprivileged user.

@@ -1,8 +1,8 @@
 #!/bin/bash
 # test.sh: the whole test suite, as CI runs it: format and import checks, unit and end-to-end
 # tests on the host (plain, under AddressSanitizer, under ThreadSanitizer), the fuzzers for a
-# bounded time, then the scenarios against a real kernel in a VM (Tests/VM). Installs what it
-# needs first.
+# bounded time, then the scenarios against a real kernel in a VM (Tests/VM), then the release
+# artifacts (scripts/package.sh). Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each stage's seconds, printed at the end (pass or fail) so a slow stage shows itself.
@@ -33,3 +33,8 @@ stage fuzz "fuzzing: every parser of outside input, ${FUZZ_SECONDS:-20} s each"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 stage vm "VM scenarios (Tests/VM)"
 Tests/VM/run-scenarios.sh
+# The release artifacts from the binary the VM scenarios ran: the Debian package (lintian: no
+# error) and the release archive (scripts/package.sh).
+stage package "scripts/package.sh: the .deb and the release archive"
+THINPOOL_BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/thinpool-exporter PACKAGE_OUT=$PWD/.build/package scripts/package.sh
+(cd .build/package && sha256sum -c sha256sums.txt)

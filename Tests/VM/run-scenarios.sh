@@ -23,6 +23,7 @@ if [ -z "${TPE_BIN:-}" ]; then
   echo "run-scenarios: setup and release build $(( $(date +%s) - t_setup ))s" >&2
 fi
 OUT=$ROOT/.build/vm; mkdir -p "$OUT"
+VMCACHE=${VMCACHE:-$ROOT/.vmcache}
 # The release binary carries ~100 MB of debug info: the initramfs gets a stripped copy.
 strip -o "$OUT/thinpool-exporter" "$TPE_BIN"
 # The fault injector the faults scenario preloads beneath libdevmapper.
@@ -43,6 +44,18 @@ if [ ${#scenarios[@]} = 0 ]; then
     for g in $(sed -n 's/^# kernels: *//p' "$s" | head -1); do scenarios+=("$s@$g"); done
   done
 fi
+# A scenario with a line "# sysroot: bookworm" boots Debian 12 with systemd (run-vm.sh -R) and
+# gets the Debian package, two builds of it (revisions 1 and 2: an upgrade), in
+# /extra/files/package: made here from this binary unless PACKAGE_DIR holds them already.
+# Such scenarios are in Tests/VM/pending until they pass (run them by path).
+if [ -z "${PACKAGE_DIR:-}" ] && for s in "${scenarios[@]}"; do grep -q '^# sysroot:' "${s%@*}" && echo y; done | grep -q y; then
+  "$HERE/sysroot-image.sh" "$VMCACHE"
+  PACKAGE_DIR=$OUT/package; rm -rf "$PACKAGE_DIR"
+  for rev in 1 2; do
+    PACKAGE_OUT=$PACKAGE_DIR DEB_REVISION=$rev THINPOOL_BIN=$TPE_BIN "$ROOT/scripts/package.sh" >/dev/null
+  done
+  rm -f "$PACKAGE_DIR"/*.tar.gz "$PACKAGE_DIR"/sha256sums.txt
+fi
 JOBS=${VM_JOBS:-$(nproc)}
 # One scenario: its VM, then its check; the verdict goes to $OUT/NAME.verdict (first word PASS
 # or FAIL) and, in one write, to the output.
@@ -53,6 +66,9 @@ run_one() {
   ts=$(date +%s.%N)
   # A scenario may ask for VM options in a line "# vm-args: ...".
   extra=$(sed -n 's/^# vm-args: *//p' "$s" | head -1)
+  if grep -q '^# sysroot: bookworm' "$s"; then
+    extra="$extra -R $VMCACHE/sysroot-bookworm.img -f $PACKAGE_DIR:/extra/files/package"
+  fi
   set +e   # this lane's verdict is written below, whatever happens
   VM_KERNEL=${gen:-6.1} python3 "$HERE/hostside.py" "$OUT/$name.out" -m 512M -t 300 -x "$TPE_BIN" -f "$HERE/guest-lib.sh" $extra ${VM_ARGS:-} "$s"
   rc=$?

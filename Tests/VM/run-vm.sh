@@ -18,6 +18,10 @@
 #   -C          attach the clients disk (setup.sh builds it: docker, containerd, runc, ctr,
 #               dmeventd, e2fsprogs) read-only as /dev/vda, mounted at /opt/clients with its
 #               programs on PATH and its libraries where the dynamic loader looks
+#   -R IMG      boot the root filesystem IMG (sysroot-image.sh builds one) with systemd as PID 1:
+#               the initramfs loads the modules, mounts IMG (/dev/vda; the guest's writes go to
+#               a scratch overlay, qemu snapshot=on), adds the modules, the extras and a unit
+#               running the script once the system is up, and switches to it. Not with -C.
 #   -k          copy the kernel console to stderr too (always saved in WORKDIR/console.log)
 #   -s N        vCPUs (default 1)
 #   -w DIR      keep work files (initrd, console.log, guest.out) in DIR
@@ -49,14 +53,14 @@ MODSRC=$MODROOT/$KVER
 CACHE=$VMCACHE/cache
 BASE=$CACHE/base-$KVER.cpio   # uncompressed: gunzip in the guest under TCG costs more than copying
 
-MEM=512M; TIMEOUT=600; SMP=1; NET=0; KCONS=0; WORK=; FORCE=0; CLIENTS=0
+MEM=512M; TIMEOUT=600; SMP=1; NET=0; KCONS=0; WORK=; FORCE=0; CLIENTS=0; SYSROOT=
 XBINS=(); XFILES=(); FWDS=(); DISKS=(); GENV=()
 usage() { awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "$0"; exit 2; }
-while getopts "m:t:x:f:p:ne:d:Cks:w:Bh" o; do
+while getopts "m:t:x:f:p:ne:d:CR:ks:w:Bh" o; do
   case $o in
     m) MEM=$OPTARG ;; t) TIMEOUT=$OPTARG ;; x) XBINS+=("$OPTARG") ;;
     f) XFILES+=("$OPTARG") ;; p) FWDS+=("$OPTARG"); NET=1 ;; n) NET=1 ;; e) GENV+=("$OPTARG") ;;
-    d) DISKS+=("$OPTARG") ;; C) CLIENTS=1 ;; k) KCONS=1 ;; s) SMP=$OPTARG ;; w) WORK=$OPTARG ;; B) FORCE=1 ;;
+    d) DISKS+=("$OPTARG") ;; C) CLIENTS=1 ;; R) SYSROOT=$OPTARG ;; k) KCONS=1 ;; s) SMP=$OPTARG ;; w) WORK=$OPTARG ;; B) FORCE=1 ;;
     *) usage ;;
   esac
 done
@@ -66,6 +70,8 @@ GUEST=$1; shift
 [ "${1:-}" = "--" ] && shift
 QEMU_EXTRA=("$@")
 [ -r "$GUEST" ] || { echo "run-vm: guest script $GUEST not readable" >&2; exit 2; }
+[ -z "$SYSROOT" ] || [ -s "$SYSROOT" ] || { echo "run-vm: no root image $SYSROOT; run Tests/VM/setup.sh" >&2; exit 2; }
+[ -z "$SYSROOT" ] || [ $CLIENTS = 0 ] || { echo "run-vm: -R and -C both want /dev/vda" >&2; exit 2; }
 [ -r "$KERNEL" ] || { echo "run-vm: kernel $KERNEL missing; run Tests/VM/setup.sh" >&2; exit 2; }
 log() { echo "run-vm: $*" >&2; }
 
@@ -187,6 +193,40 @@ if [ "${VM_NET:-0}" = 1 ]; then
   modprobe e1000
   ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
 fi
+if [ "${VM_SYSROOT:-0}" = 1 ]; then
+  # A Debian root on /dev/vda with systemd as PID 1 runs the script, as a unit, once the
+  # system is up; the unit writes the exit marker and ends the VM as below.
+  modprobe ext4; mkdir -p /newroot
+  mount -t ext4 /dev/vda /newroot || { echo "vm-init: cannot mount the root disk" > $OUT; poweroff -f; }
+  K=$(uname -r); mkdir -p /newroot/lib/modules /newroot/vm/bin
+  rm -rf /newroot/lib/modules/$K; cp -a /lib/modules/$K /newroot/lib/modules/
+  cp -a /extra /newroot/vm/; cp /guest.sh /newroot/vm/guest.sh; cp /etc/vm.env /newroot/vm/vm.env
+  # busybox's wget for guest-lib.sh (the root has curl, not wget).
+  cp /bin/busybox /newroot/vm/bin/busybox; ln -s busybox /newroot/vm/bin/wget
+  cat > /newroot/vm/run <<'RUN'
+#!/bin/sh
+. /vm/vm.env
+export PATH=/vm/extra/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/vm/bin HOME=/root TERM=dumb LVM_SUPPRESS_FD_WARNINGS=1
+OUT=/dev/ttyS1
+stty -F $OUT raw -echo 2>/dev/null
+mkdir -p /extra; mount --bind /vm/extra /extra
+cd /tmp
+echo "vm-init: uptime $(cut -d' ' -f1 /proc/uptime)s (systemd), running /vm/guest.sh" > /dev/ttyS0
+/bin/sh /vm/guest.sh > $OUT 2>&1
+rc=$?
+echo "@@VM_EXIT=$rc@@" > $OUT
+sync
+printf "\\$(printf %o $((rc & 127)))" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+systemctl poweroff -ff
+RUN
+  chmod 755 /newroot/vm/run
+  printf '[Unit]\nDescription=the VM scenario\nAfter=basic.target\n[Service]\nType=simple\nStandardInput=null\nExecStart=/vm/run\n[Install]\nWantedBy=multi-user.target\n' \
+    > /newroot/etc/systemd/system/vm-scenario.service
+  mkdir -p /newroot/etc/systemd/system/multi-user.target.wants
+  ln -sf /etc/systemd/system/vm-scenario.service /newroot/etc/systemd/system/multi-user.target.wants/
+  umount /dev/pts; umount /tmp; umount /run; umount /sys; umount /proc; umount /dev
+  exec switch_root /newroot /lib/systemd/systemd
+fi
 export DM_DISABLE_UDEV=1 LVM_SUPPRESS_FD_WARNINGS=1
 cd /tmp
 echo "vm-init: uptime $(cut -d' ' -f1 /proc/uptime)s, running /guest.sh" > /dev/ttyS0
@@ -237,7 +277,8 @@ for f in "${XFILES[@]}"; do
   mkdir -p "$O$(dirname "$dst")"; cp -a "$src" "$O$dst"
 done
 [ $CLIENTS = 1 ] && { [ -s "$VMCACHE/clients.img" ] || { echo "run-vm: no $VMCACHE/clients.img; run Tests/VM/setup.sh" >&2; exit 2; }; }
-{ echo "VM_NET=$NET"; echo "VM_DISKS=$(( ${#DISKS[@]} + CLIENTS ))"; echo "VM_CLIENTS=$CLIENTS"
+ROOTDISK=0; [ -n "$SYSROOT" ] && ROOTDISK=1
+{ echo "VM_NET=$NET"; echo "VM_DISKS=$(( ${#DISKS[@]} + CLIENTS + ROOTDISK ))"; echo "VM_CLIENTS=$CLIENTS"; echo "VM_SYSROOT=$ROOTDISK"
   for e in "${GENV[@]}"; do printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"; done; } > "$O/etc/vm.env"
 (cd "$O" && find . -mindepth 1 | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null) > "$WORK/overlay.cpio"
 # The kernel unpacks concatenated cpio archives in order; each must start 4-byte aligned.
@@ -264,6 +305,7 @@ else
   Q+=(-nic none)
 fi
 [ $CLIENTS = 1 ] && Q+=(-drive file="$VMCACHE/clients.img",format=raw,if=virtio,readonly=on)
+[ -n "$SYSROOT" ] && Q+=(-drive file="$SYSROOT",format=raw,if=virtio,snapshot=on,cache=unsafe)
 i=0
 for d in "${DISKS[@]}"; do
   if [ -f "$d" ]; then img=$d; else img=$WORK/disk$i.img; truncate -s "$d" "$img"; fi
