@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(libdevmapper-dev libcrypt-dev libcurl4-openssl-dev libssl-dev pkg-config)
 # scripts/package.sh: dpkg-deb and dpkg-shlibdeps, fakeroot, Debian's lintian; mmdebstrap makes
-# the clean Debian 12 root its test installs the package into.
+# the Debian 12 root (no Swift) the VM boots to install the package (Tests/VM/sysroot-image.sh).
 package_pkgs=(dpkg-dev fakeroot lintian mmdebstrap)
 case "${1:-}" in --package|--test) pkgs+=("${package_pkgs[@]}") ;; "") ;; *) echo "install-deps: unknown option $1 (--test or --package)" >&2; exit 2 ;; esac
 if [ "${1:-}" = "--test" ]; then

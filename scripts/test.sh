@@ -37,4 +37,4 @@ Tests/VM/run-scenarios.sh
 # error) and the release archive (scripts/package.sh).
 stage package "scripts/package.sh: the .deb and the release archive"
 THINPOOL_BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/thinpool-exporter PACKAGE_OUT=$PWD/.build/package scripts/package.sh
-(cd .build/package && sha256sum -c sha256sums.txt)
+scripts/check-package.sh .build/package

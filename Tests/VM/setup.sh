@@ -69,5 +69,4 @@ for gen in bullseye:5.10 trixie:6.12; do
   ls "$VMCACHE/kernel-$v"/boot/vmlinuz-* >/dev/null || { say "kernel $pkg unpack failed"; exit 1; }
 done
 "$HERE/clients-image.sh" "$VMCACHE"
-
 say "kernels $(ls kernel/boot/vmlinuz-* kernel-*/boot/vmlinuz-* | tr '\n' ' '), cache $VMCACHE"
