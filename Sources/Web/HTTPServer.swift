@@ -106,7 +106,10 @@ public final class HTTPServer: Service, Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // TCP_NODELAY lives at IPPROTO_TCP: `.socketOption(.tcp_nodelay)` would be SOL_SOCKET's
+            // option 1, SO_DEBUG, which needs CAP_NET_ADMIN -- refused under the unit's
+            // capability set, and NIO then closes every accepted connection.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

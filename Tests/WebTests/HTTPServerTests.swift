@@ -57,6 +57,26 @@ import Web
         try await s.stop()
     }
 
+    /// The accepted socket gets TCP_NODELAY at IPPROTO_TCP and no SOL_SOCKET option a
+    /// confined root cannot set: SO_DEBUG (SOL_SOCKET's option 1, the number TCP_NODELAY has at
+    /// IPPROTO_TCP) needs CAP_NET_ADMIN, which the systemd unit's capability set leaves out, and
+    /// a refused child option closes every connection. The server runs in this process, so its
+    /// end of the connection is one of this process's descriptors.
+    @Test func acceptedSocketsHaveNoDelayAndNoSocketLevelDebug() async throws {
+        let s = try await TestServer.start(router: testRouter())
+        let c = try RawClient(port: s.port)
+        c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(c.readResponse().hasSuffix("\r\n\r\nok\n"))
+        let clientPort = try #require(localPort(c.fd))
+        let serverSide = (0..<Int32(4096)).first { fd in
+            localPort(fd) == s.port && peerPort(fd) == clientPort
+        }
+        let fd = try #require(serverSide, "no descriptor of this process is the server's end of the connection")
+        #expect(intOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY) == 1, "TCP_NODELAY")
+        #expect(intOption(fd, SOL_SOCKET, SO_DEBUG) == 0, "SO_DEBUG is set: it needs CAP_NET_ADMIN")
+        try await s.stop()
+    }
+
     @Test func basicAuth() async throws {
         let hash = "$2b$10$aaaaaaaaaaaaaaaaaaaaaOu.2RCQaC8dgrJ5zuTsJvjekNCE2D4WO"  // password "x"
         let s = try await TestServer.start(router: testRouter(auth: BasicAuth(users: ["prom": hash])))
@@ -164,4 +184,30 @@ import Web
         try await stopping.value
         #expect(throws: (any Error).self) { try RawClient(port: s.port) }
     }
+}
+
+private func localPort(_ fd: Int32) -> Int? { port(fd, getsockname) }
+private func peerPort(_ fd: Int32) -> Int? { port(fd, getpeername) }
+
+private func port(_ fd: Int32, _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> Int? {
+    var storage = sockaddr_storage()
+    var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let r = withUnsafeMutablePointer(to: &storage) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, &len) }
+    }
+    guard r == 0 else { return nil }
+    switch Int32(storage.ss_family) {
+    case AF_INET:
+        return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) } }
+    case AF_INET6:
+        return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) } }
+    default:
+        return nil
+    }
+}
+
+private func intOption(_ fd: Int32, _ level: Int32, _ name: Int32) -> Int32? {
+    var value: Int32 = -1
+    var len = socklen_t(MemoryLayout<Int32>.size)
+    return getsockopt(fd, level, name, &value, &len) == 0 ? value : nil
 }
