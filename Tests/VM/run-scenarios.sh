@@ -31,9 +31,9 @@ gcc -shared -fPIC -O2 -Wall -o "$OUT/faultioctl.so" "$HERE/faultioctl.c" -ldl
 TPE_BIN=$OUT/thinpool-exporter
 scenarios=("$@")
 if [ ${#scenarios[@]} = 0 ]; then
-  # The longest first (seconds in a CI run: docker-info ~190, space-scan ~80, kill-autoextend
-  # ~45, lvm-report and containerd ~40, many ~30, countdown ~28), then the rest.
-  for n in docker-info space-scan kill-autoextend lvm-report containerd many countdown; do
+  # The longest first (seconds in a CI run: docker-info ~190, package ~170, space-scan ~80,
+  # kill-autoextend ~45, lvm-report and containerd ~40, many ~30, countdown ~28), then the rest.
+  for n in docker-info package space-scan kill-autoextend lvm-report containerd many countdown; do
     [ -f "$HERE/scenarios/$n.sh" ] && scenarios+=("$HERE/scenarios/$n.sh")
   done
   for s in "$HERE"/scenarios/*.sh; do
@@ -47,7 +47,6 @@ fi
 # A scenario with a line "# sysroot: bookworm" boots Debian 12 with systemd (run-vm.sh -R) and
 # gets the Debian package, two builds of it (revisions 1 and 2: an upgrade), in
 # /extra/files/package: made here from this binary unless PACKAGE_DIR holds them already.
-# Such scenarios are in Tests/VM/pending until they pass (run them by path).
 if [ -z "${PACKAGE_DIR:-}" ] && for s in "${scenarios[@]}"; do grep -q '^# sysroot:' "${s%@*}" && echo y; done | grep -q y; then
   "$HERE/sysroot-image.sh" "$VMCACHE"
   PACKAGE_DIR=$OUT/package; rm -rf "$PACKAGE_DIR"

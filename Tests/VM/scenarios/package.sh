@@ -70,8 +70,8 @@ systemd-analyze security $UNIT --no-pager 2>/dev/null | tail -1
 
 host_scrape installed
 expect installed lo data.total_blocks=512
-expect_metric installed thinpool_data_total_bytes 33554432 pool=lo
-expect_metric installed thinpool_data_total_bytes 67108864 pool=vmvg-pool-tpool
+expect_metric installed thinpool_data_size_bytes 33554432 pool=lo
+expect_metric installed thinpool_data_size_bytes 67108864 pool=vmvg-pool-tpool
 
 say "filled past 50% with the packaged config: nothing is extended (autoextend is off)"
 write /dev/mapper/lothin 24
