@@ -75,7 +75,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -83,6 +82,14 @@ let package = Package(
         .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // MARK: 4 -- services over the edges.
+
+        // HTTPS: the web config's TLS settings as NIOSSL's server context and handler. Its own
+        // target so that what needs HTTP but not TLS (the fuzzers) does not build BoringSSL.
+        .target(
+            name: "WebTLS",
+            dependencies: [
+                "Web", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
 
         // Reading pools: full reads (coalesced, tables cached), one pool re-read alone, what
         // changed; and watching them (dm events or polling) for the agent's observers.
@@ -131,7 +138,7 @@ let package = Package(
         .target(
             name: "CLI",
             dependencies: [
-                "ThinPoolCore", "SystemIO", "DeviceMapper", "ConfigFiles", "Web", "Reader", "Workloads", "Alerting", "Autoextend",
+                "ThinPoolCore", "SystemIO", "DeviceMapper", "ConfigFiles", "Web", "WebTLS", "Reader", "Workloads", "Alerting", "Autoextend",
                 "SpaceScan", "Collectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -195,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "ThinPoolCore", "Reader", "Collectors", "ConfigFiles", "SystemIO", "TestSupport", "ReaderTestSupport",
+                "Web", "WebTLS", "ThinPoolCore", "Reader", "Collectors", "ConfigFiles", "SystemIO", "TestSupport", "ReaderTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -27,7 +27,7 @@ LAYER = {
     "SystemIO": 1,
     "ConfigFiles": 2,
     "DeviceMapper": 3, "Web": 3,
-    "Reader": 4, "Workloads": 4,
+    "Reader": 4, "Workloads": 4, "WebTLS": 4,
     "Alerting": 5, "Autoextend": 5, "SpaceScan": 5,
     "Collectors": 6,
     "CLI": 7, "thinpool-exporter": 8,

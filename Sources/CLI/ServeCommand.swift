@@ -11,6 +11,7 @@ import SpaceScan
 import SystemIO
 import ThinPoolCore
 import Web
+import WebTLS
 import Workloads
 
 /// `thinpool-exporter serve` (the default command): serves the pools to Prometheus over HTTP
@@ -124,8 +125,8 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(78)
             }
         }
-        let tls: TLSContext?
-        do { tls = try webConfig.tls.map { try $0.makeContext() } } catch {
+        let tls: ServerTLS?
+        do { tls = try webConfig.tls.map { try $0.makeServerTLS() } } catch {
             printError("--web.config.file \(webConfigFile ?? ""): TLS: \(error)")
             throw ExitCode(78)
         }

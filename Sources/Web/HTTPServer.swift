@@ -2,7 +2,6 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
 import ServiceLifecycle
 import SystemIO
 
@@ -12,7 +11,7 @@ public final class HTTPServer: Service, Sendable {
     public let listenAddresses: [ListenAddress]
     public let router: Router
     public let limits: HTTPLimits
-    public let tls: NIOSSLContext?
+    public let tls: ServerTLS?
     public let logger: Logger
     public let drainTimeout: Duration
     private let group: MultiThreadedEventLoopGroup
@@ -23,7 +22,7 @@ public final class HTTPServer: Service, Sendable {
 
     public init(
         listenAddresses: [ListenAddress], router: Router, limits: HTTPLimits = HTTPLimits(),
-        tls: NIOSSLContext? = nil, logger: Logger, drainTimeout: Duration = .seconds(5)
+        tls: ServerTLS? = nil, logger: Logger, drainTimeout: Duration = .seconds(5)
     ) {
         self.listenAddresses = listenAddresses
         self.router = router
@@ -114,7 +113,7 @@ public final class HTTPServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+                    if let tls { try sync.addHandler(tls.makeHandler()) }
                     var decoderLimits = NIOHTTPDecoderLimitConfiguration()
                     decoderLimits.maxHeaderFieldSize = limits.maxHeaderFieldBytes
                     decoderLimits.maxHeaderListSize = limits.maxHeaderListBytes
@@ -130,6 +129,17 @@ public final class HTTPServer: Service, Sendable {
                             threadPool: threadPool, limits: limits))
                 }
             }
+    }
+}
+
+/// What secures each accepted connection before HTTP: a fresh handler for the front of its
+/// pipeline. WebTLS makes one from the web config's tls_server_config (NIOSSL), so this module
+/// and what links it (the fuzzers) need no TLS library.
+public struct ServerTLS: Sendable {
+    public let makeHandler: @Sendable () -> any ChannelHandler
+
+    public init(makeHandler: @escaping @Sendable () -> any ChannelHandler) {
+        self.makeHandler = makeHandler
     }
 }
 

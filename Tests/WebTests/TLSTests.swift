@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import Web
+import WebTLS
 
 /// TLS as a user sees it: real certificates from openssl, a real curl.
 @Suite(.serialized) struct TLSTests {
@@ -32,7 +33,7 @@ import Web
     @Test func selfSignedCertificateWithCurlCacert() async throws {
         let dir = try Self.certificates()
         let tls = WebConfig.TLS(certFile: "\(dir)/server.crt", keyFile: "\(dir)/server.key")
-        let s = try await TestServer.start(router: testRouter(), tls: try tls.makeContext())
+        let s = try await TestServer.start(router: testRouter(), tls: try tls.makeServerTLS())
         let ok = try curl(["--cacert", "\(dir)/ca.crt", "https://127.0.0.1:\(s.port)/metrics"])
         #expect(ok.status == 0, "\(ok.output)")
         #expect(ok.output.contains("thinpool_up 1\n"))
@@ -50,7 +51,7 @@ import Web
         var tls = WebConfig.TLS(certFile: "\(dir)/server.crt", keyFile: "\(dir)/server.key")
         tls.clientAuth = .requireAndVerify
         tls.clientCAFile = "\(dir)/ca.crt"
-        let s = try await TestServer.start(router: testRouter(), tls: try tls.makeContext())
+        let s = try await TestServer.start(router: testRouter(), tls: try tls.makeServerTLS())
         let url = "https://127.0.0.1:\(s.port)/healthz"
         let with = try curl(["--cacert", "\(dir)/ca.crt", "--cert", "\(dir)/client.crt", "--key", "\(dir)/client.key", url])
         #expect(with.status == 0 && with.output == "ok\n", "\(with.output)")

@@ -21,7 +21,7 @@ struct TestServer {
     let task: Task<Void, any Error>
     let port: Int
 
-    static func start(router: Router, limits: HTTPLimits = HTTPLimits(), tls: TLSContext? = nil) async throws -> TestServer {
+    static func start(router: Router, limits: HTTPLimits = HTTPLimits(), tls: ServerTLS? = nil) async throws -> TestServer {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = HTTPServer(

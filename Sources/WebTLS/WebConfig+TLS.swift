@@ -1,11 +1,11 @@
+import NIOCore
 import NIOSSL
-
-/// A TLS server context (NIOSSL's, named here so commands need not import NIOSSL).
-public typealias TLSContext = NIOSSLContext
+import Web
 
 extension WebConfig.TLS {
     /// The NIOSSL server context for these settings: TLS 1.2 or newer, client certificates
-    /// verified against client_ca_file when asked.
+    /// verified against client_ca_file when asked. Reads the certificate and key files now, so
+    /// a bad file is an error at start (or reload), not at the first connection.
     public func makeContext() throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMFile(certFile).map { NIOSSLCertificateSource.certificate($0) }
         var c = TLSConfiguration.makeServerConfiguration(
@@ -25,5 +25,12 @@ extension WebConfig.TLS {
             c.sendCANameList = true
         }
         return try NIOSSLContext(configuration: c)
+    }
+
+    /// What HTTPServer puts before HTTP in each accepted connection: NIOSSL's server handler on
+    /// one shared context.
+    public func makeServerTLS() throws -> ServerTLS {
+        let context = try makeContext()
+        return ServerTLS { NIOSSLServerHandler(context: context) as any ChannelHandler }
     }
 }
