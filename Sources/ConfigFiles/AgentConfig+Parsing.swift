@@ -109,6 +109,7 @@ extension AgentConfig {
         flag("read_only", \.readOnly)
         flag("fail", \.fail)
         flag("needs_check", \.needsCheck)
+        flag("lvm_refuses_new_volumes", \.lvmRefusesNewVolumes)
         return p
     }
 

@@ -11,7 +11,7 @@ public enum AgentConfigKeys {
     public static let override: Set<String> = ["match", "min_free_space", "alerts", "autoextend"]
     public static let alerts: Set<String> = [
         "data_used", "metadata_used", "min_free_space_margin", "time_to_full", "low_water", "out_of_data_space", "read_only", "fail",
-        "needs_check", "stuck_after",
+        "needs_check", "stuck_after", "lvm_refuses_new_volumes",
     ]
     public static let ratio: Set<String> = ["warning", "critical", "hysteresis"]
     public static let timeToFull: Set<String> = ["warning", "critical", "window", "min_samples"]

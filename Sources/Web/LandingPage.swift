@@ -106,6 +106,9 @@ public enum LandingPage {
             html += bar("Metadata", c.metadata, marks: metaLwmAt.map { [("lwm", $0, "metadata low watermark")] } ?? [])
             if c.dockerRefuses { html += "<p class=\"err\">Docker would refuse new containers now (below its minimum free space).</p>\n" }
         }
+        if let l = r.pool?.lvmRefusal, l.refuses {
+            html += "<p class=\"err\">lvcreate would refuse new thin volumes now: \(escape(l.reasons))</p>\n"
+        }
         if let s = r.pool {
             html += "<table>"
             html += row("No-space policy", s.noSpacePolicy.rawValue)

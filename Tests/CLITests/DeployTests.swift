@@ -13,7 +13,7 @@ import Yams
         let promtool = try tool("promtool")
         let check = try runProgram(promtool, ["check", "rules", Self.path("deploy/prometheus/thinpool-rules.yml")])
         #expect(check.status == 0, "\(check.output)")
-        #expect(check.output.contains("SUCCESS: 23 rules found"), "\(check.output)")
+        #expect(check.output.contains("SUCCESS: 24 rules found"), "\(check.output)")
         let unit = try runProgram(promtool, ["test", "rules", Self.path("deploy/prometheus/thinpool-rules.test.yml")])
         #expect(unit.status == 0, "\(unit.output)")
         #expect(unit.output.contains("SUCCESS"), "\(unit.output)")
@@ -29,7 +29,7 @@ import Yams
                 let t = line.trimmingCharacters(in: .whitespaces)
                 return t.hasPrefix("- alert: ") ? String(t.dropFirst(9)) : nil
             })
-        #expect(names.count == 18)
+        #expect(names.count == 19)
         for name in names {
             #expect(tests.contains("alertname: \(name)\n"), "no promtool test for \(name)")
         }

@@ -89,3 +89,23 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         #expect(text.contains("thinpool_scrape_collector_duration_seconds{collector=\"pools\"} "))
     }
 }
+
+/// thinpool_lvm_refuses_new_volumes for an LVM pool whose threshold lvm reported.
+@Suite struct LVMRefusalMetricTests {
+    @Test func dataAndMetadataSeries() throws {
+        var s = ThinPool(
+            name: "pve-data-tpool", uuid: "LVM-abc-tpool", number: DeviceNumber(major: 254, minor: 4), eventNumber: 0,
+            length: Sectors(128_000), table: try ThinPoolTable(parsing: "254:2 254:3 128 0 0"),
+            status: try ThinPoolStatus(parsing: "1 800/1024 758/1000 - rw discard_passdown queue_if_no_space - 256"))
+        var o = PoolOwner(kind: .lvm, lvm: LVMName(vg: "pve", lv: "data"))
+        o.lvmAutoextend = LVMAutoextend(monitored: false, threshold: 80, percent: 20)
+        s.owner = o
+        let host = HostReading(pools: [PoolReading(pool: s, minFreeSpacePercent: 10)], deviceCount: 3)
+        let (families, ok) = PoolCollector(read: { host }).collect()
+        #expect(ok)
+        let text = ExpositionFormat.text.render(families)
+        // 75.8% data is under 80; 78.1% metadata of 4 MiB is past lvm's 75% floor.
+        #expect(text.contains("thinpool_lvm_refuses_new_volumes{pool=\"pve-data-tpool\",space=\"data\"} 0\n"))
+        #expect(text.contains("thinpool_lvm_refuses_new_volumes{pool=\"pve-data-tpool\",space=\"metadata\"} 1\n"))
+    }
+}

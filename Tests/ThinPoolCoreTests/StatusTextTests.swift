@@ -76,3 +76,49 @@ import Testing
             ), "\(json)")
     }
 }
+
+/// An LVM pool with lvm's threshold known: lvcreate's refusal in status, the JSON and the alert.
+@Suite struct LVMRefusalViewTests {
+    func reading(used: Int, threshold: Int) throws -> PoolReading {
+        var s = ThinPool(
+            name: "pve-data-tpool", uuid: "LVM-abc-tpool", number: DeviceNumber(major: 254, minor: 4), eventNumber: 0,
+            length: Sectors(128_000), table: try ThinPoolTable(parsing: "254:2 254:3 128 0 0"),
+            status: try ThinPoolStatus(parsing: "1 120/1024 \(used)/1000 - rw discard_passdown queue_if_no_space - 256"))
+        var o = PoolOwner(kind: .lvm, lvm: LVMName(vg: "pve", lv: "data"))
+        o.lvmAutoextend = LVMAutoextend(monitored: false, threshold: threshold, percent: 20)
+        s.owner = o
+        return PoolReading(pool: s, minFreeSpacePercent: 10)
+    }
+
+    @Test func statusJSONAndAlertSayWhatLvcreateWouldSay() throws {
+        let past = try reading(used: 758, threshold: 65)
+        #expect(
+            StatusText.pool(past).contains(
+                "LVM Would Refuse New Thin Volumes: yes (data 75.80% > thin_pool_autoextend_threshold 65%)\n"))
+        let json = PoolJSON.pool(past).serialized(pretty: false)
+        #expect(
+            json.contains(#""refuses_new_volumes":{"data":"data 75.80% > thin_pool_autoextend_threshold 65%","metadata":null}"#))
+        let alert = try #require(AlertRules.evaluate(past, policy: PoolPolicy(), current: { _ in nil })[.lvmRefusesNewVolumes])
+        #expect(alert.severity == .critical)
+        #expect(
+            alert.summary
+                == "pool pve-data-tpool: lvcreate refuses new thin volumes in pve/data now: data 75.80% > thin_pool_autoextend_threshold 65%"
+        )
+
+        let below = try reading(used: 650, threshold: 65)
+        #expect(StatusText.pool(below).contains("LVM Would Refuse New Thin Volumes: no\n"))
+        #expect(AlertRules.evaluate(below, policy: PoolPolicy(), current: { _ in nil })[.lvmRefusesNewVolumes] == nil)
+        var off = PoolPolicy()
+        off.alerts.lvmRefusesNewVolumes = false
+        #expect(AlertRules.evaluate(past, policy: off, current: { _ in nil })[.lvmRefusesNewVolumes] == nil)
+    }
+
+    @Test func aPoolLVMDoesNotOwnOrWhoseThresholdIsUnknownGetsNoLine() throws {
+        var r = try reading(used: 758, threshold: 65)
+        r.pool?.owner?.lvmAutoextend = nil
+        #expect(r.pool?.lvmRefusal == nil)
+        #expect(!StatusText.pool(r).contains("LVM Would Refuse"))
+        r.pool?.owner = nil
+        #expect(r.pool?.lvmRefusal == nil)
+    }
+}

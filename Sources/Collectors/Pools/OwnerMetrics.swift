@@ -20,6 +20,11 @@ struct OwnerMetrics: PoolMetricGroup {
         "thinpool_lvm_autoextend_step_ratio", .gauge,
         help: "LVM's own autoextend step (activation/thin_pool_autoextend_percent): the fraction dmeventd grows the pool by.",
         labels: ["pool"])
+    static let lvmRefuses = MetricDescriptor(
+        "thinpool_lvm_refuses_new_volumes", .gauge,
+        help:
+            "1 if lvcreate would refuse a new thin volume in the LVM pool now (lvm2's thin_pool_below_threshold): space=data once data use > thin_pool_autoextend_threshold or out of data space; space=metadata once metadata use > the threshold or >= 100% less min(25%, 4 MiB), read-only or needs_check; both when Fail or Error.",
+        labels: ["pool", "space"])
     static let vgSize = MetricDescriptor(
         "thinpool_lvm_vg_size_bytes", .gauge, help: "Size of the LVM volume group holding a thin pool (lvm vgs, read at most every 30 s).",
         labels: ["vg"])
@@ -28,7 +33,7 @@ struct OwnerMetrics: PoolMetricGroup {
         help: "Free space of the LVM volume group holding a thin pool: the room lvextend (autoextend) can grow the pool into.",
         labels: ["vg"])
 
-    static let descriptors = [poolInfo, vgSize, vgFree, lvmMonitored, lvmThreshold, lvmStep]
+    static let descriptors = [poolInfo, vgSize, vgFree, lvmMonitored, lvmThreshold, lvmStep, lvmRefuses]
 
     private var seenVGs: Set<String> = []
 
@@ -43,6 +48,10 @@ struct OwnerMetrics: PoolMetricGroup {
             f.add(Self.lvmMonitored, [p], SampleValue(a.monitored))
             f.add(Self.lvmThreshold, [p], .double(a.threshold >= 100 ? 1 : Double(a.effectiveThreshold) / 100))
             f.add(Self.lvmStep, [p], .double(Double(a.percent) / 100))
+        }
+        if let l = s.lvmRefusal {
+            f.add(Self.lvmRefuses, [p, "data"], SampleValue(l.data != nil))
+            f.add(Self.lvmRefuses, [p, "metadata"], SampleValue(l.metadata != nil))
         }
         if let vg = owner?.lvm?.vg, seenVGs.insert(vg).inserted {
             if let b = owner?.volumeGroupSize { f.add(Self.vgSize, [vg], .integer(b)) }

@@ -18,12 +18,13 @@ public struct AlertName: RawRepresentable, Hashable, Sendable, Codable, Comparab
     public static let metadataFullSoon = AlertName("ThinPoolMetadataFullSoon")
     public static let unreadable = AlertName("ThinPoolUnreadable")
     public static let devicesStuck = AlertName("ThinPoolDevicesStuck")
+    public static let lvmRefusesNewVolumes = AlertName("ThinPoolLVMRefusesNewVolumes")
 
     /// The alerts the rules evaluate at every reading; any other name is set from outside
     /// (``AlertPublisher``) and left alone when the rules run.
     public static let rules: [AlertName] = [
         .dataUsage, .metadataUsage, .nearMinFreeSpace, .lowWaterMark, .outOfDataSpace, .readOnly, .failed, .needsCheck,
-        .dataFullSoon, .metadataFullSoon, .unreadable, .devicesStuck,
+        .dataFullSoon, .metadataFullSoon, .unreadable, .devicesStuck, .lvmRefusesNewVolumes,
     ]
 
     public init(from decoder: any Decoder) throws {

@@ -137,6 +137,13 @@ public enum AlertRules {
                     value: Double(long.count))
             }
         }
+        if a.lvmRefusesNewVolumes, let l = s.lvmRefusal, l.refuses, let lvm = s.owner?.lvm {
+            out[.lvmRefusesNewVolumes] = Condition(
+                severity: .critical, summary: "pool \(pool): lvcreate refuses new thin volumes in \(lvm) now: \(l.reasons)",
+                description:
+                    "lvm2 will not create a thin volume (a VM disk, a container, a snapshot) in this pool: \"Cannot create new thin volume, free space in thin pool \(lvm) reached threshold.\" Extend the pool (lvextend, or --poolmetadatasize for metadata), free space, or raise activation/thin_pool_autoextend_threshold.",
+                value: nil)
+        }
         guard let c = r.capacity else { return out }
         let h: (Bytes) -> String = DockerUnits.humanSize
         let minFree = "docker's minimum free space \(h(c.minFreeSpace))"

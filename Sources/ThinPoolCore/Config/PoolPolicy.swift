@@ -47,6 +47,8 @@ public struct AlertThresholds: Sendable, Equatable {
     public var readOnly = true
     public var fail = true
     public var needsCheck = true
+    /// ThinPoolLVMRefusesNewVolumes (critical): lvcreate would refuse a thin volume in an LVM pool.
+    public var lvmRefusesNewVolumes = true
     /// A device of the pool suspended, with an inactive table or a deferred removal for this
     /// long (a failed thin volume at once): ThinPoolDevicesStuck. nil disables it.
     public var stuckAfter: Duration? = .seconds(60)

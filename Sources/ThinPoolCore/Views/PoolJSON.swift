@@ -217,6 +217,9 @@ public enum PoolJSON {
                     "extends_itself": .bool(a.extendsItself),
                 ])
             },
+            "refuses_new_volumes": .optional(s.lvmRefusal) { l in
+                .object(["data": .optional(l.data) { .string($0) }, "metadata": .optional(l.metadata) { .string($0) }])
+            },
         ])
     }
 

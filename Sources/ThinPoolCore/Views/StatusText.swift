@@ -96,6 +96,7 @@ public enum StatusText {
                 l += "Health \(health.isEmpty ? "ok" : health), WhenFull \(LVMReport.whenFull(s.table))"
                 lines.append(("LVM Report", l))
                 if let a = s.owner?.lvmAutoextend { lines.append(("LVM Autoextend", a.description)) }
+                if let refusal = s.lvmRefusal { lines.append(("LVM Would Refuse New Thin Volumes", refusal.description)) }
             }
         }
         if let e = r.error { lines.append(("Error", e.description)) }
