@@ -203,7 +203,8 @@ public final class AlertingService: PoolObserver, AlertPublisher, Sendable {
             trend.metadata.add(time: time, used: c.metadata.used.rawValue, total: c.metadata.total.rawValue, window: window)
             s.trends[r.name] = trend
             s.forecasts[r.name] = AlertRules.Forecasts.compute(
-                data: trend.data, metadata: trend.metadata, capacity: c, now: time, minSamples: policy.alerts.timeToFull.minSamples)
+                data: trend.data, metadata: trend.metadata, capacity: c, now: time, minSamples: policy.alerts.timeToFull.minSamples,
+                docker: r.dockerMayUse)
         }
         return s.engine.evaluate(r, policy: policy, forecasts: s.forecasts[r.name] ?? .init(), now: t)
     }

@@ -96,15 +96,16 @@ public enum LandingPage {
             let data = c.data
             let minFreeAt = data.totalBlocks == 0 ? 0 : 1 - Double(c.minFreeSpace.rawValue) / Double(data.total.rawValue)
             let lwmAt = 1 - min(1, Double(c.lowWaterMark.rawValue) / Double(data.total.rawValue))
+            let docker = r.dockerMayUse
             html += bar(
                 "Data", data,
-                marks: [
-                    ("minfree", minFreeAt, "minimum free space \(DockerUnits.humanSize(c.minFreeSpace))"),
-                    ("lwm", lwmAt, "low water mark \(DockerUnits.humanSize(c.lowWaterMark))"),
-                ])
+                marks: (docker ? [("minfree", minFreeAt, "minimum free space \(DockerUnits.humanSize(c.minFreeSpace))")] : [])
+                    + [("lwm", lwmAt, "low water mark \(DockerUnits.humanSize(c.lowWaterMark))")])
             let metaLwmAt = c.metadataLowWatermark.map { 1 - min(1, Double($0.rawValue) / Double(c.metadata.total.rawValue)) }
             html += bar("Metadata", c.metadata, marks: metaLwmAt.map { [("lwm", $0, "metadata low watermark")] } ?? [])
-            if c.dockerRefuses { html += "<p class=\"err\">Docker would refuse new containers now (below its minimum free space).</p>\n" }
+            if docker, c.dockerRefuses {
+                html += "<p class=\"err\">Docker would refuse new containers now (below its minimum free space).</p>\n"
+            }
         }
         if let l = r.pool?.lvmRefusal, l.refuses {
             html += "<p class=\"err\">lvcreate would refuse new thin volumes now: \(escape(l.reasons))</p>\n"

@@ -61,7 +61,8 @@ import Testing
     /// then each panel's query, its variables substituted as Grafana would for "All".
     @Test func everyQueryReturnsDataFromARealPrometheus() throws {
         let dir = try makeTempDir(prefix: "dash")
-        // The workload host, copied so its containerd pool can fill while we watch.
+        // The workload host, copied so its containerd and docker pools can fill while we watch
+        // (docker's: the forecast of docker's refusal is only for a pool docker may use).
         let host = dir + "/workloads"
         try FileManager.default.copyItem(atPath: Repo.fixture("workloads"), toPath: host)
         let status = try String(contentsOfFile: host + "/status", encoding: .utf8)
@@ -73,6 +74,7 @@ import Testing
                 used += 8
                 meta += 1
                 let text = status.replacingOccurrences(of: "thin-pool 0 113/1024 96/2048", with: "thin-pool 0 \(meta)/1024 \(used)/2048")
+                    .replacingOccurrences(of: "thin-pool 0 423/4096 640/4096", with: "thin-pool 0 423/4096 \(640 + used)/4096")
                 try? text.write(toFile: host + "/status.tmp", atomically: false, encoding: .utf8)
                 rename(host + "/status.tmp", host + "/status")
                 usleep(250_000)

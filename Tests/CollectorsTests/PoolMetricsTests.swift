@@ -107,5 +107,8 @@ let golden = Golden(URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         // 75.8% data is under 80; 78.1% metadata of 4 MiB is past lvm's 75% floor.
         #expect(text.contains("thinpool_lvm_refuses_new_volumes{pool=\"pve-data-tpool\",space=\"data\"} 0\n"))
         #expect(text.contains("thinpool_lvm_refuses_new_volumes{pool=\"pve-data-tpool\",space=\"metadata\"} 1\n"))
+        // None of docker's figures for a pool LVM owns.
+        #expect(!text.contains("thinpool_docker_refuses_new_devices{pool=\"pve-data-tpool\""))
+        #expect(!text.contains("thinpool_min_free_space_bytes{pool=\"pve-data-tpool\""))
     }
 }

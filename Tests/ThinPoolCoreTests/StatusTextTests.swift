@@ -113,6 +113,25 @@ import Testing
         #expect(AlertRules.evaluate(past, policy: off, current: { _ in nil })[.lvmRefusesNewVolumes] == nil)
     }
 
+    @Test func anLVMPoolGetsNoneOfDockersFigures() throws {
+        // 99.9% used: past docker's 10% minimum free space, were docker to use it.
+        let full = try reading(used: 999, threshold: 100)
+        let text = StatusText.pool(full)
+        #expect(!text.contains("Thin Pool Minimum Free Space"))
+        #expect(!text.contains("Docker Would Refuse"))
+        #expect(text.contains("LVM Would Refuse New Thin Volumes: no\n"))
+        let json = PoolJSON.pool(full).serialized(pretty: false)
+        #expect(json.contains(#""min_free_space_bytes":null,"docker_would_refuse":null,"docker_refusal":null"#))
+        let alerts = AlertRules.evaluate(full, policy: PoolPolicy(), current: { _ in nil })
+        #expect(alerts[.nearMinFreeSpace] == nil)
+        #expect(alerts[.dataUsage]?.summary == "pool pve-data-tpool data 99.9% used, 65.54kB available")
+        // A pool of unknown owner keeps docker's words (it may be docker's, unread).
+        var unknown = full
+        unknown.pool?.owner = nil
+        #expect(StatusText.pool(unknown).contains("Docker Would Refuse New Devices: yes"))
+        #expect(AlertRules.evaluate(unknown, policy: PoolPolicy(), current: { _ in nil })[.nearMinFreeSpace] != nil)
+    }
+
     @Test func aPoolLVMDoesNotOwnOrWhoseThresholdIsUnknownGetsNoLine() throws {
         var r = try reading(used: 758, threshold: 65)
         r.pool?.owner?.lvmAutoextend = nil

@@ -26,11 +26,13 @@ struct PoolCapacityMetrics: PoolMetricGroup {
         labels: ["pool"])
     static let minFree = MetricDescriptor(
         "thinpool_min_free_space_bytes", .gauge,
-        help: "Docker's Thin Pool Minimum Free Space: total data blocks x dm.min_free_space / 100 x block size.", labels: ["pool"])
+        help:
+            "Docker's Thin Pool Minimum Free Space: total data blocks x dm.min_free_space / 100 x block size; for pools docker may use (not LVM's or containerd's).",
+        labels: ["pool"])
     static let refuses = MetricDescriptor(
         "thinpool_docker_refuses_new_devices", .gauge,
         help:
-            "1 if docker would refuse to create a container or layer now: free data (space=data) or metadata (space=metadata) blocks below max(1, total x dm.min_free_space / 100).",
+            "1 if docker would refuse to create a container or layer now: free data (space=data) or metadata (space=metadata) blocks below max(1, total x dm.min_free_space / 100); for pools docker may use (not LVM's or containerd's).",
         labels: ["pool", "space"])
     static let atLwm = MetricDescriptor(
         "thinpool_at_low_water_mark", .gauge, help: "1 if free data blocks are at or below the table's low water mark.", labels: ["pool"])
@@ -52,9 +54,12 @@ struct PoolCapacityMetrics: PoolMetricGroup {
         f.bytes(Self.metaUsed, [p], c.metadata.used)
         f.bytes(Self.metaSize, [p], c.metadata.total)
         f.bytes(Self.metaAvail, [p], c.metadata.available)
-        f.bytes(Self.minFree, [p], c.minFreeSpace)
-        f.add(Self.refuses, [p, "data"], SampleValue(c.dockerRefusesData))
-        f.add(Self.refuses, [p, "metadata"], SampleValue(c.dockerRefusesMetadata))
+        // Docker's figures only where docker may use the pool (not LVM's or containerd's).
+        if r.dockerMayUse {
+            f.bytes(Self.minFree, [p], c.minFreeSpace)
+            f.add(Self.refuses, [p, "data"], SampleValue(c.dockerRefusesData))
+            f.add(Self.refuses, [p, "metadata"], SampleValue(c.dockerRefusesMetadata))
+        }
         f.add(Self.atLwm, [p], SampleValue(c.atLowWaterMark))
         f.bytes(Self.metaLwm, [p], c.metadataLowWatermark)
     }

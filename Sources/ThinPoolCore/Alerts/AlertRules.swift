@@ -26,15 +26,16 @@ public enum AlertRules {
         }
 
         /// From a pool's data and metadata trends and its capacity now.
-        public static func compute(data: UsageTrend, metadata: UsageTrend, capacity c: PoolCapacity, now: Double, minSamples: Int)
-            -> Forecasts
-        {
+        /// `docker`: docker may use the pool (``ThinPool/dockerMayUse``); else no docker forecast.
+        public static func compute(
+            data: UsageTrend, metadata: UsageTrend, capacity c: PoolCapacity, now: Double, minSamples: Int, docker: Bool = true
+        ) -> Forecasts {
             let dataLimit = Double(c.data.used.rawValue) + Double(c.data.available.rawValue)
             let metaLimit = Double(c.metadata.used.rawValue) + Double(c.metadata.available.rawValue)
             var f = Forecasts(
                 dataSecondsToFull: data.secondsUntil(dataLimit, now: now, minSamples: minSamples),
                 metadataSecondsToFull: metadata.secondsUntil(metaLimit, now: now, minSamples: minSamples))
-            if c.minFreeDataBlocks > 0, c.data.totalBlocks > c.minFreeDataBlocks {
+            if docker, c.minFreeDataBlocks > 0, c.data.totalBlocks > c.minFreeDataBlocks {
                 // Docker refuses once free blocks < minFreeDataBlocks: used > total - that.
                 let refuseAt = Double(c.data.totalBlocks - c.minFreeDataBlocks + 1) * Double(c.blockSize.rawValue)
                 f.dockerRefusesSeconds = data.secondsUntil(refuseAt, now: now, minSamples: minSamples)
@@ -146,12 +147,14 @@ public enum AlertRules {
         }
         guard let c = r.capacity else { return out }
         let h: (Bytes) -> String = DockerUnits.humanSize
-        let minFree = "docker's minimum free space \(h(c.minFreeSpace))"
+        let docker = s.dockerMayUse
+        let dockerMin = "docker's minimum free space \(h(c.minFreeSpace))"
+        let minFree = docker ? ", " + dockerMin : ""
 
         if let sev = ratioSeverity(c.data.usedRatio, a.dataUsed, current(.dataUsage)) {
             out[.dataUsage] = Condition(
                 severity: sev,
-                summary: "pool \(pool) data \(percent(c.data.usedRatio)) used, \(h(c.data.available)) available, \(minFree)",
+                summary: "pool \(pool) data \(percent(c.data.usedRatio)) used, \(h(c.data.available)) available\(minFree)",
                 description: "Data space: \(h(c.data.used)) of \(h(c.data.total)) used.", value: c.data.usedRatio)
         }
         if let sev = ratioSeverity(c.metadata.usedRatio, a.metadataUsed, current(.metadataUsage)) {
@@ -162,7 +165,7 @@ public enum AlertRules {
                     "Metadata space: \(h(c.metadata.used)) of \(h(c.metadata.total)) used. Running out of metadata turns the pool read-only and needs offline repair.",
                 value: c.metadata.usedRatio)
         }
-        if let margin = a.minFreeSpaceMargin {
+        if let margin = a.minFreeSpaceMargin, docker {
             let total = Double(c.data.total.rawValue)
             let free = Double(c.data.available.rawValue)
             let line = Double(c.minFreeSpace.rawValue) + margin * total
@@ -172,14 +175,14 @@ public enum AlertRules {
                 out[.nearMinFreeSpace] = Condition(
                     severity: .critical,
                     summary:
-                        "pool \(pool): docker refuses new containers now (free \(which) below its minimum), \(h(c.data.available)) available, \(minFree)",
+                        "pool \(pool): docker refuses new containers now (free \(which) below its minimum), \(h(c.data.available)) available, \(dockerMin)",
                     description:
                         "Free \(which) blocks are below max(1, total x dm.min_free_space / 100): docker will not create containers or image layers.",
                     value: free)
             } else if free < resolveLine {
                 out[.nearMinFreeSpace] = Condition(
                     severity: .warning,
-                    summary: "pool \(pool) data \(h(c.data.available)) available, close to \(minFree)",
+                    summary: "pool \(pool) data \(h(c.data.available)) available, close to \(dockerMin)",
                     description: "Docker refuses new containers once free data space falls below its minimum free space.", value: free)
             }
         }

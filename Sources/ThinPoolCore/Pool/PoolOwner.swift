@@ -171,3 +171,15 @@ public struct DeviceTally: Hashable, Sendable {
         self.virtualBytes = virtualBytes
     }
 }
+
+extension ThinPool {
+    /// Docker's own figures -- its minimum free space, its refusal of new devices -- concern the
+    /// pool: docker owns it, or no owner is known (a docker pool whose data root cannot be read
+    /// looks like that). A pool LVM or containerd owns gets none of docker's words.
+    public var dockerMayUse: Bool { owner.map { $0.kind == .docker } ?? true }
+}
+
+extension PoolReading {
+    /// ``ThinPool/dockerMayUse``; true for a pool that could not be read.
+    public var dockerMayUse: Bool { pool?.dockerMayUse ?? true }
+}

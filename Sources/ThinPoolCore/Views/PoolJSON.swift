@@ -7,6 +7,8 @@ public enum PoolJSON {
     public static func pool(_ r: PoolReading, versions: DeviceMapperVersions = DeviceMapperVersions()) -> JSONValue {
         let s = r.pool
         let c = r.capacity
+        // Docker's figures only where docker may use the pool.
+        let docker = r.dockerMayUse ? c : nil
         let w = s?.status.working
         var members: [JSONMember] = [
             JSONMember("name", .string(r.name)),
@@ -25,13 +27,13 @@ public enum PoolJSON {
             JSONMember("data", space(c?.data, device: s?.table.dataDevice, backing: s?.dataBacking)),
             JSONMember("metadata", space(c?.metadata, device: s?.table.metadataDevice, backing: s?.metadataBacking)),
             JSONMember("min_free_space_percent", .uint(r.minFreeSpacePercent)),
-            JSONMember("min_free_space_bytes", .optional(c?.minFreeSpace) { .uint($0.rawValue) }),
+            JSONMember("min_free_space_bytes", .optional(docker) { .uint($0.minFreeSpace.rawValue) }),
             JSONMember(
                 "docker_would_refuse",
-                .optional(c) { c in
+                .optional(docker) { c in
                     .object(["data": .bool(c.dockerRefusesData), "metadata": .bool(c.dockerRefusesMetadata)])
                 }),
-            JSONMember("docker_refusal", .optional(c?.dockerRefusal) { .string($0) }),
+            JSONMember("docker_refusal", .optional(docker?.dockerRefusal) { .string($0) }),
             JSONMember("low_water_mark_blocks", .optional(s?.table.lowWaterMark) { .uint($0.rawValue) }),
             JSONMember(
                 "low_water_mark_bytes",

@@ -40,8 +40,8 @@ public enum StatusText {
                     ("Metadata Space Used", h(c.metadata.used)),
                     ("Metadata Space Total", h(c.metadata.total)),
                     ("Metadata Space Available", h(c.metadata.available)),
-                    ("Thin Pool Minimum Free Space", h(c.minFreeSpace)),
                 ]
+                if r.dockerMayUse { lines.append(("Thin Pool Minimum Free Space", h(c.minFreeSpace))) }
             }
         }
         if let s {
@@ -54,7 +54,7 @@ public enum StatusText {
             lines.append(("Low Water Mark", lwm))
             if let c = r.capacity {
                 lines.append(("Free Data Blocks", "\(c.data.freeBlocks)" + (c.atLowWaterMark ? " (at or below the low water mark)" : "")))
-                lines.append(("Docker Would Refuse New Devices", refusal(c, percent: r.minFreeSpacePercent)))
+                if s.dockerMayUse { lines.append(("Docker Would Refuse New Devices", refusal(c, percent: r.minFreeSpacePercent))) }
             }
             lines.append(("Thin Volumes", "\(s.thinVolumes.count)"))
             // What the agent's own readings add (none of it in a one-off `status`).
