@@ -47,7 +47,10 @@ fi
 # A scenario with a line "# sysroot: bookworm" boots Debian 12 with systemd (run-vm.sh -R) and
 # gets the Debian package, two builds of it (revisions 1 and 2: an upgrade), in
 # /extra/files/package: made here from this binary unless PACKAGE_DIR holds them already.
-if [ -z "${PACKAGE_DIR:-}" ] && for s in "${scenarios[@]}"; do grep -q '^# sysroot:' "${s%@*}" && echo y; done | grep -q y; then
+# (No pipe into grep -q here: under pipefail its early exit fails the loop writing to it.)
+need_sysroot=
+for s in "${scenarios[@]}"; do grep -q '^# sysroot:' "${s%@*}" && need_sysroot=y; done
+if [ -z "${PACKAGE_DIR:-}" ] && [ -n "$need_sysroot" ]; then
   "$HERE/sysroot-image.sh" "$VMCACHE"
   PACKAGE_DIR=$OUT/package; rm -rf "$PACKAGE_DIR"
   for rev in 1 2; do
