@@ -39,3 +39,21 @@ import ThinPoolCore
         #expect(!plain.contains("Runs out") && !plain.contains("firing") && !plain.contains("reclaimable"))
     }
 }
+
+/// An LVM pool's card: lvcreate's refusal in lvm's words, and none of docker's marks.
+@Suite struct LandingPageLVMTests {
+    @Test func lvmsRefusalAndNoDockerMinimum() throws {
+        let host = try fixtureReader(Repo.fixture("demo")).read()
+        var lvm = try #require(host.pools.first { $0.name == "docker-thinpool-tpool" })
+        #expect(lvm.pool?.owner?.kind == .lvm)
+        lvm.pool?.owner?.lvmAutoextend = LVMAutoextend(monitored: false, threshold: 50, percent: 20)
+        let html = LandingPage.card(lvm)
+        #expect(html.contains("lvcreate would refuse new thin volumes now: data 85.23% &gt; thin_pool_autoextend_threshold 50%"))
+        #expect(!html.contains("minimum free space"), "docker's minimum on a pool LVM owns")
+        lvm.pool?.owner?.lvmAutoextend = LVMAutoextend(monitored: false, threshold: 90, percent: 20)
+        #expect(!LandingPage.card(lvm).contains("lvcreate would refuse"))
+        // docker's own pool keeps docker's minimum.
+        let docker = try #require(host.pools.first { $0.name == "docker-8:1-1048577-pool" })
+        #expect(LandingPage.card(docker).contains("minimum free space"))
+    }
+}
